@@ -1,0 +1,78 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every vendor backend is a C dynamic library that sees only the ABI header.
+let backends: [(product: String, target: String, folder: String)] = [
+    ("certify_backend_cpu", "BackendCPU", "cpu"),
+    ("certify_backend_ascend", "BackendAscend", "ascend"),
+    ("certify_backend_cambricon", "BackendCambricon", "cambricon"),
+    ("certify_backend_hygon", "BackendHygon", "hygon"),
+]
+
+// Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.
+let backendFlags: [CSetting] = [.unsafeFlags(["-O2", "-fvisibility=hidden"])]
+
+let package = Package(
+    name: "certify",
+    products: [
+        .executable(name: "certify", targets: ["certify"])
+    ] + backends.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "CCertifyBackend"),
+        .target(name: "CertifyProfiles", dependencies: ["CYAML"]),
+        .target(name: "CertifyNumerics"),
+        .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"]),
+        .target(
+            name: "CertifyBackends",
+            dependencies: [
+                "CCertifyBackend", "CertifyBattery",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "CertifyReport",
+            dependencies: [
+                "CertifyBattery", "CertifyProfiles", "CertifyNumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "CertifyCommands",
+            dependencies: [
+                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyBackends", "CertifyReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "certify", dependencies: ["CertifyCommands"]),
+        .target(
+            name: "CertifyBackendSupport",
+            dependencies: ["CCertifyBackend"],
+            path: "Sources/Backends/support",
+            cSettings: backendFlags
+        ),
+        .testTarget(name: "CertifyProfilesTests", dependencies: ["CertifyProfiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
+        .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
+        .testTarget(
+            name: "CertifyCommandsTests",
+            dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles"]
+        ),
+    ] + backends.map {
+        .target(
+            name: $0.target,
+            dependencies: ["CCertifyBackend", "CertifyBackendSupport"],
+            path: "Sources/Backends/\($0.folder)",
+            publicHeadersPath: ".",
+            cSettings: backendFlags
+        )
+    }
+)

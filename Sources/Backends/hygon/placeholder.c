@@ -1,0 +1,1 @@
+/* placeholder */ typedef int cb_placeholder_hygon;

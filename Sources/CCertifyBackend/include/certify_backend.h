@@ -1,0 +1,231 @@
+/*
+ * certify_backend.h — the certify plugin C ABI, version 1.0.
+ *
+ * A vendor backend is a shared library that exports exactly one symbol,
+ * certify_backend_bootstrap. Everything else is reached through the function
+ * table it returns; build the library with -fvisibility=hidden and mark only
+ * the bootstrap with CERTIFY_EXPORT.
+ *
+ * Versioning
+ *   The ABI has a major and a minor version. A different major is a break and
+ *   the harness refuses the plugin. A higher minor only appends: new fields at
+ *   the end of structs, new entries at the end of cb_api, new enum values.
+ *   Every struct starts with struct_size, set by whoever fills the struct, so
+ *   either side can tell which fields the other knows about: a reader never
+ *   reads a field that lies beyond the writer's struct_size.
+ *
+ * Lifetime and threads
+ *   The harness loads the library, calls certify_backend_bootstrap once, then
+ *   create() once per run. All calls on one cb_backend come from one thread at
+ *   a time (the harness serialises them), so a backend needs no locking of its
+ *   own unless it starts threads itself. Handles (cb_backend, cb_buffer,
+ *   cb_plan) are opaque, owned by the backend, and released by their paired
+ *   destroy/free/release call; the harness never uses a handle after
+ *   releasing it.
+ *
+ * Errors
+ *   Every fallible call returns a cb_status and, on failure, may write a
+ *   NUL-terminated message into the caller-owned cb_error. The backend never
+ *   allocates memory for the caller to free. A backend must not abort, exit
+ *   or print: "not implemented" is CB_STATUS_UNSUPPORTED, an answer, not a
+ *   crash.
+ *
+ * Device model (also for CPU backends)
+ *   alloc → upload → prepare (plan/compile; its time is first-call latency)
+ *   → execute (may be asynchronous) → synchronize → download → free.
+ *   Buffers hold tensors in their storage dtype, row-major, densely packed,
+ *   little-endian.
+ */
+#ifndef CERTIFY_BACKEND_H
+#define CERTIFY_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CERTIFY_ABI_VERSION_MAJOR 1
+#define CERTIFY_ABI_VERSION_MINOR 0
+
+#if defined(_WIN32)
+#define CERTIFY_EXPORT __declspec(dllexport)
+#else
+#define CERTIFY_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Result of every fallible entry point. Values are stable; new ones append. */
+typedef enum cb_status {
+    CB_STATUS_OK = 0,
+    CB_STATUS_INVALID_ARGUMENT = 1, /* the harness passed something malformed */
+    CB_STATUS_UNSUPPORTED = 2,      /* kernel, dtype or shape not implemented */
+    CB_STATUS_OUT_OF_MEMORY = 3,
+    CB_STATUS_DEVICE_ERROR = 4, /* the device or driver failed */
+    CB_STATUS_INTERNAL = 5,     /* a bug in the backend */
+} cb_status;
+
+/* Element types. Storage is IEEE-754 binary32/binary16, bfloat16 (the top 16
+ * bits of a binary32), two's-complement integers. */
+typedef enum cb_dtype {
+    CB_DTYPE_F32 = 1,
+    CB_DTYPE_F16 = 2,
+    CB_DTYPE_BF16 = 3,
+    CB_DTYPE_F64 = 4,
+    CB_DTYPE_I8 = 5,
+    CB_DTYPE_I32 = 6,
+} cb_dtype;
+
+/* How subnormal (denormal) numbers are treated in arithmetic. */
+typedef enum cb_denormals {
+    CB_DENORMALS_PRESERVE = 0, /* IEEE gradual underflow */
+    CB_DENORMALS_FLUSH = 1,    /* subnormal inputs and results become zero */
+} cb_denormals;
+
+/* How results are rounded to the storage dtype. */
+typedef enum cb_rounding {
+    CB_ROUNDING_NEAREST_EVEN = 0,
+    CB_ROUNDING_TOWARD_ZERO = 1, /* truncation, e.g. fp32 → bf16 by dropping bits */
+} cb_rounding;
+
+/*
+ * Kernels. Each kernel defines what cb_op.shape, cb_op.scalars, the inputs and
+ * the outputs mean. All tensors use cb_op.dtype unless stated otherwise.
+ *
+ * CB_KERNEL_GEMM      C[m×n] = A[m×k] · B[k×n]
+ *                     shape = {m, n, k}; inputs = {A, B}; outputs = {C}.
+ * CB_KERNEL_SOFTMAX   Y[r×c] = softmax over each row of X[r×c]
+ *                     shape = {r, c}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_RMSNORM   Y[r×c] = X / sqrt(mean(X², row) + eps) · W[c]
+ *                     shape = {r, c}; scalars = {eps}; inputs = {X, W};
+ *                     outputs = {Y}.
+ * CB_KERNEL_SILU      Y[n] = X / (1 + exp(−X))
+ *                     shape = {n}; inputs = {X}; outputs = {Y}.
+ */
+typedef enum cb_kernel {
+    CB_KERNEL_GEMM = 1,
+    CB_KERNEL_SOFTMAX = 2,
+    CB_KERNEL_RMSNORM = 3,
+    CB_KERNEL_SILU = 4,
+} cb_kernel;
+
+#define CB_MAX_DIMS 8
+#define CB_MAX_SCALARS 4
+#define CB_ERROR_MESSAGE_CAPACITY 512
+#define CB_INFO_STRING_CAPACITY 128
+
+/* Caller-owned error slot. The backend writes code and a NUL-terminated
+ * message of at most CB_ERROR_MESSAGE_CAPACITY bytes including the NUL. */
+typedef struct cb_error {
+    size_t struct_size;
+    int32_t code; /* backend-specific detail code, 0 if none */
+    char message[CB_ERROR_MESSAGE_CAPACITY];
+} cb_error;
+
+/* One backend option from the chip profile's backend.options, as text.
+ * Both strings are owned by the harness and valid only during create(). */
+typedef struct cb_option {
+    const char *key;
+    const char *value;
+} cb_option;
+
+/* What one kernel × dtype pair the backend offers. Filled by query(). */
+typedef struct cb_capability {
+    size_t struct_size;
+    uint32_t supported;    /* 1 if the pair is implemented, 0 otherwise */
+    uint32_t accumulation; /* cb_dtype used for sums and intermediates */
+    uint32_t denormals;    /* cb_denormals */
+    uint32_t rounding;     /* cb_rounding of results to the storage dtype */
+} cb_capability;
+
+/* A description of the device, for the report. Filled by device_info(). */
+typedef struct cb_device_info {
+    size_t struct_size;
+    char name[CB_INFO_STRING_CAPACITY];   /* e.g. "Ascend 910B (emulated)" */
+    char vendor[CB_INFO_STRING_CAPACITY]; /* e.g. "Huawei" */
+    char driver_version[CB_INFO_STRING_CAPACITY];
+    uint64_t memory_bytes; /* device memory, 0 if unknown */
+} cb_device_info;
+
+/* One kernel invocation's static description, passed to prepare(). Owned by
+ * the harness and valid only during the call: copy what the plan needs. */
+typedef struct cb_op {
+    size_t struct_size;
+    uint32_t kernel; /* cb_kernel */
+    uint32_t dtype;  /* cb_dtype of inputs and outputs */
+    uint32_t ndims;  /* number of meaningful entries in shape */
+    uint32_t flags;  /* kernel-specific, 0 in ABI 1.0 */
+    int64_t shape[CB_MAX_DIMS];
+    double scalars[CB_MAX_SCALARS];
+} cb_op;
+
+typedef struct cb_backend cb_backend; /* one device context */
+typedef struct cb_buffer cb_buffer;   /* device memory */
+typedef struct cb_plan cb_plan;       /* a prepared kernel */
+
+/*
+ * The function table. Returned by certify_backend_bootstrap; static storage,
+ * valid until the library is unloaded. Entries marked optional may be NULL.
+ */
+typedef struct cb_api {
+    size_t struct_size;
+    uint32_t abi_major; /* CERTIFY_ABI_VERSION_MAJOR the plugin was built with */
+    uint32_t abi_minor;
+    const char *backend_name;    /* static, e.g. "cpu" */
+    const char *backend_version; /* static, e.g. "1.0.0" */
+
+    /* Open the device. options: n_options pairs from the profile. On success
+     * *out is a new backend owned by the caller until destroy(). */
+    cb_status (*create)(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error);
+    /* Release the backend and everything still allocated on it. */
+    void (*destroy)(cb_backend *backend);
+
+    cb_status (*device_info)(cb_backend *backend, cb_device_info *out, cb_error *error);
+    /* Answer for one kernel × dtype; unknown kernels answer supported = 0. */
+    cb_status (*query)(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error);
+
+    /* Device memory of `bytes` bytes (bytes may be 0). */
+    cb_status (*alloc)(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error);
+    void (*free)(cb_backend *backend, cb_buffer *buffer);
+    /* Copy host → device. src is harness memory valid only during the call. */
+    cb_status (*upload)(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error);
+    /* Copy device → host; waits for outstanding work on dst. */
+    cb_status (*download)(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error);
+
+    /* Plan one op (choose an algorithm, compile). UNSUPPORTED is allowed. */
+    cb_status (*prepare)(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error);
+    void (*release)(cb_backend *backend, cb_plan *plan);
+    /* Enqueue the plan on inputs and outputs in the order the kernel
+     * defines. Buffers stay owned by the harness; the call may return before
+     * the work is done. */
+    cb_status (*execute)(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                         cb_buffer *const *outputs, size_t n_outputs, cb_error *error);
+    /* Wait until all enqueued work has finished. */
+    cb_status (*synchronize)(cb_backend *backend, cb_error *error);
+
+    /* Optional: device-measured duration, in nanoseconds, of the most recent
+     * completed execute of `plan` (like a pair of CUDA events). */
+    cb_status (*last_execute_ns)(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error);
+} cb_api;
+
+/* What the harness asks for when it bootstraps. */
+typedef struct cb_bootstrap_request {
+    size_t struct_size;
+    uint32_t harness_abi_major;
+    uint32_t harness_abi_minor;
+} cb_bootstrap_request;
+
+/*
+ * The one exported symbol. Returns the plugin's function table, or NULL if
+ * the plugin cannot serve a harness of request->harness_abi_major. The
+ * harness then checks api->abi_major itself and refuses a mismatch.
+ */
+typedef const cb_api *(*certify_backend_bootstrap_fn)(const cb_bootstrap_request *request);
+#define CERTIFY_BACKEND_BOOTSTRAP_SYMBOL "certify_backend_bootstrap"
+CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CERTIFY_BACKEND_H */
