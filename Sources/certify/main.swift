@@ -1,1 +1,3 @@
-print("certify")
+import CertifyCommands
+
+CertifyCommand.main()

@@ -1,0 +1,31 @@
+/// Why a backend could not be loaded or used. Every message names the library.
+package struct BackendError: Error, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
+        /// No library by that name or path.
+        case notFound
+        /// dlopen refused the file.
+        case notLoadable
+        /// The library does not export certify_backend_bootstrap.
+        case missingBootstrap
+        /// The plugin speaks another ABI major, refused to bootstrap, or returned a malformed table.
+        case abiMismatch
+        /// The file's SHA-256 differs from the profile's pin.
+        case hashMismatch
+        /// create() failed.
+        case createFailed
+        /// An entry point returned an error for a case.
+        case callFailed
+        /// The backend does not implement the kernel × dtype.
+        case unsupported
+    }
+
+    package var kind: Kind
+    package var message: String
+
+    package init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    package var description: String { message }
+}

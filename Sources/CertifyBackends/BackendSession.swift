@@ -1,0 +1,44 @@
+import CertifyBattery
+import CertifyNumerics
+
+/// One case's run, as the supervisor asks for it: inputs in storage bytes and how often to time it.
+package struct ExecutionRequest: Sendable {
+    package var testCase: BatteryCase
+    /// Each input tensor encoded in the case dtype, in ABI order.
+    package var inputs: [[UInt8]]
+    package var warmup: Int
+    package var iterations: Int
+
+    package init(testCase: BatteryCase, inputs: [[UInt8]], warmup: Int, iterations: Int) {
+        self.testCase = testCase
+        self.inputs = inputs
+        self.warmup = warmup
+        self.iterations = iterations
+    }
+}
+
+/// What came back from one case's run.
+package struct ExecutionOutcome: Sendable {
+    /// Output bytes after the first execute.
+    package var firstOutput: [UInt8]
+    /// Output bytes after the last timed execute (equal to the first when no iteration ran).
+    package var lastOutput: [UInt8]
+    /// prepare + first execute + synchronize, host clock, nanoseconds.
+    package var firstCallNanoseconds: UInt64
+    /// Per timed iteration, execute + synchronize on the host's monotonic clock.
+    package var hostSamples: [UInt64]
+    /// Per timed iteration, the backend's device timer; nil when it has none.
+    package var deviceSamples: [UInt64]?
+}
+
+/// The one interface the runner uses to talk to a backend.
+///
+/// A request carries a whole case so that an implementation in a separate worker process needs one
+/// round trip per case; `InProcessSession` runs the plugin in this process.
+package protocol BackendSession: AnyObject {
+    var description: BackendDescription { get }
+    /// The backend's answer for one kernel × dtype.
+    func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord
+    /// Upload, prepare, execute (first call, warm-up, timed loop), download, release.
+    func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
+}

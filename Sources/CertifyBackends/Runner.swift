@@ -1,0 +1,151 @@
+import CertifyBattery
+import CertifyNumerics
+
+/// A latency budget in microseconds; either percentile may be absent.
+package struct BudgetMicroseconds: Sendable, Equatable {
+    package var p50: Double?
+    package var p99: Double?
+
+    package init(p50: Double?, p99: Double?) {
+        self.p50 = p50
+        self.p99 = p99
+    }
+}
+
+/// What to run and how to judge it.
+package struct RunPlan: Sendable {
+    package var cases: [BatteryCase]
+    package var seed: UInt64
+    package var numerics: DeclaredNumericsModel
+    package var warmup: Int
+    package var iterations: Int
+    /// Keyed by case id or kernel name; a case id wins.
+    package var budgets: [String: BudgetMicroseconds]
+
+    package init(
+        cases: [BatteryCase], seed: UInt64, numerics: DeclaredNumericsModel, warmup: Int, iterations: Int,
+        budgets: [String: BudgetMicroseconds]
+    ) {
+        self.cases = cases
+        self.seed = seed
+        self.numerics = numerics
+        self.warmup = warmup
+        self.iterations = iterations
+        self.budgets = budgets
+    }
+
+    package func budget(for testCase: BatteryCase) -> BudgetMicroseconds? {
+        budgets[testCase.id] ?? budgets[testCase.kernel.rawValue]
+    }
+}
+
+/// Progress of a run, for the terminal.
+package enum RunEvent: Sendable {
+    case started(index: Int, total: Int, testCase: BatteryCase)
+    case finished(index: Int, total: Int, result: CaseResult)
+}
+
+/// The supervisor's side of a run: makes inputs, asks the backend, and judges every output
+/// against the fp64 oracle. Nothing is judged inside the backend's session.
+package enum Runner {
+    /// Runs every case of `plan` in order; a case that fails or errors never stops the run.
+    package static func run(
+        _ plan: RunPlan, on session: any BackendSession, progress: (RunEvent) -> Void = { _ in }
+    ) -> [CaseResult] {
+        var results: [CaseResult] = []
+        for (index, testCase) in plan.cases.enumerated() {
+            progress(.started(index: index, total: plan.cases.count, testCase: testCase))
+            let result = run(testCase, plan: plan, session: session)
+            results.append(result)
+            progress(.finished(index: index, total: plan.cases.count, result: result))
+        }
+        return results
+    }
+
+    static func run(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession) -> CaseResult {
+        let model = ToleranceModel(case: testCase, numerics: plan.numerics)
+        var result = CaseResult(testCase: testCase, outcome: .error, tolerance: model.derivation(for: testCase))
+        do {
+            let capability = try session.capability(kernel: testCase.kernel, dtype: testCase.dtype)
+            result.capability = capability
+            guard capability.supported else {
+                result.outcome = .unsupported
+                result.message = "the backend does not implement \(testCase.kernel.rawValue) in \(testCase.dtype.rawValue)"
+                return result
+            }
+        } catch {
+            result.message = error.message
+            return result
+        }
+
+        let inputs = testCase.inputs(seed: plan.seed)
+        let request = ExecutionRequest(
+            testCase: testCase, inputs: inputs.map { testCase.dtype.encode($0) },
+            warmup: plan.warmup, iterations: plan.iterations)
+        let outcome: ExecutionOutcome
+        do {
+            outcome = try session.execute(request)
+        } catch {
+            result.outcome = error.kind == .unsupported ? .unsupported : .error
+            result.message = error.message
+            return result
+        }
+
+        let oracle = testCase.reference(inputs)
+        let standardTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .standard)
+        let functionalTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .functional)
+        let first = testCase.dtype.decode(outcome.firstOutput)
+        let standard = ErrorMetrics.compare(
+            actual: first, reference: oracle.values, tolerance: standardTolerance, dtype: testCase.dtype)
+        let functional = ErrorMetrics.compare(
+            actual: first, reference: oracle.values, tolerance: functionalTolerance, dtype: testCase.dtype)
+        result.standard = standard
+        result.standardRatio = ratio(standard)
+        result.functional = functional
+        result.functionalRatio = ratio(functional)
+
+        let last = testCase.dtype.decode(outcome.lastOutput)
+        result.repeatability = Repeatability(
+            runs: plan.iterations > 0 ? 2 : 1,
+            maxDifferenceRatio: differenceRatio(first, last, standardTolerance),
+            bitwiseIdentical: outcome.firstOutput == outcome.lastOutput)
+
+        let budget = plan.budget(for: testCase)
+        result.latency = LatencyFigures(
+            clock: outcome.deviceSamples == nil ? .hostMonotonic : .device,
+            warmup: plan.warmup,
+            samples: outcome.deviceSamples ?? outcome.hostSamples,
+            firstCallNanoseconds: outcome.firstCallNanoseconds,
+            budgetP50Microseconds: budget?.p50,
+            budgetP99Microseconds: budget?.p99)
+        result.outcome = .failed
+        if result.passesStandard() { result.outcome = .passed }
+        return result
+    }
+
+    /// Largest |error| / tolerance over the elements: ≤ 1 passes, infinite for a NaN or Inf mismatch.
+    static func ratio(_ metrics: ErrorMetrics) -> Double {
+        if metrics.nonFiniteMismatches > 0 { return .infinity }
+        guard let actual = metrics.worstActual, let reference = metrics.worstReference,
+            let tolerance = metrics.worstTolerance
+        else { return 0 }
+        let error = abs(actual - reference)
+        if error.isNaN { return 0 }
+        if tolerance <= 0 { return error > 0 ? .infinity : 0 }
+        return error / tolerance
+    }
+
+    /// Largest |first − last| / tolerance; two NaNs agree.
+    static func differenceRatio(_ first: [Double], _ last: [Double], _ tolerance: [Double]) -> Double {
+        var worst = 0.0
+        for i in first.indices {
+            let (a, b) = (first[i], last[i])
+            if a.isNaN && b.isNaN { continue }
+            if a == b { continue }
+            let difference = abs(a - b)
+            guard difference.isFinite else { return .infinity }
+            worst = max(worst, tolerance[i] > 0 ? difference / tolerance[i] : .infinity)
+        }
+        return worst
+    }
+}

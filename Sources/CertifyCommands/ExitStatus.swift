@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// certify's exit codes; the README documents them and the tests assert each.
+package enum ExitStatus: Int32, CaseIterable {
+    /// The run completed, the chip reached at least L1 and qualified for every tier given.
+    case certified = 0
+    /// The run completed and a report was written, but the chip reached no level or missed a tier.
+    case notCertified = 1
+    /// The command line is wrong (ArgumentParser's own code).
+    case usage = 64
+    /// A profile is malformed: the message names file:line:column and the key.
+    case badProfile = 65
+    /// A file named on the command line does not exist or cannot be read.
+    case noInput = 66
+    /// The backend library cannot be found, loaded, verified or started.
+    case backendUnavailable = 69
+    /// A bug in certify.
+    case internalError = 70
+    /// The report folder cannot be written.
+    case cannotWrite = 73
+
+    package var exitCode: ExitCode { ExitCode(rawValue) }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Fixed-format UTC timestamps for reports and folder names.
+enum Timestamp {
+    static func iso8601(_ date: Date) -> String {
+        formatted(date, "yyyy-MM-dd'T'HH:mm:ss'Z'")
+    }
+
+    static func compact(_ date: Date) -> String {
+        formatted(date, "yyyyMMdd'T'HHmmss'Z'")
+    }
+
+    private static func formatted(_ date: Date, _ format: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = format
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,152 @@
+import CertifyBattery
+
+/// Why one level was not reached.
+package struct LevelGap: Sendable, Codable, Equatable {
+    package var level: Int
+    package var reasons: [String]
+}
+
+/// The level a run reached and, for every level above it, why not.
+package struct LevelAssessment: Sendable, Codable, Equatable {
+    /// 0 (not certified) to 3.
+    package var level: Int
+    /// One entry per unreached level, lowest first.
+    package var gaps: [LevelGap]
+
+    package static let names = ["L0 Not certified", "L1 Compatible", "L2 Validated", "L3 Critical"]
+
+    package var name: String { Self.names[level] }
+}
+
+/// Facts about the run that are not in any case result.
+package struct LevelContext: Sendable, Codable, Equatable {
+    /// The chip profile pins the backend binary's SHA-256 (and it matched, or nothing would have run).
+    package var backendPinned: Bool
+    /// The run checked for out-of-bounds writes (guard pages in a worker process).
+    package var memorySafetyChecked: Bool
+    /// The run included a soak of repeated battery iterations.
+    package var soakCompleted: Bool
+
+    package init(backendPinned: Bool, memorySafetyChecked: Bool = false, soakCompleted: Bool = false) {
+        self.backendPinned = backendPinned
+        self.memorySafetyChecked = memorySafetyChecked
+        self.soakCompleted = soakCompleted
+    }
+}
+
+/// Levels as DESIGN.md defines them, within what this harness measures. Levels are cumulative.
+///
+/// - L1 Compatible: every core case supported, no errors, within the functional tolerance.
+/// - L2 Validated: every case (core and edge) within the standard tolerance; the first and last
+///   executions agree within it; every case has a p50 budget and meets it.
+/// - L3 Critical: bitwise-identical repeated executions; every case meets a p99 budget; the backend
+///   binary is pinned by SHA-256; no memory violation; a soak without errors.
+package enum LevelPolicy {
+    /// Assesses `results` with every tolerance multiplied by `toleranceScale` (a tier may tighten).
+    package static func assess(
+        _ results: [CaseResult], context: LevelContext, toleranceScale: Double = 1
+    ) -> LevelAssessment {
+        let requirements = [
+            l1(results, toleranceScale), l2(results, toleranceScale), l3(results, context),
+        ]
+        var level = 0
+        for reasons in requirements {
+            guard reasons.isEmpty else { break }
+            level += 1
+        }
+        let gaps = requirements.enumerated().dropFirst(level).map { LevelGap(level: $0.offset + 1, reasons: $0.element) }
+        return LevelAssessment(level: level, gaps: gaps)
+    }
+
+    private static func l1(_ results: [CaseResult], _ scale: Double) -> [String] {
+        let core = results.filter { $0.role == .core }
+        if core.isEmpty { return ["no core case ran"] }
+        return core.compactMap { result in
+            switch result.outcome {
+            case .unsupported: return "\(result.id) is not supported by the backend"
+            case .error: return "\(result.id) failed to run: \(result.message ?? "unknown error")"
+            case .passed, .failed:
+                guard !result.passesFunctional(scale: scale) else { return nil }
+                return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio, scale)))"
+            }
+        }
+    }
+
+    private static func l2(_ results: [CaseResult], _ scale: Double) -> [String] {
+        var reasons: [String] = []
+        var missingBudgets: [String] = []
+        for result in results {
+            switch result.outcome {
+            case .unsupported:
+                if result.role == .edge { reasons.append("\(result.id) is not supported by the backend") }
+                continue
+            case .error:
+                if result.role == .edge { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                continue
+            case .passed, .failed:
+                break
+            }
+            if let ratio = result.standardRatio, ratio > scale {
+                reasons.append("\(result.id) is outside the standard tolerance (\(ratioText(ratio, scale)))")
+            }
+            if let repeatability = result.repeatability, repeatability.maxDifferenceRatio > scale {
+                reasons.append(
+                    "\(result.id) gave different results on repeated runs (\(ratioText(repeatability.maxDifferenceRatio, scale)))")
+            }
+            switch result.latency?.withinP50 {
+            case nil:
+                missingBudgets.append(result.id)
+            case false?:
+                let latency = result.latency!
+                reasons.append(
+                    "\(result.id) p50 \(Format.microseconds(latency.p50Microseconds)) exceeds its budget of \(Format.microseconds(latency.budgetP50Microseconds!))")
+            case true?:
+                break
+            }
+        }
+        if !missingBudgets.isEmpty {
+            reasons.append("no p50 latency budget in the chip profile for \(Format.list(missingBudgets))")
+        }
+        return reasons
+    }
+
+    private static func l3(_ results: [CaseResult], _ context: LevelContext) -> [String] {
+        var reasons: [String] = []
+        let ran = results.filter { $0.outcome == .passed || $0.outcome == .failed }
+        let nondeterministic = ran.filter { $0.repeatability?.bitwiseIdentical == false }.map(\.id)
+        if !nondeterministic.isEmpty {
+            reasons.append("repeated runs are not bitwise identical for \(Format.list(nondeterministic))")
+        }
+        var missingBudgets: [String] = []
+        for result in ran {
+            switch result.latency?.withinP99 {
+            case nil: missingBudgets.append(result.id)
+            case false?:
+                let latency = result.latency!
+                reasons.append(
+                    "\(result.id) p99 \(Format.microseconds(latency.p99Microseconds)) exceeds its budget of \(Format.microseconds(latency.budgetP99Microseconds!))")
+            case true?: break
+            }
+        }
+        if !missingBudgets.isEmpty {
+            reasons.append("no p99 latency budget in the chip profile for \(Format.list(missingBudgets))")
+        }
+        if !context.backendPinned {
+            reasons.append("the chip profile does not pin the backend library's SHA-256 (backend.sha256)")
+        }
+        if !context.memorySafetyChecked {
+            reasons.append("memory safety was not checked: that needs the worker process with guard pages, which this certify does not have yet")
+        }
+        if !context.soakCompleted {
+            reasons.append("no soak was run: this certify does not have the soak test yet")
+        }
+        return reasons
+    }
+
+    private static func ratioText(_ ratio: Double?, _ scale: Double) -> String {
+        guard let ratio else { return "no figures" }
+        guard ratio.isFinite else { return "NaN or Inf where the oracle has none" }
+        let limit = scale == 1 ? "" : ", limit \(Format.number(scale))×"
+        return "worst element at \(Format.number(ratio))× its bound\(limit)"
+    }
+}

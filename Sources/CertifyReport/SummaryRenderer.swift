@@ -1,0 +1,77 @@
+import CertifyBattery
+import CertifyNumerics
+import Foundation
+
+/// The terminal summary: every case with its figures and verdict, the level with the reasons a
+/// higher one was not reached, and a verdict per tier.
+package enum SummaryRenderer {
+    package static func render(_ statement: Statement) -> String {
+        let p = statement.predicate
+        var lines: [String] = []
+        lines.append(
+            "certify \(p.run.harnessVersion) · battery \(p.run.batteryVersion) · suite \(p.run.suite.rawValue) · seed \(p.run.seed)")
+        lines.append("chip     \(p.chip.vendor) \(p.chip.family) \(p.chip.model) (\(p.chip.profile))")
+        lines.append(
+            "backend  \(p.backend.name) \(p.backend.version), ABI \(p.backend.abiVersion), \(p.backend.libraryPath)")
+        lines.append("device   \(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)")
+        lines.append("")
+        lines.append(contentsOf: table(p.cases))
+        lines.append("")
+        let counts = Dictionary(grouping: p.cases, by: \.outcome).mapValues(\.count)
+        lines.append(
+            "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
+                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors")
+        lines.append("")
+        lines.append("Level reached: \(p.level.name)")
+        for gap in p.level.gaps {
+            lines.append("  L\(gap.level) \(LevelAssessment.names[gap.level].dropFirst(3)) not reached:")
+            for reason in gap.reasons { lines.append("    - \(reason)") }
+        }
+        if !p.tiers.isEmpty {
+            lines.append("")
+            lines.append("Tiers:")
+            for tier in p.tiers {
+                let verdict = tier.qualified ? "QUALIFIED" : "NOT QUALIFIED"
+                let scale = tier.toleranceScale == 1 ? "" : ", tolerances ×\(Format.number(tier.toleranceScale))"
+                lines.append("  \(tier.name) (\(tier.id), requires L\(tier.requiredLevel)\(scale)): \(verdict)")
+                if !tier.qualified {
+                    for reason in tier.reasons { lines.append("    - \(reason)") }
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func table(_ cases: [CaseResult]) -> [String] {
+        let header = ["case", "verdict", "max abs", "max rel", "max ulp", "err/tol", "worst idx", "p50", "p50 budget"]
+        let rows: [[String]] = cases.map { c in
+            let m = c.standard
+            return [
+                c.id,
+                c.outcome.rawValue.uppercased(),
+                m.map { Format.number($0.maxAbsError) } ?? "-",
+                m.map { Format.number($0.maxRelError) } ?? "-",
+                m.map { Format.number($0.maxULP) } ?? "-",
+                c.standardRatio.map(Format.number) ?? "-",
+                m?.worstIndex.map(String.init) ?? "-",
+                c.latency.map { Format.microseconds($0.p50Microseconds) } ?? "-",
+                c.latency?.budgetP50Microseconds.map(Format.microseconds) ?? "-",
+            ]
+        }
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                return index < 2 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        var lines = [line(header), line(widths.map { String(repeating: "-", count: $0) })]
+        lines.append(contentsOf: rows.map(line))
+        for c in cases where c.outcome == .unsupported || c.outcome == .error {
+            lines.append("  \(c.id): \(c.message ?? "")")
+        }
+        return lines
+    }
+}

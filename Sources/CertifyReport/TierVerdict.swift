@@ -1,0 +1,28 @@
+import CertifyBattery
+import CertifyProfiles
+
+/// Whether a run qualifies a chip for one user tier, and every reason it does not.
+package struct TierVerdict: Sendable, Codable, Equatable {
+    package var id: String
+    package var name: String
+    package var requiredLevel: Int
+    package var toleranceScale: Double
+    /// The level reached with the tier's tolerance scale applied.
+    package var levelReached: Int
+    package var qualified: Bool
+    package var reasons: [String]
+
+    /// Assesses `results` under `tier`'s tolerance scale and compares with its required level.
+    package init(tier: TierProfile, results: [CaseResult], context: LevelContext) {
+        let assessment = LevelPolicy.assess(results, context: context, toleranceScale: tier.toleranceScale)
+        id = tier.id
+        name = tier.name
+        requiredLevel = tier.requiredLevel
+        toleranceScale = tier.toleranceScale
+        levelReached = assessment.level
+        qualified = assessment.level >= tier.requiredLevel
+        reasons = assessment.gaps.filter { $0.level <= tier.requiredLevel }.flatMap { gap in
+            gap.reasons.map { "L\(gap.level): \($0)" }
+        }
+    }
+}

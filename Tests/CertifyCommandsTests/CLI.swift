@@ -1,0 +1,92 @@
+import CertifyBackends
+import Foundation
+
+/// Runs the real certify binary that `swift build` put next to the test runner.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let buildDirectory = URL(fileURLWithPath: PluginLocator.executableDirectory)
+
+    static var executable: URL { buildDirectory.appendingPathComponent("certify") }
+
+    /// Runs `certify arguments` with the repository root as the working directory.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let scratch = try TemporaryDirectory()
+        let out = scratch.url.appendingPathComponent("stdout")
+        let err = scratch.url.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+}
+
+/// A fresh folder under the system's temporary directory, removed when released.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("certify-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    /// Writes `text` to `name` inside the folder and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try Data(text.utf8).write(to: file)
+        return file.path
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// A bundled profile's text, for tests that derive a variant of it.
+func bundledProfile(_ name: String) throws -> String {
+    try String(contentsOf: CLI.repositoryRoot.appendingPathComponent("Profiles/\(name)"), encoding: .utf8)
+}
+
+/// The profile text with `library:` pointing at a bundled backend by absolute path and extra
+/// `backend.options` appended.
+func profile(_ name: String, options: [String: String] = [:], library: String? = nil, sha256: String? = nil) throws -> String {
+    var text = try bundledProfile(name)
+    if let library {
+        text = text.replacingOccurrences(
+            of: #"library: [^\n#]*"#, with: "library: \(library)", options: .regularExpression)
+    }
+    if let sha256 {
+        text = text.replacingOccurrences(of: "\nbackend:\n", with: "\nbackend:\n  sha256: \(sha256)\n")
+    }
+    if !options.isEmpty {
+        let lines = options.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n")
+        if text.contains("  options:\n") {
+            text = text.replacingOccurrences(of: "  options:\n", with: "  options:\n\(lines)\n")
+        } else {
+            text = text.replacingOccurrences(of: "\nnumerics:", with: "\n  options:\n\(lines)\nnumerics:")
+        }
+    }
+    return text
+}

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderCertifyCommandsTests() { #expect(Bool(true)) }

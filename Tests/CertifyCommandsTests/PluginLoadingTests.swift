@@ -1,0 +1,112 @@
+import CertifyCommands
+import Foundation
+import Testing
+
+/// A broken plugin names the library and what is wrong with it, and exits 69.
+@Suite struct PluginLoadingTests {
+    private func run(library: String, sha256: String? = nil, options: [String: String] = [:]) throws -> CLI.Result {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write("chip.yaml", profile("cpu.yaml", options: options, library: library, sha256: sha256))
+        return try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
+    }
+
+    /// Compiles a tiny plugin from C source with the system compiler, as a vendor would.
+    private func compile(_ source: String, in folder: TemporaryDirectory) throws -> String {
+        let c = try folder.write("plugin.c", source)
+        let library = folder.path("libbroken.so")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "cc", "-shared", "-fPIC", "-I", CLI.repositoryRoot.appendingPathComponent("Sources/CCertifyBackend/include").path,
+            "-o", library, c,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "cc failed")
+        return library
+    }
+
+    @Test func missingLibraryNameSaysWhereItLookedAndWhatToRun() throws {
+        let result = try run(library: "certify_backend_nowhere")
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr.hasPrefix("error: backend library 'certify_backend_nowhere' not found; looked for "))
+        #expect(result.stderr.contains("libcertify_backend_nowhere.so"))
+        #expect(result.stderr.contains("Build it with `swift build --product certify_backend_nowhere`"))
+    }
+
+    @Test func missingLibraryPath() throws {
+        let result = try run(library: "/nonexistent/libx.so")
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr == "error: backend library '/nonexistent/libx.so' does not exist\n")
+    }
+
+    @Test func fileThatIsNotASharedLibrary() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write("libtext.so", "not an ELF file\n")
+        let result = try run(library: path)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr.hasPrefix("error: backend library '\(path)' is not a loadable shared library: "))
+        #expect(result.stderr.contains("invalid ELF header") || result.stderr.contains("file too short"))
+    }
+
+    @Test func sharedLibraryWithoutTheBootstrapSymbol() throws {
+        let folder = try TemporaryDirectory()
+        let path = try compile("int not_a_backend(void) { return 0; }\n", in: folder)
+        let result = try run(library: path)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr == "error: backend library '\(path)' does not export certify_backend_bootstrap; is it a certify backend?\n")
+    }
+
+    @Test func pluginOfAnotherABIMajorIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        let path = try compile(
+            """
+            #include "certify_backend.h"
+            static cb_api table = { sizeof(cb_api), 2, 0, "future", "9.0" };
+            const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *r) { (void)r; return &table; }
+            """, in: folder)
+        let result = try run(library: path)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr == "error: backend library '\(path)' implements plugin ABI 2.0; this certify speaks ABI 1.x\n")
+    }
+
+    @Test func pluginThatRefusesTheHarnessABI() throws {
+        let folder = try TemporaryDirectory()
+        let path = try compile(
+            """
+            #include "certify_backend.h"
+            const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *r) { (void)r; return 0; }
+            """, in: folder)
+        let result = try run(library: path)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr == "error: backend library '\(path)' refused plugin ABI 1.0: certify_backend_bootstrap returned NULL\n")
+    }
+
+    @Test func pluginWithNullEntryPoints() throws {
+        let folder = try TemporaryDirectory()
+        let path = try compile(
+            """
+            #include "certify_backend.h"
+            static cb_api table = { sizeof(cb_api), 1, 0, "empty", "0.1" };
+            const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *r) { (void)r; return &table; }
+            """, in: folder)
+        let result = try run(library: path)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr.hasPrefix("error: backend library '\(path)' leaves required entry points NULL: create, destroy,"))
+    }
+
+    @Test func libraryThatDiffersFromThePinnedHash() throws {
+        let pin = String(repeating: "0", count: 64)
+        let result = try run(library: "certify_backend_cpu", sha256: pin)
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr.hasPrefix("error: backend library '"))
+        #expect(result.stderr.contains("libcertify_backend_cpu.so' has SHA-256 "))
+        #expect(result.stderr.hasSuffix(", but the profile pins \(pin)\n"))
+    }
+
+    @Test func backendThatRejectsAnOption() throws {
+        let result = try run(library: "certify_backend_cpu", options: ["turbo": "yes"])
+        #expect(result.status == ExitStatus.backendUnavailable.rawValue)
+        #expect(result.stderr.contains("failed to create a backend: INVALID_ARGUMENT: unknown option 'turbo'"))
+    }
+}
