@@ -1,0 +1,5 @@
+/// The rounding the backend declares for narrowing conversions.
+package enum DeclaredRounding: String, Sendable {
+    case nearestEven = "nearest-even"
+    case towardZero = "toward-zero"
+}

@@ -1,0 +1,18 @@
+/// How latency is measured and the budgets it is held to.
+package struct LatencySpec: Sendable, Equatable {
+    /// Untimed calls before measuring; 0...1_000_000, 3 when the profile omits it.
+    package var warmup: Int
+    /// Timed calls per case; 1...1_000_000, 20 when the profile omits it.
+    package var iterations: Int
+    /// Budgets by kernel name or case id.
+    package var budgets: [String: LatencyBudget]
+
+    /// The measurement used when a profile has no `latency` section.
+    package static let `default` = LatencySpec(warmup: 3, iterations: 20, budgets: [:])
+
+    package init(warmup: Int, iterations: Int, budgets: [String: LatencyBudget]) {
+        self.warmup = warmup
+        self.iterations = iterations
+        self.budgets = budgets
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderCertifyProfilesTests() { #expect(Bool(true)) }

@@ -1,0 +1,97 @@
+import Testing
+
+@testable import CertifyProfiles
+
+@Suite struct ShippedProfileTests {
+    static let kernels: Set<String> = ["gemm", "softmax", "rmsnorm", "silu"]
+
+    @Test func theExpectedProfilesShip() {
+        #expect(
+            TestSupport.yamlFiles(in: "Profiles") == [
+                "Profiles/ascend.yaml", "Profiles/cambricon.yaml", "Profiles/cpu.yaml", "Profiles/hygon.yaml",
+            ]
+        )
+        #expect(
+            TestSupport.yamlFiles(in: "Profiles/tiers") == [
+                "Profiles/tiers/developer.yaml", "Profiles/tiers/enterprise.yaml", "Profiles/tiers/state-owned.yaml",
+            ]
+        )
+    }
+
+    @Test(arguments: TestSupport.yamlFiles(in: "Profiles"))
+    func chipProfileLoads(_ file: String) throws {
+        let path = TestSupport.repositoryFile(file)
+        let profile = try ProfileLoader.loadChip(path: path, budgetKeys: Self.kernels)
+        #expect(profile.path == path)
+        #expect(profile.schema == 1)
+        #expect(Set(profile.latency.budgets.keys) == Self.kernels)
+        // Every dtype with a declared peak has a declared accumulation type.
+        #expect(Set(profile.peaks.tflops.keys) == Set(profile.numerics.accumulation.keys))
+        #expect(
+            profile.backend.library == "certify_backend_" + file.dropFirst("Profiles/".count).dropLast(".yaml".count)
+        )
+    }
+
+    @Test(arguments: TestSupport.yamlFiles(in: "Profiles/tiers"))
+    func tierProfileLoads(_ file: String) throws {
+        let path = TestSupport.repositoryFile(file)
+        let tier = try ProfileLoader.loadTier(path: path)
+        #expect(tier.path == path)
+        #expect(file.hasSuffix("/\(tier.id).yaml"))
+    }
+
+    @Test func ascendDecodes() throws {
+        let profile = try ProfileLoader.loadChip(path: TestSupport.repositoryFile("Profiles/ascend.yaml"))
+        #expect(profile.chip == ChipIdentity(vendor: "Huawei", family: "Ascend", model: "910B"))
+        #expect(profile.peaks == DeclaredPeaks(tflops: [.fp32: 94, .fp16: 376, .bf16: 376], memoryBandwidthGBps: 1600))
+        #expect(
+            profile.backend
+                == BackendSpec(
+                    library: "certify_backend_ascend",
+                    options: [BackendOption(key: "device_id", value: "0")]
+                )
+        )
+        #expect(profile.numerics.accumulation[.fp16] == .fp32)
+        #expect(
+            profile.numerics
+                == DeclaredNumerics(
+                    accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32],
+                    denormals: .flush,
+                    rounding: .nearestEven
+                )
+        )
+        #expect(profile.latency.warmup == 3)
+        #expect(profile.latency.iterations == 25)
+        #expect(profile.latency.budgets["gemm"] == LatencyBudget(p50Microseconds: 200_000, p99Microseconds: 400_000))
+        #expect(profile.latency.budgets["silu"] == LatencyBudget(p50Microseconds: 50_000, p99Microseconds: 100_000))
+    }
+
+    @Test func cambriconDeclaresTruncationAndFlush() throws {
+        let profile = try ProfileLoader.loadChip(path: TestSupport.repositoryFile("Profiles/cambricon.yaml"))
+        #expect(profile.chip.model == "MLU370-X8")
+        #expect(profile.numerics.rounding == .towardZero)
+        #expect(profile.numerics.denormals == .flush)
+        #expect(profile.peaks.memoryBandwidthGBps == 614.4)
+    }
+
+    @Test func cpuAndHygonKeepSubnormals() throws {
+        for name in ["cpu", "hygon"] {
+            let profile = try ProfileLoader.loadChip(path: TestSupport.repositoryFile("Profiles/\(name).yaml"))
+            #expect(profile.numerics.denormals == .preserve)
+            #expect(profile.numerics.rounding == .nearestEven)
+            #expect(profile.numerics.accumulation.values.allSatisfy { $0 == .fp32 })
+        }
+    }
+
+    @Test func tiersDecode() throws {
+        let developer = try ProfileLoader.loadTier(path: TestSupport.repositoryFile("Profiles/tiers/developer.yaml"))
+        #expect(developer.name == "Developer")
+        #expect(developer.requiredLevel == 1)
+        #expect(developer.toleranceScale == 1.0)
+        let stateOwned = try ProfileLoader.loadTier(path: TestSupport.repositoryFile("Profiles/tiers/state-owned.yaml"))
+        #expect(stateOwned.id == "state-owned")
+        #expect(stateOwned.name == "State-owned enterprise")
+        #expect(stateOwned.requiredLevel == 3)
+        #expect(stateOwned.toleranceScale == 0.5)
+    }
+}
