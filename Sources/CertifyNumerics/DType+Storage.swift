@@ -1,0 +1,63 @@
+extension DType {
+    /// Little-endian storage bytes of `values` rounded to this dtype (nearest-even).
+    ///
+    /// The result holds `values.count · byteSize` bytes, the layout a backend receives.
+    package func encode(_ values: [Double]) -> [UInt8] {
+        switch self {
+        case .fp32: store(values, as: UInt32.self) { Float($0).bitPattern }
+        case .fp16: store(values, as: UInt16.self, Conversions.fp16Bits)
+        case .bf16: store(values, as: UInt16.self, Conversions.bf16Bits)
+        case .fp64: store(values, as: UInt64.self) { $0.bitPattern }
+        }
+    }
+
+    /// Values of little-endian storage bytes; the count must be a multiple of byteSize.
+    ///
+    /// The bytes need no particular alignment. Widening to Double is exact.
+    package func decode(_ bytes: UnsafeRawBufferPointer) -> [Double] {
+        precondition(bytes.count % byteSize == 0, "\(bytes.count) bytes is not a whole number of \(rawValue) elements")
+        switch self {
+        case .fp32: return load(bytes, as: UInt32.self) { Double(Float(bitPattern: $0)) }
+        case .fp16: return load(bytes, as: UInt16.self) { BinaryFormat.fp16.widen(UInt64($0)) }
+        case .bf16: return load(bytes, as: UInt16.self) { BinaryFormat.bf16.widen(UInt64($0)) }
+        case .fp64: return load(bytes, as: UInt64.self) { Double(bitPattern: $0) }
+        }
+    }
+
+    /// Values of little-endian storage bytes; the count must be a multiple of byteSize.
+    package func decode(_ bytes: [UInt8]) -> [Double] {
+        bytes.withUnsafeBytes { decode($0) }
+    }
+
+    private func store<Bits: FixedWidthInteger>(
+        _ values: [Double],
+        as _: Bits.Type,
+        _ bits: (Double) -> Bits
+    ) -> [UInt8] {
+        let size = MemoryLayout<Bits>.size
+        return [UInt8](unsafeUninitializedCapacity: values.count * size) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            values.withUnsafeBufferPointer { values in
+                for index in values.indices {
+                    raw.storeBytes(of: bits(values[index]).littleEndian, toByteOffset: index * size, as: Bits.self)
+                }
+            }
+            initialized = values.count * size
+        }
+    }
+
+    private func load<Bits: FixedWidthInteger>(
+        _ bytes: UnsafeRawBufferPointer,
+        as _: Bits.Type,
+        _ value: (Bits) -> Double
+    ) -> [Double] {
+        let size = MemoryLayout<Bits>.size
+        let count = bytes.count / size
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                buffer[index] = value(Bits(littleEndian: bytes.loadUnaligned(fromByteOffset: index * size, as: Bits.self)))
+            }
+            initialized = count
+        }
+    }
+}

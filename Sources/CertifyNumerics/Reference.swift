@@ -1,0 +1,115 @@
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// fp64 reference kernels: the oracle backend outputs are compared against.
+///
+/// Tensors are dense and row-major. Inputs should already be rounded to the case dtype, so the
+/// oracle sees exactly what the backend received. Accumulation is in fp64 in index order, so
+/// results are deterministic for given inputs.
+package enum Reference {
+    /// Columns of C handled together, so one tile of C and |C| stays in cache while B streams once.
+    private static let columnTile = 256
+
+    /// C[m×n] = A[m×k]·B[k×n], and Σ_k |a_ik·b_kj| for each element (the scale of its error bound).
+    ///
+    /// Each element is accumulated over k in ascending order (i-k-j order, tiled over j).
+    /// k = 0 gives zeros.
+    package static func gemm(a: [Double], b: [Double], m: Int, n: Int, k: Int) -> (c: [Double], absProducts: [Double]) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
+        precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
+        precondition(b.count == k * n, "B has \(b.count) elements, expected \(k)×\(n)")
+        var c = [Double](repeating: 0, count: m * n)
+        var absProducts = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    absProducts.withUnsafeMutableBufferPointer { absProducts in
+                        for j0 in stride(from: 0, to: n, by: columnTile) {
+                            let j1 = Swift.min(j0 + columnTile, n)
+                            for p in 0..<k {
+                                let bRow = p * n
+                                for i in 0..<m {
+                                    let aip = a[i * k + p]
+                                    let absAip = aip.magnitude
+                                    let cRow = i * n
+                                    for j in j0..<j1 {
+                                        let bpj = b[bRow + j]
+                                        c[cRow + j] += aip * bpj
+                                        absProducts[cRow + j] += absAip * bpj.magnitude
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (c, absProducts)
+    }
+
+    /// Softmax of each row, exp(x − max)/Σ exp(x − max), in fp64.
+    ///
+    /// Edge cases, chosen to be the limits where they exist and NaN where they don't:
+    /// - a row containing NaN is all NaN;
+    /// - a row of all −inf (a fully masked row) is all NaN, since 0/0 has no limit;
+    /// - −inf entries in a row with a finite maximum give exactly 0;
+    /// - a row containing +inf is all NaN (inf − inf), as in PyTorch.
+    package static func softmax(_ x: [Double], rows: Int, cols: Int) -> [Double] {
+        precondition(rows >= 0 && cols >= 0, "negative softmax shape \(rows)×\(cols)")
+        precondition(x.count == rows * cols, "x has \(x.count) elements, expected \(rows)×\(cols)")
+        var y = [Double](repeating: 0, count: x.count)
+        for row in 0..<rows {
+            let range = row * cols..<(row + 1) * cols
+            var maximum = -Double.infinity
+            var hasNaN = false
+            for value in x[range] {
+                if value.isNaN { hasNaN = true }
+                maximum = Swift.max(maximum, value)
+            }
+            if hasNaN || !maximum.isFinite {
+                for index in range { y[index] = .nan }
+                continue
+            }
+            var sum = 0.0
+            for index in range {
+                let e = exp(x[index] - maximum)
+                y[index] = e
+                sum += e
+            }
+            for index in range { y[index] /= sum }
+        }
+        return y
+    }
+
+    /// RMSNorm of each row: y = x / √(mean(x²) + eps) · weight, with weight of length cols.
+    package static func rmsnorm(_ x: [Double], weight: [Double], rows: Int, cols: Int, eps: Double) -> [Double] {
+        precondition(rows >= 0 && cols >= 0, "negative rmsnorm shape \(rows)×\(cols)")
+        precondition(x.count == rows * cols, "x has \(x.count) elements, expected \(rows)×\(cols)")
+        precondition(weight.count == cols, "weight has \(weight.count) elements, expected \(cols)")
+        var y = [Double](repeating: 0, count: x.count)
+        for row in 0..<rows {
+            let base = row * cols
+            var sumOfSquares = 0.0
+            for j in 0..<cols { sumOfSquares += x[base + j] * x[base + j] }
+            let rms = (sumOfSquares / Double(cols) + eps).squareRoot()
+            for j in 0..<cols { y[base + j] = x[base + j] / rms * weight[j] }
+        }
+        return y
+    }
+
+    /// SiLU (swish), x·σ(x) = x / (1 + e^−x), elementwise.
+    ///
+    /// silu(+inf) = +inf; silu(−inf) = −0, the limit (x·σ(x) evaluated naively gives NaN there);
+    /// NaN stays NaN.
+    package static func silu(_ x: [Double]) -> [Double] {
+        x.map { value in
+            if value == -.infinity { return -0.0 }
+            return value / (1 + exp(-value))
+        }
+    }
+}
