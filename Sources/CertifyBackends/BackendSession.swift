@@ -6,12 +6,15 @@ package struct ExecutionRequest: Sendable {
     package var testCase: BatteryCase
     /// Each input tensor encoded in the case dtype, in ABI order.
     package var inputs: [[UInt8]]
+    /// Size of each output tensor in bytes, in ABI order.
+    package var outputByteCounts: [Int]
     package var warmup: Int
     package var iterations: Int
 
-    package init(testCase: BatteryCase, inputs: [[UInt8]], warmup: Int, iterations: Int) {
+    package init(testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int) {
         self.testCase = testCase
         self.inputs = inputs
+        self.outputByteCounts = outputByteCounts
         self.warmup = warmup
         self.iterations = iterations
     }
@@ -19,10 +22,10 @@ package struct ExecutionRequest: Sendable {
 
 /// What came back from one case's run.
 package struct ExecutionOutcome: Sendable {
-    /// Output bytes after the first execute.
-    package var firstOutput: [UInt8]
-    /// Output bytes after the last timed execute (equal to the first when no iteration ran).
-    package var lastOutput: [UInt8]
+    /// Each output's bytes after the first execute.
+    package var firstOutputs: [[UInt8]]
+    /// Each output's bytes after the last timed execute (equal to the first when no iteration ran).
+    package var lastOutputs: [[UInt8]]
     /// prepare + first execute + synchronize, host clock, nanoseconds.
     package var firstCallNanoseconds: UInt64
     /// Per timed iteration, execute + synchronize on the host's monotonic clock.

@@ -98,15 +98,21 @@ package final class InProcessSession: BackendSession {
             }
             inputs.append(buffer)
         }
-        let outputBytes = testCase.outputElementCount * testCase.dtype.byteSize
-        let output: [OpaquePointer?] = [try allocate(outputBytes)]
+        var output: [OpaquePointer?] = []
+        for bytes in request.outputByteCounts {
+            output.append(try allocate(bytes))
+        }
 
-        func download() throws(BackendError) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: outputBytes)
-            try check("download") { error in
-                bytes.withUnsafeMutableBytes { api.download!(backend, output[0], $0.baseAddress, $0.count, &error) }
+        func download() throws(BackendError) -> [[UInt8]] {
+            var result: [[UInt8]] = []
+            for (buffer, count) in zip(output, request.outputByteCounts) {
+                var bytes = [UInt8](repeating: 0, count: count)
+                try check("download") { error in
+                    bytes.withUnsafeMutableBytes { api.download!(backend, buffer, $0.baseAddress, $0.count, &error) }
+                }
+                result.append(bytes)
             }
-            return bytes
+            return result
         }
         func runOnce() throws(BackendError) {
             try check("execute") { error in
@@ -156,7 +162,7 @@ package final class InProcessSession: BackendSession {
         }
         let last = request.iterations > 0 ? try download() : first
         return ExecutionOutcome(
-            firstOutput: first, lastOutput: last, firstCallNanoseconds: firstCall,
+            firstOutputs: first, lastOutputs: last, firstCallNanoseconds: firstCall,
             hostSamples: hostSamples, deviceSamples: deviceSamples)
     }
 

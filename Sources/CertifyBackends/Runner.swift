@@ -81,6 +81,7 @@ package enum Runner {
         let inputs = testCase.inputs(seed: plan.seed)
         let request = ExecutionRequest(
             testCase: testCase, inputs: inputs.map { testCase.dtype.encode($0) },
+            outputByteCounts: [testCase.outputElementCount * testCase.dtype.byteSize],
             warmup: plan.warmup, iterations: plan.iterations)
         let outcome: ExecutionOutcome
         do {
@@ -94,7 +95,7 @@ package enum Runner {
         let oracle = testCase.reference(inputs)
         let standardTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .standard)
         let functionalTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .functional)
-        let first = testCase.dtype.decode(outcome.firstOutput)
+        let first = testCase.dtype.decode(outcome.firstOutputs[0])
         let standard = ErrorMetrics.compare(
             actual: first, reference: oracle.values, tolerance: standardTolerance, dtype: testCase.dtype)
         let functional = ErrorMetrics.compare(
@@ -104,11 +105,11 @@ package enum Runner {
         result.functional = functional
         result.functionalRatio = ratio(functional)
 
-        let last = testCase.dtype.decode(outcome.lastOutput)
+        let last = testCase.dtype.decode(outcome.lastOutputs[0])
         result.repeatability = Repeatability(
             runs: plan.iterations > 0 ? 2 : 1,
             maxDifferenceRatio: differenceRatio(first, last, standardTolerance),
-            bitwiseIdentical: outcome.firstOutput == outcome.lastOutput)
+            bitwiseIdentical: outcome.firstOutputs == outcome.lastOutputs)
 
         let budget = plan.budget(for: testCase)
         result.latency = LatencyFigures(

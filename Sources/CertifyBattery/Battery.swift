@@ -37,9 +37,11 @@ package enum Battery {
             rmsnormSmall = [1, 512]
             silu = 2048
         case .standard:
+            // The real reduction lengths K, which decide the numerics, over a tile of the output
+            // columns: more columns only add samples of the same error distribution.
             gemms = [
-                ("qkv-decode", [1, GLM.qkvOut, GLM.hidden], "QKV projection, decode batch 1"),
-                ("ffn-down-decode", [1, GLM.hidden, GLM.ffn], "FFN down projection, decode batch 1, K=13696"),
+                ("qkv-decode-tile", [4, 512, GLM.hidden], "QKV projection, decode batch 4, a 512-column tile, K=4096"),
+                ("ffn-down-decode-tile", [4, 256, GLM.ffn], "FFN down projection, decode batch 4, a 256-column tile, K=13696"),
             ]
             softmax = [GLM.heads, 2048]
             softmaxLarge = [GLM.heads, 512]

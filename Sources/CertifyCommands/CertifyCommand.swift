@@ -7,14 +7,34 @@ package struct CertifyCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "certify",
         abstract: "Certify an AI accelerator backend for running GLM-family LLMs.",
+        usage: """
+            certify --chip <file> [--tier <file> ...] [--suite <suite>] [--output <dir>] [--seed <seed>]
+            certify <subcommand> [<options>]
+            """,
         discussion: """
-            Loads the chip profile's backend library, runs the fixed kernel battery against an fp64 \
-            oracle, times every case, and writes a report folder with the level the chip reached \
-            (L1 Compatible, L2 Validated, L3 Critical) and a verdict for each user tier given.
+            Loads the backend library the chip profile names, runs the fixed kernel battery
+            against an fp64 oracle, times every case, and writes a report folder: the level
+            reached (L1 Compatible, L2 Validated, L3 Critical) and a verdict per tier given.
 
-            Start with:  certify --chip profiles/ascend.yaml
-            Exit codes:  0 certified, 1 not certified, 64 usage, 65 bad profile, 66 missing file,
-                         69 backend unavailable, 70 internal error, 73 cannot write the report.
+            Start with:
+              certify --chip profiles/ascend.yaml
+              certify --chip profiles/cpu.yaml --tier profiles/tiers/enterprise.yaml
+
+            Run options (see 'certify help run'):
+              --chip <file>     chip profile (YAML), required
+              --tier <file>     user-tier profile (YAML); repeat for several tiers
+              --suite <suite>   quick, standard (default) or full
+              --output <dir>    report folder (default: reports/<family>-<model>-<time>)
+              --seed <seed>     seed of the generated inputs (default: 1)
+
+            A backend.library name such as certify_backend_ascend is found as
+            lib<name>.so in CERTIFY_BACKEND_PATH, then next to the certify executable
+            (where `swift build` puts the bundled backends); a path is taken relative
+            to the profile.
+
+            Exit codes: 0 certified, 1 not certified (report written), 64 usage,
+            65 bad profile, 66 missing file, 69 backend unavailable,
+            70 internal error, 73 cannot write the report.
             """,
         version: harnessVersion,
         subcommands: [RunCommand.self, BatteryCommand.self],

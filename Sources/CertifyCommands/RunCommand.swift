@@ -6,18 +6,11 @@ import CertifyProfiles
 import CertifyReport
 import Foundation
 
-/// `certify [run] --chip FILE`: certifies one chip profile's backend.
+/// `certify [run] --chip FILE [--tier FILE ...]`: certifies one chip profile's backend.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Certify the backend a chip profile names (the default command).",
-        discussion: """
-            Example:  certify --chip profiles/ascend.yaml --tier profiles/tiers/enterprise.yaml
-
-            The backend named in the profile's backend.library is looked up next to the certify \
-            executable (where `swift build` puts the bundled backends) after any folder in \
-            CERTIFY_BACKEND_PATH; a path (containing '/') is taken relative to the profile.
-            """)
+        abstract: "Certify the backend a chip profile names (the default subcommand).")
 
     @Option(name: .long, help: ArgumentHelp("Chip profile (YAML).", valueName: "file"))
     var chip: String

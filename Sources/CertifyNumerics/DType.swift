@@ -2,7 +2,7 @@
 ///
 /// `fp16` is IEEE binary16, `bf16` is bfloat16 (binary32 with a 7-bit fraction),
 /// `fp32` and `fp64` are IEEE binary32 and binary64.
-package enum DType: String, Sendable, Codable, CaseIterable, Hashable {
+package enum DType: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Hashable {
     /// IEEE binary32.
     case fp32
     /// IEEE binary16.
