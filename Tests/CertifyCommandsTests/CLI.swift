@@ -21,8 +21,8 @@ struct CLI {
         let scratch = try TemporaryDirectory()
         let out = scratch.url.appendingPathComponent("stdout")
         let err = scratch.url.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        try Data().write(to: out)
+        try Data().write(to: err)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -75,7 +75,7 @@ func profile(_ name: String, options: [String: String] = [:], library: String? =
     var text = try bundledProfile(name)
     if let library {
         text = text.replacingOccurrences(
-            of: #"library: [^\n#]*"#, with: "library: \(library)", options: .regularExpression)
+            of: #"library: [^\n]*"#, with: "library: \(library)", options: .regularExpression)
     }
     if let sha256 {
         text = text.replacingOccurrences(of: "\nbackend:\n", with: "\nbackend:\n  sha256: \(sha256)\n")

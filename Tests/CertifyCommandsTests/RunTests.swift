@@ -69,11 +69,14 @@ import Testing
         let folder = try TemporaryDirectory()
         let path = try folder.write("hygon-defect.yaml", profile("hygon.yaml", options: ["defect": "fp16-accumulation"]))
         let (_, statement, _) = try certify(path)
-        let longK = try #require(statement?.predicate.cases.first { $0.id.hasPrefix("gemm.fp16.long-k") })
-        // The bound for fp32 accumulation over K=4096 is tight; fp16 partial sums overshoot it many times.
-        #expect(try #require(longK.standardRatio) > 2)
-        #expect(try #require(longK.standard).outOfTolerance > 0)
-        #expect(longK.standard?.worstIndex != nil)
+        let gemm = try #require(statement?.predicate.cases.first { $0.id.hasPrefix("gemm.fp16.qkv") })
+        // fp16 partial sums lose bits on every add: the worst element lands many times outside
+        // the bound for the fp32 accumulation the backend claims.
+        #expect(try #require(gemm.standardRatio) > 10)
+        let metrics = try #require(gemm.standard)
+        #expect(metrics.outOfTolerance > 0)
+        #expect(metrics.fractionOutOfTolerance > 0.01)
+        #expect(metrics.worstIndex != nil)
     }
 
     @Test func tiersGetAVerdictEachAndAMissedTierExitsOne() throws {
