@@ -1,1 +1,0 @@
-/* placeholder */ typedef int cb_placeholder_cpu;

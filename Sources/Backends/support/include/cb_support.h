@@ -1,0 +1,195 @@
+/*
+ * cb_support.h — helpers shared by the certify backends in Sources/Backends.
+ *
+ * A small static library linked into each backend plugin. Everything here is
+ * hidden: a plugin still exports only certify_backend_bootstrap.
+ *
+ * - Number formats: fp32 <-> fp16 and fp32 <-> bf16 by integer bit
+ *   manipulation, so the result never depends on the host FPU, compiler flags
+ *   or the current rounding mode; subnormal flushing; tensor element access.
+ * - Errors: filling the harness's cb_error safely.
+ * - Options: checking and parsing the profile's backend.options.
+ * - Host emulation: a parameterised host implementation of the whole cb_api,
+ *   used by the vendor stubs (ascend, cambricon, hygon) to emulate a chip's
+ *   numerics. The cpu backend does not use it: it is the template vendors
+ *   copy, written out in full.
+ *
+ * Threads: every function is reentrant; the emulator follows the ABI rule that
+ * calls on one cb_backend are serialised by the harness.
+ */
+#ifndef CB_SUPPORT_H
+#define CB_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "certify_backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define CBS_HIDDEN
+#else
+#define CBS_HIDDEN __attribute__((visibility("hidden")))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CBS_PRINTF(format_index, first_arg) __attribute__((format(printf, format_index, first_arg)))
+#else
+#define CBS_PRINTF(format_index, first_arg)
+#endif
+
+/* ---- Number formats ---------------------------------------------------- */
+
+/* fp32 -> fp16, round to nearest, ties to even. Overflow gives ±Inf, ±Inf
+ * stays ±Inf, NaN gives a quiet NaN with the sign and the top payload bits. */
+CBS_HIDDEN uint16_t cbs_f32_to_f16(float value);
+/* fp32 -> fp16, round toward zero. Finite values too large for fp16 give
+ * ±65504 (IEEE-754 roundTowardZero never overflows to Inf); Inf and NaN as
+ * in cbs_f32_to_f16. */
+CBS_HIDDEN uint16_t cbs_f32_to_f16_rtz(float value);
+/* fp16 -> fp32, exact. A NaN comes back quiet, sign and payload kept. */
+CBS_HIDDEN float cbs_f16_to_f32(uint16_t bits);
+
+/* fp32 -> bf16, round to nearest, ties to even; same special cases as fp16. */
+CBS_HIDDEN uint16_t cbs_f32_to_bf16(float value);
+/* fp32 -> bf16 by dropping the low 16 bits (round toward zero); NaN quiet. */
+CBS_HIDDEN uint16_t cbs_f32_to_bf16_rtz(float value);
+/* bf16 -> fp32, exact. A NaN comes back quiet. */
+CBS_HIDDEN float cbs_bf16_to_f32(uint16_t bits);
+
+/* A subnormal becomes a zero of the same sign; anything else is unchanged. */
+CBS_HIDDEN float cbs_flush_f32(float value);
+CBS_HIDDEN uint16_t cbs_flush_f16(uint16_t bits);
+CBS_HIDDEN uint16_t cbs_flush_bf16(uint16_t bits);
+
+/* Bytes per element of a cb_dtype, 0 for a value that is not a cb_dtype. */
+CBS_HIDDEN size_t cbs_dtype_size(uint32_t dtype);
+/* "F32", "F16", …; "unknown" for a value that is not a cb_dtype. Static. */
+CBS_HIDDEN const char *cbs_dtype_name(uint32_t dtype);
+/* "GEMM", "SOFTMAX", …; "unknown" for a value that is not a cb_kernel. */
+CBS_HIDDEN const char *cbs_kernel_name(uint32_t kernel);
+/* 1 for the storage dtypes cbs_load and cbs_store handle: F32, F16, BF16. */
+CBS_HIDDEN int cbs_is_float_dtype(uint32_t dtype);
+
+/* Element `index` of a row-major tensor of `dtype` at `base`, widened to
+ * float (exactly). With CB_DENORMALS_FLUSH a subnormal of the storage dtype
+ * reads as a zero of the same sign. dtype must satisfy cbs_is_float_dtype;
+ * anything else reads as NaN. base need not be aligned. */
+CBS_HIDDEN float cbs_load(uint32_t dtype, const void *base, size_t index, cb_denormals denormals);
+/* Stores `value` as element `index`, rounded to `dtype` with `rounding`
+ * (F32 stores are exact either way). With CB_DENORMALS_FLUSH a result that
+ * is subnormal in the storage dtype is stored as a zero of the same sign.
+ * Other dtypes are ignored. base need not be aligned. */
+CBS_HIDDEN void cbs_store(uint32_t dtype, void *base, size_t index, float value, cb_rounding rounding,
+                          cb_denormals denormals);
+
+/* cbs_load of elements first … first+count−1 into out[0 … count−1], in one
+ * call: the way to widen a whole row or tensor. out must not overlap base. */
+CBS_HIDDEN void cbs_load_row(uint32_t dtype, const void *base, size_t first, size_t count, float *out,
+                             cb_denormals denormals);
+/* cbs_store of values[0 … count−1] as elements first … first+count−1. */
+CBS_HIDDEN void cbs_store_row(uint32_t dtype, void *base, size_t first, size_t count, const float *values,
+                              cb_rounding rounding, cb_denormals denormals);
+
+/* ---- Errors ------------------------------------------------------------ */
+
+/* Writes `code` and the formatted message into the harness's error slot.
+ * Tolerates NULL; writes only within error->struct_size (the caller's size
+ * of the struct) and at most CB_ERROR_MESSAGE_CAPACITY bytes of message,
+ * always NUL-terminated, cutting a long message on a UTF-8 character
+ * boundary. */
+CBS_HIDDEN void cbs_set_error(cb_error *error, int32_t code, const char *format, ...) CBS_PRINTF(3, 4);
+/* cbs_set_error with a va_list. */
+CBS_HIDDEN void cbs_set_error_v(cb_error *error, int32_t code, const char *format, va_list arguments)
+    CBS_PRINTF(3, 0);
+/* cbs_set_error with code 0, returning `status`: `return cbs_fail(error,
+ * CB_STATUS_INVALID_ARGUMENT, "…", …);`. */
+CBS_HIDDEN cb_status cbs_fail(cb_error *error, cb_status status, const char *format, ...) CBS_PRINTF(3, 4);
+
+/* ---- Options ----------------------------------------------------------- */
+
+/* Checks that options is a valid array (non-NULL when n_options > 0, every
+ * key and value non-NULL), that every key is one of the n_known `known`
+ * keys, and that no key repeats. Failure: CB_STATUS_INVALID_ARGUMENT with
+ * "unknown option 'KEY'", "option 'KEY' is given twice", …. */
+CBS_HIDDEN cb_status cbs_options_check(const cb_option *options, size_t n_options, const char *const *known,
+                                       size_t n_known, cb_error *error);
+/* The value of `key`, or NULL when the option is absent. Borrowed from the
+ * harness: valid only during create(). */
+CBS_HIDDEN const char *cbs_option_value(const cb_option *options, size_t n_options, const char *key);
+/* Parses option `key` as a decimal integer in [min, max]; *out = fallback
+ * when the option is absent. Failure: CB_STATUS_INVALID_ARGUMENT with
+ * "option 'KEY' must be an integer >= MIN, got 'VALUE'" (or "between MIN
+ * and MAX" when max is bounded). */
+CBS_HIDDEN cb_status cbs_option_int(const cb_option *options, size_t n_options, const char *key, int64_t min,
+                                    int64_t max, int64_t fallback, int64_t *out, cb_error *error);
+/* Parses option `key` as one of n_choices `choices`; *out = its index, or
+ * fallback when the option is absent. Failure: CB_STATUS_INVALID_ARGUMENT
+ * with "option 'KEY' has unknown value 'VALUE'; expected one of A, B, C". */
+CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_options, const char *key,
+                                       const char *const *choices, size_t n_choices, size_t fallback, size_t *out,
+                                       cb_error *error);
+
+/* ---- Host emulation of a device, for the vendor stubs ------------------- */
+
+/* A defect planted on purpose so tests can check the battery catches it.
+ * The emulator applies it but never reports it in query(). */
+typedef enum cbs_defect {
+    CBS_DEFECT_NONE = 0,
+    /* GEMM in F16 and BF16 rounds the running sum to fp16 after every add. */
+    CBS_DEFECT_FP16_ACCUMULATION = 1,
+    /* Softmax takes exp(x) without subtracting the row maximum. */
+    CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION = 2,
+    /* RMSNorm computes x / (sqrt(mean(x²)) + eps) · w. */
+    CBS_DEFECT_RMSNORM_EPS_OUTSIDE_SQRT = 3,
+} cbs_defect;
+
+/* What an emulated chip does with numbers, and what it says about itself.
+ * Accumulation is always fp32; capabilities are derived from the declared
+ * fields (denormals, roundings), never from `defect`. */
+typedef struct cbs_emu_config {
+    const char *device_name;    /* static; cb_device_info.name */
+    const char *vendor;         /* static; cb_device_info.vendor */
+    const char *driver_version; /* static; cb_device_info.driver_version */
+    cb_denormals denormals;     /* applied to every input load and output store */
+    cb_rounding f16_rounding;   /* of results stored as F16 */
+    cb_rounding bf16_rounding;  /* of results stored as BF16 */
+    cbs_defect defect;
+    int64_t device_id; /* from the device_id option; recorded, one host device */
+} cbs_emu_config;
+
+/* Opens an emulated device configured by *config (copied). The cb_api entry
+ * points below take the backend it returns; put them in the stub's table. */
+CBS_HIDDEN cb_status cbs_emu_create(const cbs_emu_config *config, cb_backend **out, cb_error *error);
+CBS_HIDDEN void cbs_emu_destroy(cb_backend *backend);
+CBS_HIDDEN cb_status cbs_emu_device_info(cb_backend *backend, cb_device_info *out, cb_error *error);
+CBS_HIDDEN cb_status cbs_emu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out,
+                                   cb_error *error);
+CBS_HIDDEN cb_status cbs_emu_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error);
+CBS_HIDDEN void cbs_emu_free(cb_backend *backend, cb_buffer *buffer);
+CBS_HIDDEN cb_status cbs_emu_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes,
+                                    cb_error *error);
+CBS_HIDDEN cb_status cbs_emu_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes,
+                                      cb_error *error);
+CBS_HIDDEN cb_status cbs_emu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error);
+CBS_HIDDEN void cbs_emu_release(cb_backend *backend, cb_plan *plan);
+CBS_HIDDEN cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                                     cb_buffer *const *outputs, size_t n_outputs, cb_error *error);
+CBS_HIDDEN cb_status cbs_emu_synchronize(cb_backend *backend, cb_error *error);
+/* Host-clock duration of the plan's last execute; for stubs whose chip has a
+ * device timer. */
+CBS_HIDDEN cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error);
+
+/* 1 when the harness asks for ABI major CERTIFY_ABI_VERSION_MAJOR in a
+ * request this plugin can read; the check every bootstrap makes. */
+CBS_HIDDEN int cbs_bootstrap_accepts(const cb_bootstrap_request *request);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CB_SUPPORT_H */
