@@ -89,25 +89,122 @@ typedef enum cb_rounding {
 } cb_rounding;
 
 /*
- * Kernels. Each kernel defines what cb_op.shape, cb_op.scalars, the inputs and
- * the outputs mean. All tensors use cb_op.dtype unless stated otherwise.
+ * Kernels. Each kernel defines what cb_op.shape, cb_op.scalars, cb_op.flags,
+ * the inputs and the outputs mean. "T" is cb_op.dtype; tensors are T unless
+ * stated otherwise. Integer tensors: I8 for int8 data, I32 for indices and
+ * int32 results. Shapes are row-major; a dimension may be 0 (empty tensors).
  *
- * CB_KERNEL_GEMM      C[m×n] = A[m×k] · B[k×n]
- *                     shape = {m, n, k}; inputs = {A, B}; outputs = {C}.
- * CB_KERNEL_SOFTMAX   Y[r×c] = softmax over each row of X[r×c]
- *                     shape = {r, c}; inputs = {X}; outputs = {Y}.
- * CB_KERNEL_RMSNORM   Y[r×c] = X / sqrt(mean(X², row) + eps) · W[c]
- *                     shape = {r, c}; scalars = {eps}; inputs = {X, W};
- *                     outputs = {Y}.
- * CB_KERNEL_SILU      Y[n] = X / (1 + exp(−X))
- *                     shape = {n}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_GEMM          C[m×n] = A[m×k] · B[k×n]
+ *                         shape = {m, n, k}; inputs = {A, B}; outputs = {C}.
+ * CB_KERNEL_SOFTMAX       Y[r×c] = softmax over each row of X[r×c].
+ *                         shape = {r, c}; inputs = {X} (or {X, M}, see flags);
+ *                         outputs = {Y}. flags: CB_SOFTMAX_CAUSAL masks
+ *                         column j of row i when j > i + (c − r) (a query
+ *                         block at the end of a KV sequence); CB_SOFTMAX_MASK
+ *                         adds input M, I8 [r×c], 0 = masked, 1 = kept.
+ *                         Masked entries are −∞ before the softmax. A row
+ *                         with every entry masked outputs all zeros.
+ * CB_KERNEL_RMSNORM       Y[r×c] = X / sqrt(mean(X², row) + eps) · W[c]
+ *                         shape = {r, c}; scalars = {eps}; inputs = {X, W};
+ *                         outputs = {Y}.
+ * CB_KERNEL_SILU          Y[n] = X / (1 + exp(−X))
+ *                         shape = {n}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_GEMM_BATCHED  C[b][m×n] = A[b][m×k] · B[b][k×n]
+ *                         shape = {b, m, n, k}; inputs = {A, B}; outputs = {C}.
+ * CB_KERNEL_GEMM_I8       C[m×n] = A[m×k] · B[k×n], exact in int32.
+ *                         T = I8; shape = {m, n, k}; inputs = {A (I8), B (I8)};
+ *                         outputs = {C (I32)}.
+ * CB_KERNEL_GEMM_W8       weight-only int8 (W8A16): C[m×n] = A[m×k] ·
+ *                         (W[k×n] · diag(S[n])), T = F16 or BF16.
+ *                         shape = {m, n, k}; inputs = {A, W (I8), S};
+ *                         outputs = {C}.
+ * CB_KERNEL_GEMM_W4       weight-only int4 (W4A16): as GEMM_W8 with W holding
+ *                         signed 4-bit values in [−8, 7], two per byte: element
+ *                         e = kk·n + j lives in byte e/2, the low nibble for even
+ *                         e and the high nibble for odd e. n·k must be even.
+ *                         shape = {m, n, k}; inputs = {A, W (I8 bytes, n·k/2),
+ *                         S}; outputs = {C}.
+ * CB_KERNEL_LAYERNORM     Y[r×c] = (X − mean) / sqrt(var + eps) · G[c] + B[c],
+ *                         var the biased (1/c) variance of the row.
+ *                         shape = {r, c}; scalars = {eps}; inputs = {X, G, B};
+ *                         outputs = {Y}.
+ * CB_KERNEL_GELU_ERF      Y[n] = X/2 · (1 + erf(X/√2)); shape = {n}.
+ * CB_KERNEL_GELU_TANH     Y[n] = X/2 · (1 + tanh(√(2/π)·(X + 0.044715·X³))).
+ *                         shape = {n}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_SWIGLU        Y[r×c] = silu(X[:, 0:c]) · X[:, c:2c], X[r×2c] the
+ *                         fused gate/up projection as ChatGLM lays it out.
+ *                         shape = {r, c}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_ROPE          rotary position embedding as ChatGLM2/3 applies it:
+ *                         X[t×h×d], token i at position p = scalars[1] + i;
+ *                         the first `rot` dims of each head are rotated in
+ *                         adjacent pairs (x[2q], x[2q+1]) by angle
+ *                         p · base^(−2q/rot), q = 0 … rot/2 − 1:
+ *                           y[2q]   = x[2q]·cos − x[2q+1]·sin
+ *                           y[2q+1] = x[2q+1]·cos + x[2q]·sin
+ *                         the remaining d − rot dims are copied unchanged.
+ *                         shape = {t, h, d, rot}; scalars = {base, offset};
+ *                         inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_ATTENTION     scaled dot-product attention, causal, with
+ *                         multi-query groups: Q[q×h×d], K[kv×g×d], V[kv×g×d],
+ *                         O[q×h×d]; head j reads group j / (h/g); query i
+ *                         attends to keys 0 … i + (kv − q); scores are scaled
+ *                         by scalars[0] (1/√d in GLM). h must be a multiple of g.
+ *                         shape = {q, kv, h, g, d}; scalars = {scale};
+ *                         inputs = {Q, K, V}; outputs = {O}.
+ * CB_KERNEL_EMBEDDING     Y[n×w] = E[ids[i], :], E[v×w]; an id outside [0, v)
+ *                         is CB_STATUS_INVALID_ARGUMENT.
+ *                         shape = {n, v, w}; inputs = {E, ids (I32)};
+ *                         outputs = {Y}.
+ * CB_KERNEL_ARGMAX        I[r] = index of the largest entry of row r of X[r×c];
+ *                         ties give the lowest index; a NaN counts as larger
+ *                         than any number (the first NaN wins); c ≥ 1.
+ *                         shape = {r, c}; inputs = {X}; outputs = {I (I32)}.
+ * CB_KERNEL_TOPK          the k largest entries of each row of X[r×c], in
+ *                         descending order, ties by lower index first, NaN
+ *                         largest: V[r×k] (T) and I[r×k] (I32); k ≤ c.
+ *                         shape = {r, c, k}; inputs = {X}; outputs = {V, I}.
+ * CB_KERNEL_REDUCE_SUM    Y[r] = Σ row r of X[r×c]; an empty row sums to 0.
+ * CB_KERNEL_REDUCE_MAX    Y[r] = max of row r of X[r×c]; NaN propagates; an
+ *                         empty row gives −∞.
+ *                         shape = {r, c}; inputs = {X}; outputs = {Y}.
+ * CB_KERNEL_ADD           Y[n] = A[n] + B[n] (the residual add).
+ *                         shape = {n}; inputs = {A, B}; outputs = {Y}.
+ * CB_KERNEL_CONVERT       Y[n] = X[n] converted from T to the dtype in
+ *                         cb_op.flags, rounding to nearest even; NaN stays
+ *                         NaN, ±Inf stays ±Inf, overflow gives ±Inf.
+ *                         shape = {n}; inputs = {X}; outputs = {Y}.
+ *
+ * A capability query names the kernel and T; for GEMM_I8, T = I8; for
+ * CONVERT, T is the source dtype and the backend answers for every
+ * destination it supports (the harness asks prepare() for the pair).
  */
 typedef enum cb_kernel {
     CB_KERNEL_GEMM = 1,
     CB_KERNEL_SOFTMAX = 2,
     CB_KERNEL_RMSNORM = 3,
     CB_KERNEL_SILU = 4,
+    CB_KERNEL_GEMM_BATCHED = 5,
+    CB_KERNEL_GEMM_I8 = 6,
+    CB_KERNEL_GEMM_W8 = 7,
+    CB_KERNEL_GEMM_W4 = 8,
+    CB_KERNEL_LAYERNORM = 9,
+    CB_KERNEL_GELU_ERF = 10,
+    CB_KERNEL_GELU_TANH = 11,
+    CB_KERNEL_SWIGLU = 12,
+    CB_KERNEL_ROPE = 13,
+    CB_KERNEL_ATTENTION = 14,
+    CB_KERNEL_EMBEDDING = 15,
+    CB_KERNEL_ARGMAX = 16,
+    CB_KERNEL_TOPK = 17,
+    CB_KERNEL_REDUCE_SUM = 18,
+    CB_KERNEL_REDUCE_MAX = 19,
+    CB_KERNEL_ADD = 20,
+    CB_KERNEL_CONVERT = 21,
 } cb_kernel;
+
+/* cb_op.flags for CB_KERNEL_SOFTMAX. */
+#define CB_SOFTMAX_CAUSAL 0x1u
+#define CB_SOFTMAX_MASK 0x2u
 
 #define CB_MAX_DIMS 8
 #define CB_MAX_SCALARS 4
@@ -154,7 +251,7 @@ typedef struct cb_op {
     uint32_t kernel; /* cb_kernel */
     uint32_t dtype;  /* cb_dtype of inputs and outputs */
     uint32_t ndims;  /* number of meaningful entries in shape */
-    uint32_t flags;  /* kernel-specific, 0 in ABI 1.0 */
+    uint32_t flags;  /* kernel-specific (see the kernel list), else 0 */
     int64_t shape[CB_MAX_DIMS];
     double scalars[CB_MAX_SCALARS];
 } cb_op;
