@@ -7,6 +7,7 @@ let backends: [(product: String, target: String, folder: String)] = [
     ("certify_backend_ascend", "BackendAscend", "ascend"),
     ("certify_backend_cambricon", "BackendCambricon", "cambricon"),
     ("certify_backend_hygon", "BackendHygon", "hygon"),
+    ("certify_backend_faulty", "BackendFaulty", "faulty"),
 ]
 
 // Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.
