@@ -11,8 +11,8 @@ import Glibc
 /// A crash in the plugin takes the harness down with it; the worker-process session removes that.
 package final class InProcessSession: BackendSession {
     package let description: BackendDescription
-    private let library: PluginLibrary
-    private let backend: OpaquePointer
+    let library: PluginLibrary
+    let backend: OpaquePointer
 
     /// Loads the plugin at `path` and creates a backend with the profile's options.
     package init(path: String, expectedSHA256: String?, options: [(key: String, value: String)]) throws(BackendError) {
@@ -166,13 +166,13 @@ package final class InProcessSession: BackendSession {
             hostSamples: hostSamples, deviceSamples: deviceSamples)
     }
 
-    private static func now() -> UInt64 {
+    static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    private static func emptyError() -> cb_error {
+    static func emptyError() -> cb_error {
         var error = cb_error()
         error.struct_size = MemoryLayout<cb_error>.size
         return error
@@ -191,20 +191,20 @@ package final class InProcessSession: BackendSession {
         return pairs.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
     }
 
-    private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+    static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strnlen(pointer, 256)), as: UTF8.self)
     }
 
     /// A fixed-size C char array read up to its first NUL or its capacity, invalid UTF-8 repaired.
-    private static func text<T>(tuple: inout T) -> String {
+    static func text<T>(tuple: inout T) -> String {
         withUnsafeBytes(of: &tuple) { raw in
             let end = raw.firstIndex(of: 0) ?? raw.count
             return String(decoding: raw[..<end], as: UTF8.self)
         }
     }
 
-    private static func describe(_ status: cb_status, _ error: cb_error) -> String {
+    static func describe(_ status: cb_status, _ error: cb_error) -> String {
         var error = error
         let message = text(tuple: &error.message)
         let name = statusName(status)

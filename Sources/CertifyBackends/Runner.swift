@@ -45,6 +45,22 @@ package enum RunEvent: Sendable {
     case finished(index: Int, total: Int, result: CaseResult)
 }
 
+/// How a run ended.
+package enum RunEnd: Sendable, Equatable {
+    /// Every case was attempted.
+    case completed
+    /// The backend crashed too often; the remaining cases were not run.
+    case backendUnusable(String)
+    /// SIGINT or SIGTERM arrived; the remaining cases were not run.
+    case interrupted(signal: Int32)
+}
+
+/// Every case's result, in plan order, and how the run ended.
+package struct RunSummary: Sendable {
+    package var results: [CaseResult]
+    package var end: RunEnd
+}
+
 /// The supervisor's side of a run: makes inputs, asks the backend, and judges every output
 /// against the fp64 oracle. Nothing is judged inside the backend's session.
 package enum Runner {
@@ -52,14 +68,48 @@ package enum Runner {
     package static func run(
         _ plan: RunPlan, on session: any BackendSession, progress: (RunEvent) -> Void = { _ in }
     ) -> [CaseResult] {
+        run(plan, on: session, finished: [:], record: { _ in }, progress: progress).results
+    }
+
+    /// Runs the cases of `plan` not in `finished` (results from an earlier, interrupted run, reused
+    /// as they are), handing each new result to `record` as soon as it exists. Stops attempting
+    /// cases when the session becomes unusable or SIGINT/SIGTERM arrives (see `Interruption`);
+    /// the cases left are recorded as not run, and never handed to `record`.
+    package static func run(
+        _ plan: RunPlan, on session: any BackendSession, finished: [String: CaseResult],
+        record: (CaseResult) -> Void, progress: (RunEvent) -> Void = { _ in }
+    ) -> RunSummary {
         var results: [CaseResult] = []
+        var end = RunEnd.completed
+        let total = plan.cases.count
         for (index, testCase) in plan.cases.enumerated() {
-            progress(.started(index: index, total: plan.cases.count, testCase: testCase))
-            let result = run(testCase, plan: plan, session: session)
+            if let done = finished[testCase.id] {
+                results.append(done)
+                progress(.finished(index: index, total: total, result: done))
+                continue
+            }
+            if end == .completed, let signal = Interruption.signal { end = .interrupted(signal: signal) }
+            if end == .completed, let reason = session.unusableReason { end = .backendUnusable(reason) }
+            var result: CaseResult
+            if end == .completed {
+                progress(.started(index: index, total: total, testCase: testCase))
+                result = run(testCase, plan: plan, session: session)
+                if result.outcome == .notRun, let signal = Interruption.signal { end = .interrupted(signal: signal) }
+            } else {
+                let model = ToleranceModel(case: testCase, numerics: plan.numerics)
+                result = CaseResult(testCase: testCase, outcome: .notRun, tolerance: model.derivation(for: testCase))
+            }
+            switch end {
+            case .completed: break
+            case .backendUnusable(let reason): if result.outcome == .notRun { result.message = reason }
+            case .interrupted(let signal):
+                if result.outcome == .notRun { result.message = "the run was interrupted by \(SignalName.of(signal))" }
+            }
+            if result.outcome != .notRun { record(result) }
             results.append(result)
-            progress(.finished(index: index, total: plan.cases.count, result: result))
+            progress(.finished(index: index, total: total, result: result))
         }
-        return results
+        return RunSummary(results: results, end: end)
     }
 
     static func run(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession) -> CaseResult {
@@ -87,8 +137,15 @@ package enum Runner {
         do {
             outcome = try session.execute(request)
         } catch {
-            result.outcome = error.kind == .unsupported ? .unsupported : .error
+            result.outcome = error.kind.outcome
             result.message = error.message
+            if error.kind == .unsupported {
+                // query() said supported (or we would not be here): the answer was a lie.
+                result.outcome = .lied
+                result.message = "query() said \(testCase.kernel.rawValue) in \(testCase.dtype.rawValue) is supported, but \(error.message)"
+                result.lies = [result.message!]
+            }
+            if error.kind == .memoryViolation { result.memoryViolation = error.message }
             return result
         }
 
@@ -121,6 +178,12 @@ package enum Runner {
             budgetP99Microseconds: budget?.p99)
         result.outcome = .failed
         if result.passesStandard() { result.outcome = .passed }
+        result.memoryViolation = outcome.memoryViolation
+        if !outcome.lies.isEmpty {
+            result.outcome = .lied
+            result.lies = outcome.lies
+            result.message = outcome.lies.joined(separator: "; ")
+        }
         return result
     }
 
@@ -148,5 +211,18 @@ package enum Runner {
             worst = max(worst, tolerance[i] > 0 ? difference / tolerance[i] : .infinity)
         }
         return worst
+    }
+}
+
+extension BackendError.Kind {
+    /// The case outcome an error of this kind ends a case with.
+    var outcome: CaseOutcome {
+        switch self {
+        case .unsupported: .unsupported
+        case .crashed, .memoryViolation: .crashed
+        case .timedOut: .timedOut
+        case .interrupted, .notRun: .notRun
+        case .notFound, .notLoadable, .missingBootstrap, .abiMismatch, .hashMismatch, .createFailed, .callFailed: .error
+        }
     }
 }

@@ -10,6 +10,15 @@ package enum CaseOutcome: String, Sendable, Codable {
     case unsupported
     /// The backend returned an error running a case it claims to support.
     case error
+    /// The backend took its worker process down (a signal, an exit, a guard-page hit).
+    case crashed
+    /// The backend did not finish within the case's deadline; its worker was killed.
+    case timedOut = "timed-out"
+    /// The backend claimed something the supervisor disproved: a capability it lacks, outputs it
+    /// never wrote, device times longer than the call.
+    case lied
+    /// The case was never attempted: the run was interrupted or the backend became unusable.
+    case notRun = "not-run"
 }
 
 /// What the backend reports about one kernel × dtype.
@@ -110,6 +119,10 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var latency: LatencyFigures?
     package var flops: Double
     package var bytes: Int
+    /// An out-of-bounds write caught by a guard page or canary, in words; nil when none was seen.
+    package var memoryViolation: String?
+    /// What the backend was caught claiming falsely; nil when nothing.
+    package var lies: [String]?
 
     package init(testCase: BatteryCase, outcome: CaseOutcome, tolerance: String) {
         id = testCase.id

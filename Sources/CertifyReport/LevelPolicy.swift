@@ -61,14 +61,29 @@ package enum LevelPolicy {
     private static func l1(_ results: [CaseResult], _ scale: Double) -> [String] {
         let core = results.filter { $0.role == .core }
         if core.isEmpty { return ["no core case ran"] }
+        // "No crash" covers every case, core or edge.
+        let crashes = results.filter { $0.role != .core && ($0.outcome == .crashed || $0.outcome == .timedOut) }
         return core.compactMap { result in
             switch result.outcome {
             case .unsupported: return "\(result.id) is not supported by the backend"
             case .error: return "\(result.id) failed to run: \(result.message ?? "unknown error")"
+            case .crashed, .timedOut, .lied, .notRun: return faultReason(result)
             case .passed, .failed:
                 guard !result.passesFunctional(scale: scale) else { return nil }
                 return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio, scale)))"
             }
+        } + crashes.map(faultReason)
+    }
+
+    /// Why a case that crashed, hung, lied or never ran counts against a level.
+    private static func faultReason(_ result: CaseResult) -> String {
+        let message = result.message ?? "no details"
+        switch result.outcome {
+        case .crashed: return "\(result.id) crashed the backend: \(message)"
+        case .timedOut: return "\(result.id) hung the backend: \(message)"
+        case .lied: return "\(result.id) caught the backend lying: \(message)"
+        case .notRun: return "\(result.id) was not run: \(message)"
+        default: return "\(result.id): \(message)"
         }
     }
 
@@ -82,6 +97,11 @@ package enum LevelPolicy {
                 continue
             case .error:
                 if result.role == .edge { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                continue
+            case .lied, .notRun:
+                if result.role == .edge { reasons.append(faultReason(result)) }
+                continue
+            case .crashed, .timedOut:
                 continue
             case .passed, .failed:
                 break
@@ -135,7 +155,10 @@ package enum LevelPolicy {
             reasons.append("the chip profile does not pin the backend library's SHA-256 (backend.sha256)")
         }
         if !context.memorySafetyChecked {
-            reasons.append("memory safety was not checked: that needs the worker process with guard pages, which this certify does not have yet")
+            reasons.append("memory safety was not checked: the backend ran in-process (--isolation in-process); guard pages need the worker process")
+        }
+        for result in results {
+            if let violation = result.memoryViolation { reasons.append("\(result.id) violated memory: \(violation)") }
         }
         if !context.soakCompleted {
             reasons.append("no soak was run: this certify does not have the soak test yet")
