@@ -2,6 +2,7 @@
 #include "certify_worker_support.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <stdlib.h>
@@ -79,7 +80,13 @@ int certify_interrupt_install(void) {
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGINT, &action, NULL) != 0) return -1;
-    return sigaction(SIGTERM, &action, NULL);
+    if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
+    /* A parent may have started us with them blocked; a blocked signal would never arrive. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int certify_interrupt_signal(void) { return interrupt_signal; }

@@ -78,6 +78,7 @@ struct RunCommand: ParsableCommand {
             chipSHA256: (try? FileDigest.sha256(ofFile: chipPath)) ?? "", isolation: isolation.rawValue,
             startedAt: Timestamp.iso8601(started))
         let journal: Journal
+        let folderExisted = FileManager.default.fileExists(atPath: folder.path)
         do {
             if resume != nil {
                 let (previous, results) = try resumable(folder, expecting: header)
@@ -112,6 +113,8 @@ struct RunCommand: ParsableCommand {
                 session = try InProcessSession(path: libraryPath, expectedSHA256: profile.backend.sha256, options: options)
             }
         } catch {
+            // Nothing ran: leave no half-made report folder behind.
+            if !folderExisted { try? FileManager.default.removeItem(at: folder) }
             Standard.error("error: \(error.message)")
             throw ExitStatus.backendUnavailable.exitCode
         }

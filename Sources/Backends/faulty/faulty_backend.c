@@ -139,10 +139,10 @@ static cb_status faulty_prepare(cb_backend *backend, const cb_op *op, cb_plan **
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented", cbs_kernel_name(op->kernel));
     case FAULT_HUGE_ALLOC: {
         size_t bytes = (size_t)1 << 42;
-        char *block = malloc(bytes);
+        volatile char *block = malloc(bytes);
         /* A careless backend does not check: a NULL block crashes, a real one exhausts memory. */
         for (size_t i = 0; i < bytes; i += 4096) block[i] = 1;
-        free(block);
+        free((void *)block);
         break;
     }
     default:
