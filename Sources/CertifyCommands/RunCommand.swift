@@ -128,6 +128,11 @@ struct RunCommand: ParsableCommand {
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress.handle)
         let results = summary.results
         progress.finish()
+        if let worker = session as? WorkerSession, !worker.roundTripOverheads.isEmpty {
+            let sorted = worker.roundTripOverheads.sorted()
+            Standard.error(
+                "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
+        }
 
         let context = LevelContext(backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker)
         let incompleteReason: String?

@@ -47,9 +47,12 @@ struct GuardedReply {
     var result: Result<GuardedTimings, BackendError>
     /// Canaries found overwritten, in words; empty when none.
     var canaryViolations: [String]
+    /// Nanoseconds from reading the request to writing this reply, on the worker's clock.
+    var busyNanoseconds: UInt64 = 0
 
     func encoded() -> [UInt8] {
         var w = WireWriter()
+        w.u64(busyNanoseconds)
         switch result {
         case .success(let timings):
             w.bool(true)
@@ -74,6 +77,7 @@ struct GuardedReply {
 
     init(decoding bytes: [UInt8]) throws(WireReader.Malformed) {
         var r = WireReader(bytes)
+        busyNanoseconds = try r.u64()
         if try r.bool() {
             let first = try r.u64()
             let host = try r.u64s()

@@ -49,6 +49,7 @@ package enum WorkerService {
 
         var mapped: (layout: SharedLayout, base: UnsafeMutableRawPointer)?
         while let (type, payload) = receive() {
+            let received = Clock.nanoseconds()
             guard type == WorkerRecord.execute, let request = try? GuardedRequest(decoding: payload) else { return 70 }
             let layout = SharedLayout(inputs: request.inputCounts, outputs: request.outputCounts)
             if mapped?.layout != layout {
@@ -70,7 +71,8 @@ package enum WorkerService {
             } catch {
                 result = .failure(error)
             }
-            let reply = GuardedReply(result: result, canaryViolations: checkCanaries(layout, base))
+            var reply = GuardedReply(result: result, canaryViolations: checkCanaries(layout, base))
+            reply.busyNanoseconds = Clock.nanoseconds() - received
             guard send(WorkerRecord.done, reply.encoded()) else { return 0 }
         }
         return 0

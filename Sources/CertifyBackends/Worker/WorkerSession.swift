@@ -17,6 +17,9 @@ import Glibc
 package final class WorkerSession: BackendSession {
     package let description: BackendDescription
     package private(set) var unusableReason: String?
+    /// Per answered case, the supervisor's round trip minus the worker's time on the case,
+    /// nanoseconds: what isolation costs (pipes, shared-memory copies, scheduling).
+    package private(set) var roundTripOverheads: [UInt64] = []
 
     private let executable: String
     private let arguments: [String]
@@ -120,6 +123,7 @@ package final class WorkerSession: BackendSession {
                     throw crashed(BackendError(.crashed, "the worker sent a malformed reply"))
                 }
                 consecutiveCrashes = 0
+                roundTripOverheads.append(elapsed > reply.busyNanoseconds ? elapsed - reply.busyNanoseconds : 0)
                 return try outcome(of: reply, layout: layout, base: base, request: request, elapsed: elapsed)
             case .record(WorkerRecord.memoryViolation, let payload):
                 var reader = WireReader(payload)
