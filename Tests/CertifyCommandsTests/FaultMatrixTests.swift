@@ -22,6 +22,9 @@ import Testing
         "oob-write": Expectation(
             outcome: .passed, names: "the backend wrote 16 bytes past the end of output 0's host buffer", exitStatus: 0,
             memoryViolation: true),
+        "oob-far": Expectation(
+            outcome: .crashed, names: "SIGSEGV: download wrote into the guard page after output 0's host buffer",
+            exitStatus: 1, memoryViolation: true),
         "nan": Expectation(outcome: .failed, names: "", exitStatus: 1),
         "wrong": Expectation(outcome: .failed, names: "", exitStatus: 1),
         "huge-alloc": Expectation(outcome: .crashed, names: "SIGSEGV in prepare", exitStatus: 1),
@@ -60,7 +63,7 @@ import Testing
         print("fault matrix: \(combinations.count) fault × kernel combinations (\(Self.expectations.count) faults × \(Self.kernels.count) kernels), harness crashes: \(problems.harnessCrashes)")
         #expect(problems.list.isEmpty, "\(problems.list.joined(separator: "\n"))")
         #expect(problems.harnessCrashes == 0)
-        #expect(combinations.count == 60)
+        #expect(combinations.count == 64)
     }
 
     static func check(fault: String, kernel: Kernel, _ problems: Problems) throws {

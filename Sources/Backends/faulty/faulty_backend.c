@@ -13,6 +13,7 @@
  *   hang            execute sleeps forever
  *   prepare-loop    prepare spins in an endless loop
  *   oob-write       download writes 16 bytes past the end of the host buffer
+ *   oob-far         download writes on for two pages past the end of the host buffer
  *   nan             the output is all NaN
  *   wrong           the output's last element is off by a large factor
  *   huge-alloc      prepare allocates and touches 4 TiB
@@ -56,6 +57,7 @@ typedef enum fault {
     FAULT_LIE_CAPABILITY,
     FAULT_UNTOUCHED,
     FAULT_DEVICE_TIME,
+    FAULT_OOB_FAR,
     FAULT_COUNT,
 } fault;
 
@@ -63,6 +65,7 @@ typedef enum fault {
 static const char *const fault_names[FAULT_COUNT] = {
     "none",   "segfault",      "abort",      "hang",    "prepare-loop",   "oob-write", "nan",        "wrong",
     "huge-alloc", "exit",      "garbage-error", "long-error", "chatter", "lie-capability", "untouched", "device-time",
+    "oob-far",
 };
 
 /* Faults by cb_kernel value; the process has one backend at a time. */
@@ -190,6 +193,8 @@ static cb_status faulty_download(cb_backend *backend, cb_buffer *src, void *dst,
     fault planted = fault_for(current_kernel);
     if (planted == FAULT_OOB_WRITE) {
         memset((char *)dst + bytes, 0x5A, 16);
+    } else if (planted == FAULT_OOB_FAR) {
+        memset((char *)dst + bytes, 0x5A, 2 * 4096 * 4);
     } else if (planted == FAULT_NAN || planted == FAULT_WRONG) {
         /* 0xFF bytes are a NaN in every float dtype; the last byte of a little-endian float holds
          * the top of its exponent, so flipping 0x40 there moves the last element by a factor of
