@@ -125,20 +125,7 @@ package final class InProcessSession: BackendSession {
             try check("synchronize") { api.synchronize!(backend, &$0) }
         }
 
-        var op = cb_op()
-        op.struct_size = MemoryLayout<cb_op>.size
-        op.kernel = testCase.kernel.abiValue
-        op.dtype = testCase.dtype.abiValue
-        op.ndims = UInt32(testCase.shape.count)
-        withUnsafeMutableBytes(of: &op.shape) { raw in
-            let dims = raw.bindMemory(to: Int64.self)
-            for (i, d) in testCase.shape.enumerated() { dims[i] = Int64(d) }
-        }
-        withUnsafeMutableBytes(of: &op.scalars) { raw in
-            let scalars = raw.bindMemory(to: Double.self)
-            for (i, s) in testCase.scalars.enumerated() { scalars[i] = s }
-        }
-
+        var op = Self.op(for: testCase)
         let start = Self.now()
         try check("prepare") { api.prepare!(backend, &op, &plan, &$0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
@@ -164,6 +151,24 @@ package final class InProcessSession: BackendSession {
         return ExecutionOutcome(
             firstOutputs: first, lastOutputs: last, firstCallNanoseconds: firstCall,
             hostSamples: hostSamples, deviceSamples: deviceSamples)
+    }
+
+    /// The cb_op prepare() receives for `testCase`; the worker builds its ops here too.
+    static func op(for testCase: BatteryCase) -> cb_op {
+        var op = cb_op()
+        op.struct_size = MemoryLayout<cb_op>.size
+        op.kernel = testCase.kernel.abiValue
+        op.dtype = testCase.dtype.abiValue
+        op.ndims = UInt32(testCase.shape.count)
+        withUnsafeMutableBytes(of: &op.shape) { raw in
+            let dims = raw.bindMemory(to: Int64.self)
+            for (i, d) in testCase.shape.enumerated() { dims[i] = Int64(d) }
+        }
+        withUnsafeMutableBytes(of: &op.scalars) { raw in
+            let scalars = raw.bindMemory(to: Double.self)
+            for (i, s) in testCase.scalars.enumerated() { scalars[i] = s }
+        }
+        return op
     }
 
     static func now() -> UInt64 {

@@ -8,10 +8,7 @@ import Glibc
 
 /// One case as the worker receives it: the op and the sizes of its host buffers.
 struct GuardedRequest {
-    var kernel: Kernel
-    var dtype: DType
-    var shape: [Int]
-    var scalars: [Double]
+    var testCase: BatteryCase
     var warmup: Int
     var iterations: Int
     var inputCounts: [Int]
@@ -97,20 +94,7 @@ extension InProcessSession {
             try check("synchronize", .synchronize) { api.synchronize!(backend, $0) }
         }
 
-        var op = cb_op()
-        op.struct_size = MemoryLayout<cb_op>.size
-        op.kernel = request.kernel.abiValue
-        op.dtype = request.dtype.abiValue
-        op.ndims = UInt32(min(request.shape.count, Int(CB_MAX_DIMS)))
-        withUnsafeMutableBytes(of: &op.shape) { raw in
-            let dims = raw.bindMemory(to: Int64.self)
-            for (i, d) in request.shape.prefix(dims.count).enumerated() { dims[i] = Int64(d) }
-        }
-        withUnsafeMutableBytes(of: &op.scalars) { raw in
-            let scalars = raw.bindMemory(to: Double.self)
-            for (i, s) in request.scalars.prefix(scalars.count).enumerated() { scalars[i] = s }
-        }
-
+        var op = Self.op(for: request.testCase)
         let start = Self.now()
         try check("prepare", .prepare) { api.prepare!(backend, &op, &plan, $0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }

@@ -18,12 +18,10 @@ enum WorkerRecord {
 }
 
 extension GuardedRequest {
-    func encoded() -> [UInt8] {
+    /// The case travels as its JSON, so the worker builds exactly the op an in-process run would.
+    func encoded() throws -> [UInt8] {
         var w = WireWriter()
-        w.string(kernel.rawValue)
-        w.string(dtype.rawValue)
-        w.ints(shape)
-        w.doubles(scalars)
+        w.blob(Array(try JSONEncoder().encode(testCase)))
         w.int(warmup)
         w.int(iterations)
         w.ints(inputCounts)
@@ -31,14 +29,12 @@ extension GuardedRequest {
         return w.bytes
     }
 
-    init(decoding bytes: [UInt8]) throws(WireReader.Malformed) {
+    init(decoding bytes: [UInt8]) throws {
         var r = WireReader(bytes)
-        guard let kernel = Kernel(rawValue: try r.string()), let dtype = DType(rawValue: try r.string()) else {
-            throw WireReader.Malformed()
-        }
+        let testCase = try JSONDecoder().decode(BatteryCase.self, from: Data(try r.blob()))
         self.init(
-            kernel: kernel, dtype: dtype, shape: try r.ints(), scalars: try r.doubles(), warmup: try r.int(),
-            iterations: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
+            testCase: testCase, warmup: try r.int(), iterations: try r.int(), inputCounts: try r.ints(),
+            outputCounts: try r.ints())
     }
 }
 

@@ -87,8 +87,7 @@ package final class WorkerSession: BackendSession {
         }
         let testCase = request.testCase
         let guarded = GuardedRequest(
-            kernel: testCase.kernel, dtype: testCase.dtype, shape: testCase.shape, scalars: testCase.scalars,
-            warmup: request.warmup, iterations: request.iterations, inputCounts: request.inputs.map(\.count),
+            testCase: testCase, warmup: request.warmup, iterations: request.iterations, inputCounts: request.inputs.map(\.count),
             outputCounts: request.outputByteCounts)
         let layout = SharedLayout(inputs: guarded.inputCounts, outputs: guarded.outputCounts)
         let base: UnsafeMutableRawPointer
@@ -109,7 +108,10 @@ package final class WorkerSession: BackendSession {
             for: testCase, warmup: request.warmup, iterations: request.iterations, override: caseTimeoutSeconds)
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)
-        guard worker.send(WorkerRecord.execute, guarded.encoded()) else {
+        guard let encoded = try? guarded.encoded() else {
+            throw BackendError(.callFailed, "cannot encode case \(testCase.id) for the worker")
+        }
+        guard worker.send(WorkerRecord.execute, encoded) else {
             try lost(worker, header, violation: nil)
         }
         var violation: String?
