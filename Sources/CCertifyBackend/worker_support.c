@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,3 +95,10 @@ int certify_interrupt_signal(void) { return interrupt_signal; }
 int certify_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int certify_memfd_cloexec(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int certify_die_with_parent(void) {
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
+    /* The parent may have died before prctl: then we were reparented already. */
+    return getppid() == parent ? 0 : -1;
+}

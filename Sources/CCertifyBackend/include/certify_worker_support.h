@@ -34,6 +34,10 @@ void certify_guard_set_phase(uint32_t phase);
 int certify_pipe_cloexec(int fds[2]);
 int certify_memfd_cloexec(const char *name);
 
+/* Asks the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG), so a worker
+ * stuck in a plugin never outlives a supervisor that was itself killed. */
+int certify_die_with_parent(void);
+
 /* Installs SIGINT and SIGTERM handlers without SA_RESTART. */
 int certify_interrupt_install(void);
 /* The first interrupting signal received, or 0. */

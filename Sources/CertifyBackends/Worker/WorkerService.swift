@@ -20,6 +20,7 @@ package enum WorkerService {
     /// Serves until the supervisor closes the request pipe; returns the process exit status.
     package static func run(library: String, expectedSHA256: String?, options: [(key: String, value: String)]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        guard certify_die_with_parent() == 0 else { return 0 }
         guard certify_guard_install(replyFD) == 0 else { return 70 }
         let session: InProcessSession
         do {
