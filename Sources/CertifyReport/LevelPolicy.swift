@@ -36,11 +36,13 @@ package struct LevelContext: Sendable, Codable, Equatable {
 
 /// Levels as DESIGN.md defines them, within what this harness measures. Levels are cumulative.
 ///
-/// - L1 Compatible: every core case supported, no errors, within the functional tolerance.
+/// - L1 Compatible: every core case supported, no errors, within the functional tolerance, no lie
+///   caught; no case at all crashed or hung the backend.
 /// - L2 Validated: every case (core and edge) within the standard tolerance; the first and last
 ///   executions agree within it; every case has a p50 budget and meets it.
 /// - L3 Critical: bitwise-identical repeated executions; every case meets a p99 budget; the backend
-///   binary is pinned by SHA-256; no memory violation; a soak without errors.
+///   binary is pinned by SHA-256; memory checked by the worker's guard pages and no violation
+///   found; a soak without errors.
 package enum LevelPolicy {
     /// Assesses `results` with every tolerance multiplied by `toleranceScale` (a tier may tighten).
     package static func assess(
