@@ -1,8 +1,9 @@
 /*
  * cpu_backend.c — the certify reference backend, and the template for yours.
  *
- * This file is a complete certify plugin that runs every battery kernel on the
- * host CPU in plain C. It is meant to be read top to bottom and copied: a chip
+ * This file is a complete certify plugin that runs the core kernels (GEMM,
+ * SOFTMAX, RMSNORM, SILU in F32, F16 and BF16) on the host CPU in plain C;
+ * the header's other kernels it answers as unsupported. It is meant to be read top to bottom and copied: a chip
  * vendor replaces the bodies of the entry points with calls into their driver
  * and runtime, keeps the checks, and fills the capability table with what
  * their hardware really does. README.md next to this file walks through that.
@@ -96,7 +97,7 @@ struct cb_plan {
     cb_backend *owner;
     cb_plan *prev, *next;
     cb_op op;              /* our own copy: the harness's op dies with prepare() */
-    size_t n_inputs;       /* 2 for GEMM and RMSNORM, 1 otherwise; always 1 output */
+    size_t n_inputs;       /* 2 for GEMM, RMSNORM and masked SOFTMAX, else 1; always 1 output */
     size_t input_bytes[2]; /* bytes each input buffer must hold for this shape */
     size_t output_bytes;
     int has_run;              /* 1 once an execute has completed */
@@ -327,7 +328,10 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented for dtype %s (%u)", kernel,
                         cbs_dtype_name(op->dtype), op->dtype);
     }
-    if (op->flags != 0) {
+    /* Only SOFTMAX defines flags. An unknown bit may be a feature of a newer
+     * ABI minor: we do not have it, which is UNSUPPORTED, not malformed. */
+    const uint32_t known_flags = op->kernel == CB_KERNEL_SOFTMAX ? CB_SOFTMAX_CAUSAL | CB_SOFTMAX_MASK : 0;
+    if ((op->flags & ~known_flags) != 0) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s flags 0x%x are not supported", kernel, op->flags);
     }
     if (op->ndims != ndims) {
@@ -351,8 +355,11 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
                         op->scalars[0]);
     }
 
-    /* Element counts of the tensors, in the order execute receives them. */
+    /* Element counts and sizes of the tensors, in the order execute receives
+     * them. Every tensor is in op->dtype except the softmax mask (I8). */
+    const size_t element_size = cbs_dtype_size(op->dtype);
     size_t n_inputs = 1, input_elements[2] = {0, 0}, output_elements = 0;
+    size_t input_element_size[2] = {element_size, element_size};
     int fits = 1;
     switch (op->kernel) {
     case CB_KERNEL_GEMM: /* A m×k, B k×n → C m×n */
@@ -361,8 +368,13 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
                checked_multiply(dims[2], dims[1], &input_elements[1]) &&
                checked_multiply(dims[0], dims[1], &output_elements);
         break;
-    case CB_KERNEL_SOFTMAX: /* X r×c → Y r×c */
+    case CB_KERNEL_SOFTMAX: /* X r×c (and M r×c, I8, with CB_SOFTMAX_MASK) → Y r×c */
         fits = checked_multiply(dims[0], dims[1], &input_elements[0]);
+        if (op->flags & CB_SOFTMAX_MASK) {
+            n_inputs = 2;
+            input_elements[1] = input_elements[0];
+            input_element_size[1] = cbs_dtype_size(CB_DTYPE_I8);
+        }
         output_elements = input_elements[0];
         break;
     case CB_KERNEL_RMSNORM: /* X r×c, W c → Y r×c */
@@ -376,10 +388,9 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
         output_elements = dims[0];
         break;
     }
-    size_t element_size = cbs_dtype_size(op->dtype);
     size_t input_bytes[2] = {0, 0}, output_bytes = 0;
-    fits = fits && checked_multiply(input_elements[0], element_size, &input_bytes[0]) &&
-           checked_multiply(input_elements[1], element_size, &input_bytes[1]) &&
+    fits = fits && checked_multiply(input_elements[0], input_element_size[0], &input_bytes[0]) &&
+           checked_multiply(input_elements[1], input_element_size[1], &input_bytes[1]) &&
            checked_multiply(output_elements, element_size, &output_bytes);
     if (!fits) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s shape is too large: its tensors overflow size_t", kernel);
@@ -497,34 +508,59 @@ static cb_status gemm(uint32_t dtype, size_t m, size_t n, size_t k, const void *
     return CB_STATUS_OK;
 }
 
-/* Y = softmax of each row of X: exp(x − max) / Σ exp(x − max). Subtracting
- * the row maximum keeps every exp ≤ 1, so large inputs cannot overflow. A
- * row that is entirely −Inf (fully masked) has max −Inf and gives NaN, as
- * the formula does in any precision. */
-static cb_status softmax(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y, cb_error *error) {
+/* Y = softmax of each row of X: exp(x − max) / Σ exp(x − max), where the
+ * flags may mask entries: CB_SOFTMAX_CAUSAL masks column j of row r when
+ * j > r + (cols − rows), CB_SOFTMAX_MASK masks where M[r][j] = 0. A masked
+ * entry counts as −Inf, so it comes out 0. Subtracting the row maximum keeps
+ * every exp ≤ 1, so large inputs cannot overflow. A row with nothing above
+ * −Inf (fully masked) outputs all zeros, as the header defines; a NaN among
+ * the entries makes the whole row NaN. */
+static cb_status softmax(uint32_t dtype, size_t rows, size_t cols, uint32_t flags, const int8_t *mask, const void *x,
+                         void *y, cb_error *error) {
     if (rows == 0 || cols == 0) {
         return CB_STATUS_OK;
+    }
+    /* The mask is data, checked before anything is written. */
+    for (size_t i = 0; mask != NULL && i < rows * cols; i++) {
+        if (mask[i] != 0 && mask[i] != 1) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "SOFTMAX mask element %zu is %d; it must be 0 or 1", i,
+                            mask[i]);
+        }
     }
     float *row = calloc(cols, sizeof(float));
     if (row == NULL) {
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "SOFTMAX cannot allocate its fp32 working space");
     }
+    const int causal = (flags & CB_SOFTMAX_CAUSAL) != 0;
     for (size_t r = 0; r < rows; r++) {
         const size_t base = r * cols;
-        float max = -INFINITY;
         load_row(dtype, x, base, cols, row);
+        float max = -INFINITY;
+        int has_nan = 0;
         for (size_t j = 0; j < cols; j++) {
-            if (row[j] > max) {
+            const int masked = (causal && (int64_t)j > (int64_t)r + (int64_t)cols - (int64_t)rows) ||
+                               (mask != NULL && mask[base + j] == 0);
+            if (masked) {
+                row[j] = -INFINITY;
+            } else if (isnan(row[j])) {
+                has_nan = 1;
+            } else if (row[j] > max) {
                 max = row[j];
             }
         }
-        float sum = 0.0f;
-        for (size_t j = 0; j < cols; j++) {
-            row[j] = expf(row[j] - max);
-            sum = sum + row[j];
-        }
-        for (size_t j = 0; j < cols; j++) {
-            row[j] = row[j] / sum;
+        if (max == -INFINITY && !has_nan) {
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = 0.0f;
+            }
+        } else {
+            float sum = 0.0f;
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = expf(row[j] - max);
+                sum = sum + row[j];
+            }
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = row[j] / sum;
+            }
         }
         store_row(dtype, y, base, cols, row);
     }
@@ -631,7 +667,7 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
     }
 
     const void *x = inputs[0]->data;
-    const void *second = n_inputs > 1 ? inputs[1]->data : NULL; /* B for GEMM, W for RMSNORM */
+    const void *second = n_inputs > 1 ? inputs[1]->data : NULL; /* B, W or the softmax mask */
     void *y = outputs[0]->data;
     const size_t d0 = (size_t)op->shape[0];
     const size_t d1 = op->ndims > 1 ? (size_t)op->shape[1] : 0;
@@ -644,7 +680,7 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         status = gemm(op->dtype, d0, d1, (size_t)op->shape[2], x, second, y, error);
         break;
     case CB_KERNEL_SOFTMAX:
-        status = softmax(op->dtype, d0, d1, x, y, error);
+        status = softmax(op->dtype, d0, d1, op->flags, second, x, y, error);
         break;
     case CB_KERNEL_RMSNORM:
         status = rmsnorm(op->dtype, d0, d1, (float)op->scalars[0], x, second, y);

@@ -260,7 +260,8 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented for dtype %s (%u)", kernel,
                         cbs_dtype_name(op->dtype), op->dtype);
     }
-    if (op->flags != 0) {
+    const uint32_t known_flags = op->kernel == CB_KERNEL_SOFTMAX ? CB_SOFTMAX_CAUSAL | CB_SOFTMAX_MASK : 0;
+    if ((op->flags & ~known_flags) != 0) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s flags 0x%x are not supported", kernel, op->flags);
     }
     if (op->ndims != expected_dims) {
@@ -284,8 +285,11 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
                         op->scalars[0]);
     }
 
-    /* Element counts of the inputs and the output, as the kernel defines them. */
+    /* Element counts and sizes of the inputs and the output, as the kernel
+     * defines them: op->dtype except the softmax mask (I8). */
+    size_t element = cbs_dtype_size(op->dtype);
     size_t inputs[2] = {0, 0}, output = 0, n_inputs = 1;
+    size_t input_element[2] = {element, element};
     int fits = 1;
     switch (op->kernel) {
     case CB_KERNEL_GEMM: /* {m, n, k}: A m×k, B k×n, C m×n */
@@ -293,8 +297,13 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
         fits = multiply(dims[0], dims[2], &inputs[0]) && multiply(dims[2], dims[1], &inputs[1]) &&
                multiply(dims[0], dims[1], &output);
         break;
-    case CB_KERNEL_SOFTMAX: /* {r, c}: X r×c, Y r×c */
+    case CB_KERNEL_SOFTMAX: /* {r, c}: X r×c (and M r×c, I8, with CB_SOFTMAX_MASK), Y r×c */
         fits = multiply(dims[0], dims[1], &inputs[0]);
+        if (op->flags & CB_SOFTMAX_MASK) {
+            n_inputs = 2;
+            inputs[1] = inputs[0];
+            input_element[1] = cbs_dtype_size(CB_DTYPE_I8);
+        }
         output = inputs[0];
         break;
     case CB_KERNEL_RMSNORM: /* {r, c}: X r×c, W c, Y r×c */
@@ -308,10 +317,10 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
         output = dims[0];
         break;
     }
-    size_t element = cbs_dtype_size(op->dtype);
     emu_plan plan = {0};
-    fits = fits && multiply(inputs[0], element, &plan.input_bytes[0]) &&
-           multiply(inputs[1], element, &plan.input_bytes[1]) && multiply(output, element, &plan.output_bytes);
+    fits = fits && multiply(inputs[0], input_element[0], &plan.input_bytes[0]) &&
+           multiply(inputs[1], input_element[1], &plan.input_bytes[1]) &&
+           multiply(output, element, &plan.output_bytes);
     if (!fits) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s shape is too large: its tensors overflow size_t", kernel);
     }
@@ -423,31 +432,54 @@ static cb_status gemm(const numerics *nx, size_t m, size_t n, size_t k, const vo
     return CB_STATUS_OK;
 }
 
-static cb_status softmax(const numerics *nx, size_t rows, size_t cols, const void *x, void *y, cb_error *error) {
+/* As in cpu_backend.c: masked entries are −Inf, a fully masked row is
+ * zeros, NaN spreads over its row. */
+static cb_status softmax(const numerics *nx, size_t rows, size_t cols, uint32_t flags, const int8_t *mask,
+                         const void *x, void *y, cb_error *error) {
     if (rows == 0 || cols == 0) {
         return CB_STATUS_OK;
+    }
+    for (size_t i = 0; mask != NULL && i < rows * cols; i++) {
+        if (mask[i] != 0 && mask[i] != 1) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "SOFTMAX mask element %zu is %d; it must be 0 or 1", i,
+                            mask[i]);
+        }
     }
     float *row = calloc(cols, sizeof(float));
     if (row == NULL) {
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "SOFTMAX cannot allocate its fp32 working space");
     }
-    int subtract_max = nx->defect != CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION;
+    const int causal = (flags & CB_SOFTMAX_CAUSAL) != 0;
+    const int subtract_max = nx->defect != CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION;
     for (size_t r = 0; r < rows; r++) {
         const size_t base = r * cols;
-        float max = -INFINITY;
         load_row(nx, x, base, cols, row);
+        float max = -INFINITY;
+        int has_nan = 0;
         for (size_t j = 0; j < cols; j++) {
-            if (row[j] > max) {
+            const int masked = (causal && (int64_t)j > (int64_t)r + (int64_t)cols - (int64_t)rows) ||
+                               (mask != NULL && mask[base + j] == 0);
+            if (masked) {
+                row[j] = -INFINITY;
+            } else if (isnan(row[j])) {
+                has_nan = 1;
+            } else if (row[j] > max) {
                 max = row[j];
             }
         }
-        float sum = 0.0f;
-        for (size_t j = 0; j < cols; j++) {
-            row[j] = expf(subtract_max ? row[j] - max : row[j]);
-            sum = sum + row[j];
-        }
-        for (size_t j = 0; j < cols; j++) {
-            row[j] = row[j] / sum;
+        if (max == -INFINITY && !has_nan) {
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = 0.0f;
+            }
+        } else {
+            float sum = 0.0f;
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = expf(subtract_max ? row[j] - max : row[j]);
+                sum = sum + row[j];
+            }
+            for (size_t j = 0; j < cols; j++) {
+                row[j] = row[j] / sum;
+            }
         }
         store_row(nx, y, base, cols, row);
     }
@@ -544,7 +576,8 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
         status = gemm(&nx, d0, d1, (size_t)op->shape[2], in[0]->data, in[1]->data, result->data, error);
         break;
     case CB_KERNEL_SOFTMAX:
-        status = softmax(&nx, d0, d1, in[0]->data, result->data, error);
+        status = softmax(&nx, d0, d1, op->flags, n_inputs > 1 ? (const int8_t *)in[1]->data : NULL, in[0]->data,
+                         result->data, error);
         break;
     case CB_KERNEL_RMSNORM:
         status = rmsnorm(&nx, d0, d1, (float)op->scalars[0], in[0]->data, in[1]->data, result->data);
