@@ -61,6 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "CertifyProfilesTests", dependencies: ["CertifyProfiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
+        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
         .testTarget(
             name: "CertifyCommandsTests",

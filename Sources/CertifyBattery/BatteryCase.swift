@@ -158,9 +158,10 @@ package enum SoftmaxFlags {
 
 extension BatteryCase {
     /// Whether an oracle output is too uniform to discriminate: more than 90% zeros, or one value.
-    /// Cases whose point is a degenerate output (a zero-size dimension, overflow to Inf) are exempt.
+    /// Cases whose point is a degenerate output (a zero-size dimension, overflow to Inf, tied
+    /// values whose indices are what is judged) are exempt.
     package func isDegenerate(_ values: [Double]) -> Bool {
-        guard values.count > 1, !shape.contains(0), pattern != .overflow else { return false }
+        guard values.count > 1, !shape.contains(0), pattern != .overflow, pattern != .ties else { return false }
         let zeros = values.filter { $0 == 0 }.count
         if Double(zeros) > 0.9 * Double(values.count) { return true }
         let first = values[0]

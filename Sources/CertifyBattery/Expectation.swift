@@ -46,7 +46,10 @@ extension BatteryCase {
             // A bound computed from non-finite inputs is meaningless: those elements are judged by
             // the IEEE rules for NaN and Inf alone.
             outputs[index].standard = outputs[index].standard.map { $0.isFinite ? $0 : 0 }
-            outputs[index].functional = outputs[index].functional.map { $0.isFinite ? $0 : 0 }
+            // The functional bound never demands more than the standard one.
+            outputs[index].functional = zip(outputs[index].standard, outputs[index].functional).map { standard, functional in
+                functional.isFinite ? max(standard, functional) : standard
+            }
             guard let dtype = outputTypes[index].floatType else { continue }
             outputs[index].values = outputs[index].values.map { value in
                 abs(value) > dtype.maxFinite ? dtype.round(value, mode: numerics.rounding) : value

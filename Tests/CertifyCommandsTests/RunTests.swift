@@ -44,7 +44,7 @@ import Testing
 
     /// Each planted defect fails exactly the cases built to catch it, and nothing else.
     @Test(arguments: [
-        ("fp16-accumulation", Battery.cases(.quick).filter { $0.kernel == .gemm && $0.dtype != .fp32 }.map(\.id)),
+        ("fp16-accumulation", Battery.cases(.quick).filter { $0.kernel == .gemm && $0.opType != .fp32 && $0.pattern == .typical && !$0.shape.contains(0) }.map(\.id)),
         ("softmax-no-max-subtraction", Battery.cases(.quick).filter { $0.pattern == .largeMagnitude }.map(\.id)),
         ("rmsnorm-eps-outside-sqrt", Battery.cases(.quick).filter { $0.pattern == .smallMagnitude }.map(\.id)),
     ])
