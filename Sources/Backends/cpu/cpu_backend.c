@@ -1,8 +1,9 @@
 /*
  * cpu_backend.c — the certify reference backend, and the template for yours.
  *
- * This file is a complete certify plugin that runs every battery kernel on the
- * host CPU in plain C. It is meant to be read top to bottom and copied: a chip
+ * This file and its kernel files (cpu_kernels.h, ops.c, kernels_*.c; README.md
+ * lists them) are a complete certify plugin that runs every battery kernel on
+ * the host CPU in plain C. It is meant to be read top to bottom and copied: a chip
  * vendor replaces the bodies of the entry points with calls into their driver
  * and runtime, keeps the checks, and fills the capability table with what
  * their hardware really does. README.md next to this file walks through that.

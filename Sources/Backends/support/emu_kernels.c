@@ -467,8 +467,7 @@ cb_status ek_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, 
 /* ---- Gather, selection, reductions (cpu/kernels_select.c) --------------- */
 
 
-/* Y[i] = E[ids[i]]. Every id is checked before anything is written. Rows are
- * copied bit for bit: a gather does no arithmetic. */
+/* Y[i] = E[ids[i]]. Every id is checked before anything is written. */
 cb_status ek_embedding(uint32_t dtype, size_t n, size_t v, size_t w, const void *table, const int32_t *ids, void *y,
                       cb_error *error) {
     for (size_t i = 0; i < n; i++) {
