@@ -66,7 +66,8 @@ CBS_HIDDEN cb_status k_gemm(uint32_t dtype, size_t m, size_t n, size_t k, const 
                             cb_error *error);
 CBS_HIDDEN cb_status k_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size_t k, const void *a,
                                     const void *b, void *c, cb_error *error);
-CBS_HIDDEN cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c);
+CBS_HIDDEN cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c,
+                                cb_error *error);
 CBS_HIDDEN cb_status k_gemm_wq(uint32_t dtype, int bits, size_t m, size_t n, size_t k, const void *a,
                                const int8_t *w, const void *s, void *c, cb_error *error);
 

@@ -19,17 +19,20 @@ cb_status k_rope(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_t
                  const void *x, void *y) {
     for (size_t t = 0; t < tokens; t++) {
         const float position = (float)(offset + (int64_t)t);
-        for (size_t hh = 0; hh < heads; hh++) {
-            const size_t head = (t * heads + hh) * dim;
-            for (size_t q = 0; q < rot / 2; q++) {
-                const float inv_freq = powf(base, -(float)(2 * q) / (float)rot);
-                const float angle = position * inv_freq;
-                const float c = cosf(angle), s = sinf(angle);
+        for (size_t q = 0; q < rot / 2; q++) {
+            const float inv_freq = powf(base, -(float)(2 * q) / (float)rot);
+            const float angle = position * inv_freq;
+            const float c = cosf(angle), s = sinf(angle);
+            for (size_t hh = 0; hh < heads; hh++) { /* every head of the token turns by the same angle */
+                const size_t head = (t * heads + hh) * dim;
                 const float x0 = load(dtype, x, head + 2 * q);
                 const float x1 = load(dtype, x, head + 2 * q + 1);
                 store(dtype, y, head + 2 * q, x0 * c - x1 * s);
                 store(dtype, y, head + 2 * q + 1, x1 * c + x0 * s);
             }
+        }
+        for (size_t hh = 0; hh < heads; hh++) {
+            const size_t head = (t * heads + hh) * dim;
             for (size_t j = rot; j < dim; j++) {
                 store(dtype, y, head + j, load(dtype, x, head + j));
             }

@@ -94,19 +94,32 @@ cb_status k_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size_
     return CB_STATUS_OK;
 }
 
-/* Exact: every product of two int8 values fits in 15 bits, and the sum is
+/* Exact: every product of two int8 values fits in 15 bits, and each sum is
  * kept in 64 bits and then stored as int32 (exact whenever the true result
- * fits in int32, which it does for k < 2^17). */
-cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c) {
+ * fits in int32, which it does for k < 2^17). Loops in the order i, p, j, so
+ * B is read row by row, as in the float GEMM. */
+cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c, cb_error *error) {
+    if (m == 0 || n == 0) {
+        return CB_STATUS_OK;
+    }
+    int64_t *sums = calloc(n, sizeof(int64_t));
+    if (sums == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_I8 cannot allocate its int64 working space");
+    }
     for (size_t i = 0; i < m; i++) {
-        for (size_t j = 0; j < n; j++) {
-            int64_t sum = 0;
-            for (size_t p = 0; p < k; p++) {
-                sum += (int64_t)a[i * k + p] * (int64_t)b[p * n + j];
+        memset(sums, 0, n * sizeof(int64_t));
+        for (size_t p = 0; p < k; p++) {
+            const int64_t a_ip = a[i * k + p];
+            const int8_t *b_row = b + p * n;
+            for (size_t j = 0; j < n; j++) {
+                sums[j] += a_ip * (int64_t)b_row[j];
             }
-            c[i * n + j] = (int32_t)(uint32_t)(uint64_t)sum; /* wraps, never traps, if k is absurd */
+        }
+        for (size_t j = 0; j < n; j++) {
+            c[i * n + j] = (int32_t)(uint32_t)(uint64_t)sums[j]; /* wraps, never traps, if k is absurd */
         }
     }
+    free(sums);
     return CB_STATUS_OK;
 }
 

@@ -296,7 +296,7 @@ cb_status cpu_run(const cb_op *op, const void *const *in, void *const *out, cb_e
     switch (op->kernel) {
     case CB_KERNEL_GEMM: return k_gemm(t, s[0], s[1], s[2], in[0], in[1], out[0], error);
     case CB_KERNEL_GEMM_BATCHED: return k_gemm_batched(t, s[0], s[1], s[2], s[3], in[0], in[1], out[0], error);
-    case CB_KERNEL_GEMM_I8: return k_gemm_i8(s[0], s[1], s[2], in[0], in[1], out[0]);
+    case CB_KERNEL_GEMM_I8: return k_gemm_i8(s[0], s[1], s[2], in[0], in[1], out[0], error);
     case CB_KERNEL_GEMM_W8: return k_gemm_wq(t, 8, s[0], s[1], s[2], in[0], in[1], in[2], out[0], error);
     case CB_KERNEL_GEMM_W4: return k_gemm_wq(t, 4, s[0], s[1], s[2], in[0], in[1], in[2], out[0], error);
     case CB_KERNEL_SOFTMAX:

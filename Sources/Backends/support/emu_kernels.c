@@ -102,22 +102,35 @@ cb_status ek_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size
     return CB_STATUS_OK;
 }
 
-/* Exact: every product of two int8 values fits in 15 bits, and the sum is
+/* Exact: every product of two int8 values fits in 15 bits, and each sum is
  * kept in 64 bits and then stored as int32 (exact whenever the true result
- * fits in int32, which it does for k < 2^17). */
-cb_status ek_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c) {
+ * fits in int32, which it does for k < 2^17). Loops in the order i, p, j, so
+ * B is read row by row, as in the float GEMM. */
+cb_status ek_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c, cb_error *error) {
+    if (m == 0 || n == 0) {
+        return CB_STATUS_OK;
+    }
+    int64_t *sums = calloc(n, sizeof(int64_t));
+    if (sums == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_I8 cannot allocate its int64 working space");
+    }
     for (size_t i = 0; i < m; i++) {
-        for (size_t j = 0; j < n; j++) {
-            int64_t sum = 0;
-            for (size_t p = 0; p < k; p++) {
-                sum += (int64_t)a[i * k + p] * (int64_t)b[p * n + j];
+        memset(sums, 0, n * sizeof(int64_t));
+        for (size_t p = 0; p < k; p++) {
+            const int64_t a_ip = a[i * k + p];
+            const int8_t *b_row = b + p * n;
+            for (size_t j = 0; j < n; j++) {
+                sums[j] += a_ip * (int64_t)b_row[j];
                 if (defect(CBS_DEFECT_I8_INT16_ACCUMULATION)) { /* defect: a wrapping int16 register */
-                    sum = (int16_t)(uint16_t)(uint64_t)sum;
+                    sums[j] = (int16_t)(uint16_t)(uint64_t)sums[j];
                 }
             }
-            c[i * n + j] = (int32_t)(uint32_t)(uint64_t)sum; /* wraps, never traps, if k is absurd */
+        }
+        for (size_t j = 0; j < n; j++) {
+            c[i * n + j] = (int32_t)(uint32_t)(uint64_t)sums[j]; /* wraps, never traps, if k is absurd */
         }
     }
+    free(sums);
     return CB_STATUS_OK;
 }
 
@@ -373,20 +386,23 @@ cb_status ek_rope(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_
     for (size_t t = 0; t < tokens; t++) {
         const int64_t start = defect(CBS_DEFECT_ROPE_IGNORES_OFFSET) ? 0 : offset; /* defect: offset dropped */
         const float position = (float)(start + (int64_t)t);
-        for (size_t hh = 0; hh < heads; hh++) {
-            const size_t head = (t * heads + hh) * dim;
-            for (size_t q = 0; q < rot / 2; q++) {
-                const float inv_freq = powf(base, -(float)(2 * q) / (float)rot);
-                const float angle = position * inv_freq;
-                const float c = cosf(angle), s = sinf(angle);
-                /* defect rope-half-split rotates (x[q], x[q + rot/2]), the GPT-NeoX layout */
-                const int half = defect(CBS_DEFECT_ROPE_HALF_SPLIT);
-                const size_t i0 = half ? q : 2 * q, i1 = half ? q + rot / 2 : 2 * q + 1;
+        for (size_t q = 0; q < rot / 2; q++) {
+            const float inv_freq = powf(base, -(float)(2 * q) / (float)rot);
+            const float angle = position * inv_freq;
+            const float c = cosf(angle), s = sinf(angle);
+            /* defect rope-half-split rotates (x[q], x[q + rot/2]), the GPT-NeoX layout */
+            const int half = defect(CBS_DEFECT_ROPE_HALF_SPLIT);
+            const size_t i0 = half ? q : 2 * q, i1 = half ? q + rot / 2 : 2 * q + 1;
+            for (size_t hh = 0; hh < heads; hh++) { /* every head of the token turns by the same angle */
+                const size_t head = (t * heads + hh) * dim;
                 const float x0 = load(dtype, x, head + i0);
                 const float x1 = load(dtype, x, head + i1);
                 store(dtype, y, head + i0, x0 * c - x1 * s);
                 store(dtype, y, head + i1, x1 * c + x0 * s);
             }
+        }
+        for (size_t hh = 0; hh < heads; hh++) {
+            const size_t head = (t * heads + hh) * dim;
             for (size_t j = rot; j < dim; j++) {
                 store(dtype, y, head + j, load(dtype, x, head + j));
             }
