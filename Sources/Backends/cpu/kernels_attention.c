@@ -51,17 +51,23 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
     if (q == 0 || h == 0 || d == 0) {
         return CB_STATUS_OK;
     }
+    /* K and V widened to fp32 once (every element loaded exactly once). */
+    const size_t kv_elements = kv * g * d;
+    float *keys = calloc(kv_elements > 0 ? kv_elements : 1, sizeof(float));
+    float *values = calloc(kv_elements > 0 ? kv_elements : 1, sizeof(float));
     float *scores = calloc(kv > 0 ? kv : 1, sizeof(float));
     float *query = calloc(d, sizeof(float));
-    float *key = calloc(d, sizeof(float));
     float *out = calloc(d, sizeof(float));
-    if (scores == NULL || query == NULL || key == NULL || out == NULL) {
+    if (keys == NULL || values == NULL || scores == NULL || query == NULL || out == NULL) {
+        free(keys);
+        free(values);
         free(scores);
         free(query);
-        free(key);
         free(out);
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "ATTENTION cannot allocate its fp32 working space");
     }
+    load_row(dtype, kt, 0, kv_elements, keys);
+    load_row(dtype, vt, 0, kv_elements, values);
     const size_t heads_per_group = h / g;
     for (size_t i = 0; i < q; i++) {
         const int64_t last = (int64_t)i + (int64_t)kv - (int64_t)q; /* last visible key */
@@ -71,7 +77,7 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
             load_row(dtype, qt, (i * h + j) * d, d, query);
             float max = -INFINITY;
             for (size_t t = 0; t < visible; t++) {
-                load_row(dtype, kt, (t * g + group) * d, d, key);
+                const float *key = keys + (t * g + group) * d;
                 float dot = 0.0f;
                 for (size_t e = 0; e < d; e++) {
                     dot = dot + query[e] * key[e];
@@ -90,9 +96,9 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
                 out[e] = 0.0f;
             }
             for (size_t t = 0; t < visible; t++) {
-                load_row(dtype, vt, (t * g + group) * d, d, key); /* V row, reusing the buffer */
+                const float *value = values + (t * g + group) * d;
                 for (size_t e = 0; e < d; e++) {
-                    out[e] = out[e] + scores[t] * key[e];
+                    out[e] = out[e] + scores[t] * value[e];
                 }
             }
             for (size_t e = 0; e < d; e++) {
@@ -101,9 +107,10 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
             store_row(dtype, o, (i * h + j) * d, d, out);
         }
     }
+    free(keys);
+    free(values);
     free(scores);
     free(query);
-    free(key);
     free(out);
     return CB_STATUS_OK;
 }
