@@ -7,6 +7,8 @@ let backends: [(product: String, target: String, folder: String)] = [
     ("certify_backend_ascend", "BackendAscend", "ascend"),
     ("certify_backend_cambricon", "BackendCambricon", "cambricon"),
     ("certify_backend_hygon", "BackendHygon", "hygon"),
+    // A test plugin: the emulator with cpu numerics and one planted defect (its DEFECTS.md).
+    ("certify_backend_defective", "BackendDefective", "defective"),
 ]
 
 // Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.

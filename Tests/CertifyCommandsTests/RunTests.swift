@@ -50,7 +50,8 @@ import Testing
     ])
     func plantedDefectFailsExactlyItsCases(defect: String, expected: [String]) throws {
         let folder = try TemporaryDirectory()
-        let path = try folder.write("hygon-defect.yaml", profile("hygon.yaml", options: ["defect": defect]))
+        let path = try folder.write(
+            "defective.yaml", profile("hygon.yaml", options: ["defect": defect], library: "certify_backend_defective"))
         let (result, statement, _) = try certify(path)
         let report = try #require(statement, "\(result.stderr)")
         let failed = report.predicate.cases.filter { $0.outcome == .failed }.map(\.id)
@@ -67,7 +68,9 @@ import Testing
 
     @Test func fp16AccumulationDefectShowsErrorsFarBeyondTheBound() throws {
         let folder = try TemporaryDirectory()
-        let path = try folder.write("hygon-defect.yaml", profile("hygon.yaml", options: ["defect": "fp16-accumulation"]))
+        let path = try folder.write(
+            "defective.yaml",
+            profile("hygon.yaml", options: ["defect": "fp16-accumulation"], library: "certify_backend_defective"))
         let (_, statement, _) = try certify(path)
         let gemm = try #require(statement?.predicate.cases.first { $0.id.hasPrefix("gemm.fp16.qkv") })
         // fp16 partial sums lose bits on every add: the worst element lands many times outside
