@@ -20,7 +20,7 @@ package struct RunPlan: Sendable {
     package var numerics: DeclaredNumericsModel
     package var warmup: Int
     package var iterations: Int
-    /// Keyed by case id or kernel name; a case id wins.
+    /// Keyed by case id, kernel name or `default`, in that order of precedence.
     package var budgets: [String: BudgetMicroseconds]
 
     package init(
@@ -36,7 +36,7 @@ package struct RunPlan: Sendable {
     }
 
     package func budget(for testCase: BatteryCase) -> BudgetMicroseconds? {
-        budgets[testCase.id] ?? budgets[testCase.kernel.rawValue]
+        budgets[testCase.id] ?? budgets[testCase.kernel.rawValue] ?? budgets[Battery.defaultBudgetKey]
     }
 }
 

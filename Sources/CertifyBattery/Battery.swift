@@ -172,9 +172,13 @@ package enum Battery {
         return cases
     }
 
-    /// Every name a chip profile's latency budget may use: kernel names and case ids of every suite.
+    /// The latency budget key that applies to every case without a kernel or case budget.
+    package static let defaultBudgetKey = "default"
+
+    /// Every name a chip profile's latency budget may use: `default`, kernel names and case ids
+    /// of every suite.
     package static var budgetKeys: Set<String> {
-        var keys = Set(Kernel.allCases.map(\.rawValue))
+        var keys = Set(Kernel.allCases.map(\.rawValue) + [defaultBudgetKey])
         for suite in Suite.allCases { keys.formUnion(cases(suite).map(\.id)) }
         return keys
     }
