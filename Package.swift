@@ -61,7 +61,9 @@ let package = Package(
             path: "Sources/Backends/support",
             cSettings: backendFlags
         ),
-        .testTarget(name: "CertifyProfilesTests", dependencies: ["CertifyProfiles"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CertifyProfilesTests", dependencies: ["CertifyProfiles", "CertifyBattery"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
         .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),

@@ -121,10 +121,13 @@ package enum Battery {
         add("hidden", .rmsnorm, floats, .core, d.rows, scalars: eps, "RMSNorm over the hidden state, eps 1e-5")
         add("qk", .rope, floats, .core, d.rope, scalars: ropeScalars,
             "rotary embedding on the first 64 of 128 dims per head, base 10000, from position \(Int(d.ropeOffset))")
-        add("decode", .attention, floats, .core, d.attentionDecode, scalars: attentionScale,
-            "causal attention, one query over the KV cache, 32 heads sharing 2 KV groups")
-        add("prefill", .attention, floats, .core, d.attentionPrefill, scalars: attentionScale,
-            "causal attention over a prompt, 2 KV groups")
+        // GLM runs attention in 16-bit; fp32 attention is part of the wider battery.
+        for (types, role) in [(halves, CaseRole.core), ([TensorType.fp32], CaseRole.extended)] {
+            add("decode", .attention, types, role, d.attentionDecode, scalars: attentionScale,
+                "causal attention, one query over the KV cache, 32 heads sharing 2 KV groups")
+            add("prefill", .attention, types, role, d.attentionPrefill, scalars: attentionScale,
+                "causal attention over a prompt, 2 KV groups")
+        }
         add("attention-scores", .softmax, floats, .core, d.softmax, "attention probabilities over the KV length")
         add("causal", .softmax, floats, .core, d.causal, flags: SoftmaxFlags.causal, "causal softmax over a prompt")
         add("ffn-gate", .silu, floats, .core, [d.elementwise], "SiLU on the FFN gate, width 13696")

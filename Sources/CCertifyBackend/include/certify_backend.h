@@ -177,8 +177,10 @@ typedef enum cb_rounding {
  * CB_KERNEL_ADD           Y[n] = A[n] + B[n] (the residual add).
  *                         shape = {n}; inputs = {A, B}; outputs = {Y}.
  * CB_KERNEL_CONVERT       Y[n] = X[n] converted from T to the dtype in
- *                         cb_op.flags, rounding to nearest even; NaN stays
- *                         NaN, ±Inf stays ±Inf, overflow gives ±Inf. The
+ *                         cb_op.flags, correctly rounded in the rounding
+ *                         the capability declares (nearest even: overflow
+ *                         gives ±Inf; toward zero: the largest finite
+ *                         value); NaN stays NaN, ±Inf stays ±Inf. The
  *                         pairs are F32 → F16, F32 → BF16, F16 → F32 and
  *                         BF16 → F32; others may be UNSUPPORTED.
  *                         shape = {n}; inputs = {X}; outputs = {Y}.
