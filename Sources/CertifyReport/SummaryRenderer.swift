@@ -21,6 +21,7 @@ package enum SummaryRenderer {
         lines.append(
             "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
                 + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
+                + (counts[.untrustworthy].map { ", \($0) untrustworthy" } ?? "")
                 + faultCounts(counts))
         if !p.complete {
             lines.append("")

@@ -94,10 +94,10 @@ struct GuardedReply {
 /// What the worker says once the plugin is loaded.
 struct WorkerReady {
     var description: BackendDescription
-    /// Keyed by `WorkerReady.key(kernel, dtype)`; a failed query keeps its error.
+    /// Keyed by `WorkerReady.key(kernel, type)`; a failed query keeps its error.
     var capabilities: [String: Result<CapabilityRecord, BackendError>]
 
-    static func key(_ kernel: Kernel, _ dtype: DType) -> String { "\(kernel.rawValue)/\(dtype.rawValue)" }
+    static func key(_ kernel: Kernel, _ type: TensorType) -> String { "\(kernel.rawValue)/\(type.rawValue)" }
 
     func encoded() throws -> [UInt8] {
         var w = WireWriter()

@@ -34,12 +34,12 @@ package enum WorkerService {
         }
         var capabilities: [String: Result<CapabilityRecord, BackendError>] = [:]
         for kernel in Kernel.allCases {
-            for dtype in DType.allCases {
+            for type in TensorType.opTypes {
                 do {
-                    capabilities[WorkerReady.key(kernel, dtype)] = .success(
-                        try session.capability(kernel: kernel, dtype: dtype))
+                    capabilities[WorkerReady.key(kernel, type)] = .success(
+                        try session.capability(kernel: kernel, type: type))
                 } catch {
-                    capabilities[WorkerReady.key(kernel, dtype)] = .failure(error)
+                    capabilities[WorkerReady.key(kernel, type)] = .failure(error)
                 }
             }
         }

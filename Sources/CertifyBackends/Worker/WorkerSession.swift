@@ -65,9 +65,9 @@ package final class WorkerSession: BackendSession {
         worker?.finish(within: 2)
     }
 
-    package func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord {
-        guard let answer = capabilities[WorkerReady.key(kernel, dtype)] else {
-            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(dtype.rawValue)) was not answered by the worker")
+    package func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
+        guard let answer = capabilities[WorkerReady.key(kernel, type)] else {
+            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(type.rawValue)) was not answered by the worker")
         }
         return try answer.get()
     }
