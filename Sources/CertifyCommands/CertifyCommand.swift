@@ -34,10 +34,12 @@ package struct CertifyCommand: ParsableCommand {
 
             Exit codes: 0 certified, 1 not certified (report written), 64 usage,
             65 bad profile, 66 missing file, 69 backend unavailable,
-            70 internal error, 73 cannot write the report.
+            70 internal error, 73 cannot write the report, 24 signing key refused;
+            certify verify: 20 malformed, 21 bad signature, 22 untrusted signer,
+            23 subject mismatch.
             """,
         version: harnessVersion,
-        subcommands: [RunCommand.self, BatteryCommand.self],
+        subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, KeygenCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

@@ -30,6 +30,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of the generated inputs; any case reproduces from its id and the seed.")
     var seed: UInt64 = 1
 
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
+
     func run() throws {
         let started = Date()
         let chipPath = try locate(chip, what: "chip profile")
@@ -43,6 +46,7 @@ struct RunCommand: ParsableCommand {
             Standard.error(error.description)
             throw ExitStatus.badProfile.exitCode
         }
+        let identity = try signing.identity()
 
         let session: InProcessSession
         let libraryPath: String
@@ -96,12 +100,14 @@ struct RunCommand: ParsableCommand {
         Standard.output(summary)
         let folder = URL(fileURLWithPath: output ?? defaultOutput(profile, started))
         do {
-            try ReportWriter.write(statement, summary: summary, to: folder)
+            try ReportWriter.write(statement, summary: summary, signedBy: identity, at: Date(), to: folder)
         } catch {
             Standard.error("error: cannot write the report to '\(folder.path)': \(error.localizedDescription)")
             throw ExitStatus.cannotWrite.exitCode
         }
         Standard.output("\nReport: \(folder.appendingPathComponent(ReportWriter.statementFile).path)\n")
+        Standard.output("Signed: \(folder.appendingPathComponent(ReportWriter.envelopeFile).path) by '\(identity.subject)'\(identity.development ? " (development identity: UNTRUSTED)" : "")\n")
+        if identity.development { Standard.error(SigningOptions.developmentWarning()) }
 
         let certified = statement.predicate.level.level >= 1 && statement.predicate.tiers.allSatisfy(\.qualified)
         if !certified { throw ExitStatus.notCertified.exitCode }
