@@ -26,6 +26,13 @@ package struct CertifyCommand: ParsableCommand {
               --suite <suite>   quick, standard (default) or full
               --output <dir>    report folder (default: reports/<family>-<model>-<time>)
               --seed <seed>     seed of the generated inputs (default: 1)
+              --signing-key <file>, --signing-cert <file>
+                                the certifier key and certificate that sign the report
+                                (default: CERTIFY_SIGNING_KEY, CERTIFY_SIGNING_CERT,
+                                else an untrusted development identity)
+
+            Check a report: certify verify <report folder> --trust <root.pem>
+            Make keys:      certify keygen root|certifier (see 'certify help keygen')
 
             A backend.library name such as certify_backend_ascend is found as
             lib<name>.so in CERTIFY_BACKEND_PATH, then next to the certify executable

@@ -6,11 +6,14 @@ struct KeygenCommand: ParsableCommand {
         commandName: "keygen",
         abstract: "Create a root CA or issue a certifier certificate (Ed25519, X.509).",
         discussion: """
-            certify keygen root --out DIR             writes DIR/root.pem and DIR/root.key (0600)
-            certify keygen certifier --ca DIR --name NAME --out DIR
-                                                      writes DIR/certifier.pem and DIR/certifier.key (0600)
-            Put root.pem (never a .key) in the trust store, Certs/; keep root.key offline.
-            Sign runs with --signing-key DIR/certifier.key --signing-cert DIR/certifier.pem.
+            certify keygen root --out CA
+                writes CA/root.pem and CA/root.key (mode 0600)
+            certify keygen certifier --ca CA --name NAME --out DIR
+                writes DIR/certifier.pem and DIR/certifier.key (mode 0600)
+
+            Put root.pem (never a .key) in the trust store, Certs/, and keep
+            root.key offline. Sign runs with:
+              --signing-key DIR/certifier.key --signing-cert DIR/certifier.pem
             """,
         subcommands: [KeygenRootCommand.self, KeygenCertifierCommand.self])
 }

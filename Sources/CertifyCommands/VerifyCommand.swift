@@ -9,13 +9,14 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Verify a signed report: envelope, signature, certificate chain, signing time and subjects.",
         discussion: """
-            REPORT is a report.dsse.json envelope or a report folder holding one. The trust store is
-            --trust (a PEM file or a folder of *.pem roots), else the Certs/ folder of the repository
-            the certify executable was built in.
+            REPORT is a report.dsse.json envelope or a report folder holding one.
+            The trust store is --trust (a PEM file or a folder of *.pem roots),
+            else the Certs/ folder of the repository certify was built in.
 
-            Exit codes: 0 verified, 20 malformed envelope, 21 bad signature, 22 untrusted signer
-            (no chain to a trusted root, a certificate not valid at signing time, or a development
-            identity), 23 subject mismatch, 66 a file does not exist.
+            Exit codes: 0 verified, 20 malformed envelope, 21 bad signature,
+            22 untrusted signer (no chain to a trusted root, a certificate not
+            valid at signing time, or a development identity), 23 subject
+            mismatch, 66 a file does not exist.
             """)
 
     @Argument(help: ArgumentHelp("The envelope (report.dsse.json) or the report folder.", valueName: "report"))

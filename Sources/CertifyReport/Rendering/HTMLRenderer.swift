@@ -21,7 +21,7 @@ package enum HTMLRenderer {
             .l0{background:#fde2e1;color:#8a1c13}.l1,.l2,.l3{background:#dcf3e2;color:#135c2b}
             .untrusted{background:#fff3cd;border:1px solid #e0b400;padding:.5em .8em;border-radius:6px}
             table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .6em;border-bottom:1px solid #d8dee4;text-align:right}
-            td:first-child,th:first-child,.left{text-align:left}th{background:#f3f5f7}
+            td:first-child,th:first-child,.left{text-align:left}th{background:#f3f5f7}td{white-space:nowrap}
             .passed{color:#135c2b}.failed,.error{color:#b3261e;font-weight:600}.unsupported{color:#6e7781}
             dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
             svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
