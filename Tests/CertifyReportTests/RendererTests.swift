@@ -51,6 +51,8 @@ struct RendererTests {
         #expect(root.attribute(forName: "failures")?.stringValue == "1")
         #expect(root.attribute(forName: "errors")?.stringValue == "1")
         #expect(root.attribute(forName: "skipped")?.stringValue == "1")
+        let suite = try #require(try document.nodes(forXPath: "//testsuite").first as? XMLElement)
+        #expect(suite.attribute(forName: "timestamp")?.stringValue == "2026-11-28T10:00:00")
         let cases = try document.nodes(forXPath: "//testcase").compactMap { $0 as? XMLElement }
         #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == statement.predicate.cases.map(\.id))
         #expect(try document.nodes(forXPath: "//testcase/skipped").count == 1)

@@ -17,7 +17,7 @@ package enum JUnitRenderer {
             let counts = Dictionary(grouping: kernel.cases, by: \.outcome).mapValues(\.count)
             xml += "  <testsuite name=\"certify.\(attribute(kernel.name))\" tests=\"\(kernel.cases.count)\" "
                 + "failures=\"\(counts[.failed] ?? 0)\" errors=\"\(counts[.error] ?? 0)\" skipped=\"\(counts[.unsupported] ?? 0)\" "
-                + "time=\"\(seconds(kernel.cases))\" timestamp=\"\(attribute(p.run.startedAt))\">\n"
+                + "time=\"\(seconds(kernel.cases))\" timestamp=\"\(attribute(localTimestamp(p.run.startedAt)))\">\n"
             xml += "    <properties>\n"
             for (name, value) in [
                 ("chip", facts.chip), ("backend", facts.backend), ("level", p.level.name),
@@ -60,6 +60,11 @@ package enum JUnitRenderer {
         }
         if let message = c.message { parts.append(message) }
         return parts.isEmpty ? "outside tolerance" : parts.joined(separator: "; ")
+    }
+
+    /// JUnit's timestamp has no zone designator (Ant's schema); report times are UTC.
+    private static func localTimestamp(_ utc: String) -> String {
+        utc.hasSuffix("Z") ? String(utc.dropLast()) : utc
     }
 
     private static func seconds(_ cases: [CaseResult]) -> String {

@@ -36,7 +36,7 @@ struct ReportFacts {
         guard let signer = predicate.signer else { return "unsigned" }
         let trust = signer.development
             ? " — development identity: UNTRUSTED, this report proves nothing to an auditor"
-            : "; check with `certify verify` against the trusted roots"
+            : "; check it with certify verify against your trusted roots"
         return "\(signer.subject), \(signer.signedAt)\(trust)"
     }
 
