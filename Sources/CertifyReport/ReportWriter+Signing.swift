@@ -1,7 +1,9 @@
 import Foundation
 
 extension ReportWriter {
+    /// The DSSE envelope; its payload is report.json's bytes.
     package static let envelopeFile = "report.dsse.json"
+    /// The renderings, for people and CI.
     package static let markdownFile = "report.md"
     package static let htmlFile = "report.html"
     package static let junitFile = "junit.xml"

@@ -4,6 +4,7 @@ import Foundation
 /// report.html: one self-contained page (inline CSS and SVG, no script, no external resource)
 /// with the summary, an error chart, a latency chart and the per-case table.
 package enum HTMLRenderer {
+    /// The page for `statement`, UTF-8 HTML5.
     package static func render(_ statement: Statement) -> String {
         let facts = ReportFacts(statement)
         let p = facts.predicate

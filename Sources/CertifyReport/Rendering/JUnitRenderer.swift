@@ -5,6 +5,7 @@ import Foundation
 /// does not support the case, `<failure>` with the figures, `<error>` with the backend's message.
 /// The subset GitLab and Jenkins both read.
 package enum JUnitRenderer {
+    /// The JUnit XML document for `statement`.
     package static func render(_ statement: Statement) -> String {
         let facts = ReportFacts(statement)
         let p = facts.predicate

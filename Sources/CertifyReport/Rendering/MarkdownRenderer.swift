@@ -1,5 +1,6 @@
 /// report.md: the verdict first, then the run, then one table per kernel.
 package enum MarkdownRenderer {
+    /// The Markdown document for `statement` (GitHub-flavoured tables).
     package static func render(_ statement: Statement) -> String {
         let facts = ReportFacts(statement)
         let p = facts.predicate

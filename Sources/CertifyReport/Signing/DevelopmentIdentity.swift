@@ -51,8 +51,10 @@ package enum DevelopmentIdentity {
         try KeyFile.create(
             staging.appendingPathComponent(CertificateAuthority.rootCertificateFile).path,
             KeyFile.pem(type: "CERTIFICATE", der: try KeyFile.der(root)), mode: 0o644)
-        if rename(staging.path, directory.path) != 0 && !FileManager.default.fileExists(atPath: directory.path) {
-            throw SigningError.unwritable(path: directory.path, reason: String(cString: strerror(errno)))
+        do {
+            try FileManager.default.moveItem(at: staging, to: directory)
+        } catch where FileManager.default.fileExists(atPath: directory.appendingPathComponent(CertificateAuthority.certifierKeyFile).path) {
+            // Another run created it first; use that one.
         }
     }
 }

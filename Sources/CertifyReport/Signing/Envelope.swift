@@ -10,7 +10,9 @@ package struct Envelope: Sendable, Codable, Equatable {
 
     /// Base64 (standard alphabet, padded) of the payload bytes.
     package var payload: String
+    /// How to read the payload; certify writes and accepts only `inTotoPayloadType`.
     package var payloadType: String
+    /// certify writes exactly one.
     package var signatures: [EnvelopeSignature]
 
     package init(payload: String, payloadType: String, signatures: [EnvelopeSignature]) {
@@ -33,6 +35,7 @@ package struct EnvelopeSignature: Sendable, Codable, Equatable {
     package var keyid: String
     /// Base64 of the 64-byte Ed25519 signature over PAE(payloadType, payload).
     package var sig: String
+    /// Unauthenticated, like keyid: the chain is trusted only once it leads to a trusted root.
     package var `extension`: CertificateChainExtension?
 
     package init(keyid: String, sig: String, extension: CertificateChainExtension?) {
@@ -47,7 +50,9 @@ package struct CertificateChainExtension: Sendable, Codable, Equatable {
     /// The only kind certify writes and accepts.
     package static let kind = "https://certify.invalid/dsse-extension/x509-chain/v1"
 
+    /// Always `CertificateChainExtension.kind`.
     package var kind: String
+    /// The extension's fields.
     package var ext: Chain
 
     /// The certificates, leaf first, each base64 of its DER.

@@ -4,7 +4,9 @@ import X509
 
 /// An Ed25519 private key with its X.509 certificate chain (leaf first, root left out).
 package struct SigningIdentity {
+    /// The signing key; never leaves the process except through keygen's 0600 files.
     package var key: Curve25519.Signing.PrivateKey
+    /// Leaf first, then any intermediates; the root stays with the verifier.
     package var chain: [Certificate]
     /// A locally generated identity no auditor trusts.
     package var development: Bool
@@ -41,6 +43,7 @@ package struct SigningIdentity {
         SHA256.hash(data: key.rawRepresentation).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// This identity's envelope keyid.
     package var keyid: String { Self.keyid(key.publicKey) }
 
     /// The leaf certificate's subject, e.g. `CN=Li Wei,O=certify`.

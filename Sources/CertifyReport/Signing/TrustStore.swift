@@ -4,6 +4,7 @@ import X509
 /// The root certificates a verifier trusts: every PEM certificate in a file, or in the `*.pem`
 /// files of a folder (like the repository's `Certs/`).
 package struct TrustStore: Sendable {
+    /// Trust anchors: a chain must end in one of these.
     package var roots: [Certificate]
     /// Where the roots came from, for messages.
     package var location: String

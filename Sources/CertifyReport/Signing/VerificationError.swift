@@ -12,6 +12,7 @@ package struct VerificationError: Error, Equatable, CustomStringConvertible {
         case subjectMismatch
     }
 
+    /// Which check failed.
     package var kind: Kind
     /// One plain sentence.
     package var message: String

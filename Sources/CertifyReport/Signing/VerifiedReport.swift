@@ -7,8 +7,11 @@ package struct VerifiedReport: Sendable {
     package var statement: Statement
     /// The exact bytes the signature covers.
     package var payload: Data
+    /// The signer as the signed statement records it.
     package var signer: SignerRecord
+    /// `signer.signedAt` as a date; the chain was judged at this instant.
     package var signedAt: Date
+    /// The signer's (leaf) certificate.
     package var certificate: Certificate
     /// The trust store root the chain ends in.
     package var root: Certificate
