@@ -101,6 +101,9 @@ struct RunCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: output ?? defaultOutput(profile, started))
         do {
             try ReportWriter.write(statement, summary: summary, signedBy: identity, at: Date(), to: folder)
+        } catch let error as SigningError {
+            Standard.error("error: cannot sign the report: \(error.description)")
+            throw ExitStatus.signingKeyRefused.exitCode
         } catch {
             Standard.error("error: cannot write the report to '\(folder.path)': \(error.localizedDescription)")
             throw ExitStatus.cannotWrite.exitCode

@@ -11,10 +11,14 @@ extension ReportWriter {
     /// Signs `statement` as `identity` at `date` and writes the folder: report.json (exactly the
     /// signed payload bytes), report.dsse.json, summary.txt, and the renderings of the statement
     /// read back from the envelope after its signature verified.
+    ///
+    /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
+    /// `date` (a certificate that expired during a long run): such a report would never verify.
     @discardableResult
     package static func write(
         _ statement: Statement, summary: String, signedBy identity: SigningIdentity, at date: Date, to directory: URL
     ) throws -> SignedReport {
+        try identity.checkValid(at: date)
         let signed = try identity.sign(statement, at: date)
         let verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")

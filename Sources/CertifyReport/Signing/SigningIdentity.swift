@@ -81,12 +81,3 @@ package struct SigningIdentity {
         return SignedReport(statement: statement, payload: payload, envelope: try envelope.encoded())
     }
 }
-
-/// A statement as signed: the statement with its signer, its exact bytes and the envelope's bytes.
-package struct SignedReport: Sendable {
-    package var statement: Statement
-    /// The bytes the signature covers; report.json is these bytes.
-    package var payload: Data
-    /// The DSSE envelope file's bytes.
-    package var envelope: Data
-}
