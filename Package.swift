@@ -7,6 +7,8 @@ let backends: [(product: String, target: String, folder: String)] = [
     ("certify_backend_ascend", "BackendAscend", "ascend"),
     ("certify_backend_cambricon", "BackendCambricon", "cambricon"),
     ("certify_backend_hygon", "BackendHygon", "hygon"),
+    // A test plugin: the emulator with cpu numerics and one planted defect (its DEFECTS.md).
+    ("certify_backend_defective", "BackendDefective", "defective"),
 ]
 
 // Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.
@@ -63,8 +65,11 @@ let package = Package(
             path: "Sources/Backends/support",
             cSettings: backendFlags
         ),
-        .testTarget(name: "CertifyProfilesTests", dependencies: ["CertifyProfiles"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CertifyProfilesTests", dependencies: ["CertifyProfiles", "CertifyBattery"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
+        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
         .testTarget(
             name: "CertifyReportTests",

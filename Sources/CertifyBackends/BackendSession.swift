@@ -41,7 +41,7 @@ package struct ExecutionOutcome: Sendable {
 package protocol BackendSession: AnyObject {
     var description: BackendDescription { get }
     /// The backend's answer for one kernel × dtype.
-    func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord
+    func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord
     /// Upload, prepare, execute (first call, warm-up, timed loop), download, release.
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
 }

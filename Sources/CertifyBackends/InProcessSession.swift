@@ -51,13 +51,13 @@ package final class InProcessSession: BackendSession {
         library.api.pointee.destroy!(backend)
     }
 
-    package func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord {
+    package func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
         var capability = cb_capability()
         capability.struct_size = MemoryLayout<cb_capability>.size
         var error = Self.emptyError()
-        let status = library.api.pointee.query!(backend, kernel.abiValue, dtype.abiValue, &capability, &error)
+        let status = library.api.pointee.query!(backend, kernel.abiValue, type.abiValue, &capability, &error)
         guard status == CB_STATUS_OK else {
-            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(dtype.rawValue)) failed: \(Self.describe(status, error))")
+            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(type.rawValue)) failed: \(Self.describe(status, error))")
         }
         return CapabilityRecord(
             supported: capability.supported != 0,
@@ -128,8 +128,9 @@ package final class InProcessSession: BackendSession {
         var op = cb_op()
         op.struct_size = MemoryLayout<cb_op>.size
         op.kernel = testCase.kernel.abiValue
-        op.dtype = testCase.dtype.abiValue
+        op.dtype = testCase.opType.abiValue
         op.ndims = UInt32(testCase.shape.count)
+        op.flags = testCase.kernel == .convert ? testCase.destination!.abiValue : testCase.flags
         withUnsafeMutableBytes(of: &op.shape) { raw in
             let dims = raw.bindMemory(to: Int64.self)
             for (i, d) in testCase.shape.enumerated() { dims[i] = Int64(d) }
@@ -228,23 +229,43 @@ extension Kernel {
     var abiValue: UInt32 {
         switch self {
         case .gemm: CB_KERNEL_GEMM.rawValue
+        case .gemmBatched: CB_KERNEL_GEMM_BATCHED.rawValue
+        case .gemmI8: CB_KERNEL_GEMM_I8.rawValue
+        case .gemmW8: CB_KERNEL_GEMM_W8.rawValue
+        case .gemmW4: CB_KERNEL_GEMM_W4.rawValue
         case .softmax: CB_KERNEL_SOFTMAX.rawValue
         case .rmsnorm: CB_KERNEL_RMSNORM.rawValue
+        case .layernorm: CB_KERNEL_LAYERNORM.rawValue
         case .silu: CB_KERNEL_SILU.rawValue
+        case .swiglu: CB_KERNEL_SWIGLU.rawValue
+        case .geluErf: CB_KERNEL_GELU_ERF.rawValue
+        case .geluTanh: CB_KERNEL_GELU_TANH.rawValue
+        case .rope: CB_KERNEL_ROPE.rawValue
+        case .attention: CB_KERNEL_ATTENTION.rawValue
+        case .embedding: CB_KERNEL_EMBEDDING.rawValue
+        case .argmax: CB_KERNEL_ARGMAX.rawValue
+        case .topk: CB_KERNEL_TOPK.rawValue
+        case .reduceSum: CB_KERNEL_REDUCE_SUM.rawValue
+        case .reduceMax: CB_KERNEL_REDUCE_MAX.rawValue
+        case .add: CB_KERNEL_ADD.rawValue
+        case .convert: CB_KERNEL_CONVERT.rawValue
         }
     }
 }
 
-extension DType {
+extension TensorType {
     var abiValue: UInt32 {
         switch self {
         case .fp32: CB_DTYPE_F32.rawValue
         case .fp16: CB_DTYPE_F16.rawValue
         case .bf16: CB_DTYPE_BF16.rawValue
-        case .fp64: CB_DTYPE_F64.rawValue
+        case .int8, .int4: CB_DTYPE_I8.rawValue
+        case .int32: CB_DTYPE_I32.rawValue
         }
     }
+}
 
+extension DType {
     init?(abiValue: UInt32) {
         switch abiValue {
         case CB_DTYPE_F32.rawValue: self = .fp32

@@ -37,7 +37,7 @@ package struct LevelContext: Sendable, Codable, Equatable {
 /// Levels as DESIGN.md defines them, within what this harness measures. Levels are cumulative.
 ///
 /// - L1 Compatible: every core case supported, no errors, within the functional tolerance.
-/// - L2 Validated: every case (core and edge) within the standard tolerance; the first and last
+/// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
 ///   executions agree within it; every case has a p50 budget and meets it.
 /// - L3 Critical: bitwise-identical repeated executions; every case meets a p99 budget; the backend
 ///   binary is pinned by SHA-256; no memory violation; a soak without errors.
@@ -65,6 +65,7 @@ package enum LevelPolicy {
             switch result.outcome {
             case .unsupported: return "\(result.id) is not supported by the backend"
             case .error: return "\(result.id) failed to run: \(result.message ?? "unknown error")"
+            case .untrustworthy: return "\(result.id) is untrustworthy: \(result.message ?? "")"
             case .passed, .failed:
                 guard !result.passesFunctional(scale: scale) else { return nil }
                 return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio, scale)))"
@@ -78,10 +79,13 @@ package enum LevelPolicy {
         for result in results {
             switch result.outcome {
             case .unsupported:
-                if result.role == .edge { reasons.append("\(result.id) is not supported by the backend") }
+                if result.role != .core { reasons.append("\(result.id) is not supported by the backend") }
                 continue
             case .error:
-                if result.role == .edge { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                if result.role != .core { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                continue
+            case .untrustworthy:
+                if result.role != .core { reasons.append("\(result.id) is untrustworthy: \(result.message ?? "")") }
                 continue
             case .passed, .failed:
                 break

@@ -20,7 +20,8 @@ package enum SummaryRenderer {
         let counts = Dictionary(grouping: p.cases, by: \.outcome).mapValues(\.count)
         lines.append(
             "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
-                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors")
+                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
+                + (counts[.untrustworthy].map { ", \($0) untrustworthy" } ?? ""))
         lines.append("")
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {

@@ -40,9 +40,10 @@ import Testing
         }
 
         /// Runs one op on raw tensors and returns the output's bytes.
-        func run(_ kernel: cb_kernel, _ dtype: cb_dtype, shape: [Int64], inputs: [[UInt8]], outputBytes: Int)
-            throws -> [UInt8]
-        {
+        func run(
+            _ kernel: cb_kernel, _ dtype: cb_dtype, shape: [Int64], flags: UInt32 = 0, inputs: [[UInt8]],
+            outputBytes: Int
+        ) throws -> [UInt8] {
             var error = ErrorSlotTests.slot()
             func check(_ status: cb_status) throws {
                 guard status == CB_STATUS_OK else { throw Failure(status: status, message: message(of: &error)) }
@@ -52,6 +53,7 @@ import Testing
             op.kernel = kernel.rawValue
             op.dtype = dtype.rawValue
             op.ndims = UInt32(shape.count)
+            op.flags = flags
             withUnsafeMutableBytes(of: &op.shape) { raw in
                 for (i, dim) in shape.enumerated() { raw.storeBytes(of: dim, toByteOffset: i * 8, as: Int64.self) }
             }
@@ -128,6 +130,16 @@ import Testing
             .run(CB_KERNEL_GEMM, CB_DTYPE_F16, shape: shape, inputs: [ones, ones], outputBytes: 2)
         #expect(cbs_f16_to_f32(Self.halves(correct)[0]) == 4096)
         #expect(cbs_f16_to_f32(Self.halves(defective)[0]) == 2048)
+    }
+
+    @Test func softmaxMasksEntriesAndZeroesFullyMaskedRows() throws {
+        // 2×3, causal: row 0 keeps columns j ≤ 0 + (3 − 2), dropping the 5; the mask drops all of row 1.
+        let x = Self.bytes([Float(0), 0, 5, 1, 2, 3])
+        let mask = Self.bytes([Int8(1), 1, 1, 0, 0, 0])
+        let y = try Device(Self.config()).run(
+            CB_KERNEL_SOFTMAX, CB_DTYPE_F32, shape: [2, 3], flags: CB_SOFTMAX_CAUSAL | CB_SOFTMAX_MASK,
+            inputs: [x, mask], outputBytes: 24)
+        #expect(Self.floats(y) == [0.5, 0.5, 0, 0, 0, 0])
     }
 
     @Test func rejectsBuffersTooSmallForTheShape() throws {

@@ -110,3 +110,23 @@ import Testing
         #expect(result.stderr.contains("failed to create a backend: INVALID_ARGUMENT: unknown option 'turbo'"))
     }
 }
+
+/// Every bundled plugin exports exactly one symbol, as the ABI requires of vendors.
+@Suite struct BundledPluginTests {
+    @Test(arguments: ["cpu", "ascend", "cambricon", "hygon"])
+    func exportsOnlyTheBootstrap(_ name: String) throws {
+        let library = CLI.buildDirectory.appendingPathComponent("libcertify_backend_\(name).so").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["nm", "-D", "--defined-only", library]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let symbols = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .compactMap { $0.split(separator: " ").last.map(String.init) }
+            .filter { !$0.hasPrefix("_") }
+        #expect(symbols == ["certify_backend_bootstrap"])
+    }
+}
