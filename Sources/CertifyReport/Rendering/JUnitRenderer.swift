@@ -36,6 +36,8 @@ package enum JUnitRenderer {
                     xml += ">\n      <skipped message=\"\(attribute(c.message ?? "not supported by the backend"))\"/>\n    </testcase>\n"
                 case .error:
                     xml += ">\n      <error message=\"\(attribute(c.message ?? "the backend returned an error"))\" type=\"backend-error\"/>\n    </testcase>\n"
+                case .untrustworthy:
+                    xml += ">\n      <error message=\"\(attribute(c.message ?? "untrustworthy oracle output"))\" type=\"untrustworthy\"/>\n    </testcase>\n"
                 case .failed:
                     let text = figures(c)
                     xml += ">\n      <failure message=\"\(attribute(text))\" type=\"tolerance\">\(attribute(text))</failure>\n    </testcase>\n"

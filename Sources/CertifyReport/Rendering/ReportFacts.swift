@@ -49,7 +49,7 @@ struct ReportFacts {
     static func cells(_ c: CaseResult) -> [String] {
         let m = c.standard
         return [
-            c.id, c.dtype.rawValue, c.shape.map(String.init).joined(separator: "×"), c.outcome.rawValue.uppercased(),
+            c.id, c.destination.map { "\(c.type.rawValue)→\($0.rawValue)" } ?? c.type.rawValue, c.shape.map(String.init).joined(separator: "×"), c.outcome.rawValue.uppercased(),
             m.map { Format.number($0.maxAbsError) } ?? "-", m.map { Format.number($0.maxRelError) } ?? "-",
             m.map { Format.number($0.maxULP) } ?? "-", c.standardRatio.map(Format.number) ?? "-",
             c.latency.map { Format.microseconds($0.p50Microseconds) } ?? "-",
