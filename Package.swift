@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +48,8 @@ let package = Package(
             dependencies: [
                 "CertifyBattery", "CertifyProfiles", "CertifyNumerics",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .target(
@@ -68,6 +72,14 @@ let package = Package(
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
         .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
+        .testTarget(
+            name: "CertifyReportTests",
+            dependencies: [
+                "CertifyReport", "CertifyBattery", "CertifyNumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "CertifyCommandsTests",
             dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles"]

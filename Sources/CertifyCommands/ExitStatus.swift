@@ -26,6 +26,19 @@ package enum ExitStatus: Int32, CaseIterable {
     case interrupted = 130
     /// SIGTERM stopped the run; as for `interrupted` (128 + 15).
     case terminated = 143
+    /// `certify verify`: the file is not a DSSE envelope of a certify statement (JSON, base64,
+    /// payload type, certificate chain extension or statement unreadable).
+    case malformedReport = 20
+    /// `certify verify`: the signature does not verify over the payload with the signer's key.
+    case badSignature = 21
+    /// `certify verify`: the signer's chain does not reach a trusted root, or was not valid at
+    /// signing time; also a development-identity report checked against the real trust store.
+    case untrustedSigner = 22
+    /// `certify verify`: a `--backend`, `--chip` or `--tier` file is not the report's subject.
+    case subjectMismatch = 23
+    /// A signing key is refused: readable by group or others, not matching its certificate, or
+    /// its certificate not valid now.
+    case signingKeyRefused = 24
 
     package var exitCode: ExitCode { ExitCode(rawValue) }
 }

@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
+
     func run() throws {
         var started = Date()
         let chipPath = try locate(chip, what: "chip profile")
@@ -70,6 +73,7 @@ struct RunCommand: ParsableCommand {
             Standard.error(error.description)
             throw ExitStatus.badProfile.exitCode
         }
+        let identity = try signing.identity()
 
         let folder = URL(fileURLWithPath: resume ?? output ?? defaultOutput(profile, started))
         var finished: [String: CaseResult] = [:]
@@ -172,12 +176,17 @@ struct RunCommand: ParsableCommand {
         let text = SummaryRenderer.render(statement)
         Standard.output(text)
         do {
-            try ReportWriter.write(statement, summary: text, to: folder)
+            try ReportWriter.write(statement, summary: text, signedBy: identity, at: Date(), to: folder)
+        } catch let error as SigningError {
+            Standard.error("error: cannot sign the report: \(error.description)")
+            throw ExitStatus.signingKeyRefused.exitCode
         } catch {
             Standard.error("error: cannot write the report to '\(folder.path)': \(error.localizedDescription)")
             throw ExitStatus.cannotWrite.exitCode
         }
         Standard.output("\nReport: \(folder.appendingPathComponent(ReportWriter.statementFile).path)\n")
+        Standard.output("Signed: \(folder.appendingPathComponent(ReportWriter.envelopeFile).path) by '\(identity.subject)'\(identity.development ? " (development identity: UNTRUSTED)" : "")\n")
+        if identity.development { Standard.error(SigningOptions.developmentWarning()) }
 
         switch summary.end {
         case .interrupted(let signal):

@@ -133,10 +133,12 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
     package var complete: Bool
     /// Why the run is incomplete; nil when complete.
     package var incompleteReason: String?
+    /// Who signed the report and when; set by `ReportSigner` just before the bytes are signed.
+    package var signer: SignerRecord?
 
     package init(
         run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],
-        complete: Bool = true, incompleteReason: String? = nil
+        complete: Bool = true, incompleteReason: String? = nil, signer: SignerRecord? = nil
     ) {
         self.complete = complete
         self.incompleteReason = incompleteReason
@@ -148,12 +150,13 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
         self.levelContext = levelContext
         self.tiers = tiers
         self.cases = cases
+        self.signer = signer
     }
 }
 
 extension Statement {
-    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings. Signing
-    /// (a later part of the harness) signs exactly these bytes.
+    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings. The DSSE
+    /// envelope signs exactly these bytes, and report.json is these bytes.
     package func encoded() throws -> Data {
         try Self.encoder.encode(self)
     }
