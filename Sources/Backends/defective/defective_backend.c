@@ -10,22 +10,63 @@
  * dtypes it touches and the input that reveals it.
  *
  * Options: defect (one of DEFECTS.md's names; default none), device_id
- * (integer >= 0). Anything else is refused.
+ * (integer >= 0), delay_factor (integer 1..100, default 1: every execute
+ * busy-waits until it has taken delay_factor times the kernel's own time, a
+ * release slowed by a known factor for `certify gate`'s tests). Anything
+ * else is refused.
  */
 #include <stdint.h>
+#include <time.h>
 
 #include "cb_support.h"
 
 #define BACKEND_VERSION "1.0.0"
 
+/* One backend per worker process, and the worker calls execute from one
+ * thread: the factor and the last slowed duration can be process-wide. */
+static int64_t delay_factor = 1;
+static uint64_t last_slowed_ns;
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static cb_status defective_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                                   cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
+    uint64_t start = now_ns();
+    cb_status status = cbs_emu_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, error);
+    if (delay_factor > 1 && status == CB_STATUS_OK) {
+        uint64_t until = start + (now_ns() - start) * (uint64_t)delay_factor;
+        while (now_ns() < until) {
+        }
+    }
+    last_slowed_ns = now_ns() - start;
+    return status;
+}
+
+/* The device timer reports the slowed duration, so both clocks see the delay. */
+static cb_status defective_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error) {
+    if (delay_factor == 1) {
+        return cbs_emu_last_execute_ns(backend, plan, ns, error);
+    }
+    *ns = last_slowed_ns;
+    return CB_STATUS_OK;
+}
+
 static cb_status defective_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    static const char *const known[] = {"device_id", "defect"};
-    cb_status status = cbs_options_check(options, n_options, known, 2, error);
+    static const char *const known[] = {"device_id", "defect", "delay_factor"};
+    cb_status status = cbs_options_check(options, n_options, known, 3, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
     int64_t device_id;
     status = cbs_option_int(options, n_options, "device_id", 0, INT64_MAX, 0, &device_id, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    status = cbs_option_int(options, n_options, "delay_factor", 1, 100, 1, &delay_factor, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -64,9 +105,9 @@ static const cb_api defective_api = {
     .download = cbs_emu_download,
     .prepare = cbs_emu_prepare,
     .release = cbs_emu_release,
-    .execute = cbs_emu_execute,
+    .execute = defective_execute,
     .synchronize = cbs_emu_synchronize,
-    .last_execute_ns = cbs_emu_last_execute_ns,
+    .last_execute_ns = defective_last_execute_ns,
 };
 
 CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
