@@ -61,7 +61,7 @@ package enum ProfileLoader {
     }
 
     /// Checks the bytes and composes their single document; the root is never nil.
-    private static func compose(bytes: [UInt8], path: String) throws(ProfileError) -> (YAMLNode, ProfileDecoder) {
+    static func compose(bytes: [UInt8], path: String) throws(ProfileError) -> (YAMLNode, ProfileDecoder) {
         guard bytes.count <= maximumFileSize else { throw tooLarge(path: path, size: bytes.count) }
         let source = ProfileSource(path: path, text: SourceText(bytes: bytes))
         try Preflight.check(source)
