@@ -69,6 +69,11 @@ package struct SigningIdentity {
         statement.predicate.signer = SignerRecord(
             subject: subject, keyid: keyid, signedAt: ReportTime.string(date), development: development)
         let payload = try statement.encoded()
+        return SignedReport(statement: statement, payload: payload, envelope: try envelope(for: payload))
+    }
+
+    /// A DSSE envelope of in-toto `payload` signed by this identity, with its chain; the envelope's bytes.
+    package func envelope(for payload: Data) throws -> Data {
         let signature = try key.signature(for: PAE.encode(payloadType: Envelope.inTotoPayloadType, payload: payload))
         let envelope = Envelope(
             payload: payload.base64EncodedString(), payloadType: Envelope.inTotoPayloadType,
@@ -78,6 +83,6 @@ package struct SigningIdentity {
                     extension: CertificateChainExtension(
                         certificates: try chain.map { try KeyFile.der($0).base64EncodedString() }))
             ])
-        return SignedReport(statement: statement, payload: payload, envelope: try envelope.encoded())
+        return try envelope.encoded()
     }
 }
