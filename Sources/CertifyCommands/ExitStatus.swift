@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertifyReport
 
 /// certify's exit codes; the README documents them and the tests assert each.
 package enum ExitStatus: Int32, CaseIterable {
@@ -39,6 +40,33 @@ package enum ExitStatus: Int32, CaseIterable {
     /// A signing key is refused: readable by group or others, not matching its certificate, or
     /// its certificate not valid now.
     case signingKeyRefused = 24
+    /// `certify gate`: the candidate reached a lower level than the baseline (the most severe
+    /// gate failure; when several kinds occur the gate exits with the lowest of 30–35).
+    case gateLevelLowered = 30
+    /// `certify gate`: a tier the baseline qualified for is lost.
+    case gateTierLost = 31
+    /// `certify gate`: a case that passed in the baseline fails, errs, crashes, hangs or is missing.
+    case gateNewFailure = 32
+    /// `certify gate`: a kernel × dtype that passed in the baseline is no longer supported.
+    case gateSupportLost = 33
+    /// `certify gate`: a case's error grew past `--error-growth` times the baseline's, even
+    /// within tolerance.
+    case gateErrorGrowth = 34
+    /// `certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor).
+    case gateLatencyRegression = 35
 
     package var exitCode: ExitCode { ExitCode(rawValue) }
+
+    /// The exit status of a gate that found `kind` as its most severe failure.
+    package static func gate(_ kind: GateFinding.Kind) -> ExitStatus {
+        switch kind {
+        case .levelLowered: .gateLevelLowered
+        case .tierLost: .gateTierLost
+        case .newFailure: .gateNewFailure
+        case .supportLost: .gateSupportLost
+        case .errorGrowth: .gateErrorGrowth
+        case .latencyRegression: .gateLatencyRegression
+        case .unexpectedPass, .expectedFailure, .flake, .skipped: .certified
+        }
+    }
 }

@@ -42,6 +42,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
+    @Option(
+        help: ArgumentHelp(
+            "After the run, gate its report against this last certified report (see 'certify help gate').", valueName: "report"))
+    var baseline: String?
+
+    @OptionGroup(title: "Gate (with --baseline)")
+    var gate: GateOptions
+
     /// Where the plugin runs.
     enum Isolation: String, ExpressibleByArgument, CaseIterable {
         case worker
@@ -196,8 +204,49 @@ struct RunCommand: ParsableCommand {
         case .completed:
             break
         }
+        if let baseline {
+            let rerun = { (ids: [String]) -> Set<String> in
+                Self.rerun(ids, plan: plan, library: libraryPath, profile: profile, folder: folder, isolation: isolation)
+            }
+            try gate.gate(
+                baseline: baseline, candidate: folder.appendingPathComponent(ReportWriter.envelopeFile).path, signing: signing,
+                rerun: rerun)
+        }
         let certified = statement.predicate.level.level >= 1 && statement.predicate.tiers.allSatisfy(\.qualified)
         if !certified { throw ExitStatus.notCertified.exitCode }
+    }
+
+    /// Runs the cases `ids` of `plan` again, each in a fresh worker, and returns those that pass.
+    private static func rerun(
+        _ ids: [String], plan: RunPlan, library: String, profile: ChipProfile, folder: URL, isolation: Isolation
+    ) -> Set<String> {
+        var passed: Set<String> = []
+        let options = profile.backend.options.map { (key: $0.key, value: $0.value) }
+        for id in ids {
+            var single = plan
+            single.cases = plan.cases.filter { $0.id == id }
+            let session: any BackendSession
+            do {
+                switch isolation {
+                case .worker:
+                    session = try WorkerSession(
+                        path: library, expectedSHA256: profile.backend.sha256, options: options,
+                        logPath: folder.appendingPathComponent("rerun.log").path,
+                        caseTimeoutSeconds: profile.latency.caseTimeoutSeconds, maxConsecutiveCrashes: 1)
+                case .inProcess:
+                    session = try InProcessSession(path: library, expectedSHA256: profile.backend.sha256, options: options)
+                }
+            } catch {
+                Standard.error("warning: cannot start a fresh worker to re-run \(id): \(error.message)")
+                continue
+            }
+            let results = Runner.run(single, on: session)
+            if results.first?.outcome == .passed {
+                passed.insert(id)
+                Standard.error("note: \(id) passed when re-run in a fresh worker: a flake")
+            }
+        }
+        return passed
     }
 
     /// The journal of the run in `folder`, checked to be a run of the same battery, suite, seed,

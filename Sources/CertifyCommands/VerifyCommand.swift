@@ -93,6 +93,11 @@ struct VerifyCommand: ParsableCommand {
     }
 
     private func envelope() throws -> String {
+        try Self.envelopePath(report)
+    }
+
+    /// The envelope `report` names: the file itself, or the envelope inside a report folder.
+    static func envelopePath(_ report: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard let path = FileLocator.resolve(report), FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             Standard.error("error: report '\(report)' does not exist")
@@ -108,6 +113,11 @@ struct VerifyCommand: ParsableCommand {
     }
 
     private func trustStore() throws -> TrustStore {
+        try Self.trustStore(trust)
+    }
+
+    /// The trust store `trust` names, else the repository's Certs/.
+    static func trustStore(_ trust: String?) throws -> TrustStore {
         guard let path = trust ?? Self.repositoryCerts() else {
             Standard.error("error: no trust store: pass --trust with a root certificate or a folder of them")
             throw ExitStatus.noInput.exitCode

@@ -1,0 +1,39 @@
+import ArgumentParser
+
+/// `certify gate --baseline OLD --candidate NEW`: fails a release that regresses against the last certified report.
+struct GateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Compare a candidate report with a baseline report and fail on any regression.",
+        discussion: """
+            Both reports (folders or report.dsse.json envelopes) are verified first, as
+            certify verify does. The gate fails on a lower level, a lost tier, a case
+            that passed and now fails, a kernel × dtype no longer supported, error that
+            grew past --error-growth, and a latency regression beyond noise (one-sided
+            Mann–Whitney U over the recorded samples at --alpha, Bonferroni over the
+            cases, and p50 up by more than --latency-threshold and --latency-floor-us).
+            Two existing reports cannot re-run a failing case; certify --chip FILE
+            --baseline OLD does.
+
+            Exit codes: 0 passed; when several kinds occur, the most severe (lowest):
+            30 level lowered, 31 tier lost, 32 new failure, 33 support lost,
+            34 error growth, 35 latency regression; 20–23 a report does not verify,
+            65 bad expectations file, 66 missing file, 73 cannot write an output.
+            """)
+
+    @Option(help: ArgumentHelp("The last certified report (folder or envelope).", valueName: "report"))
+    var baseline: String
+
+    @Option(help: ArgumentHelp("The report of the release to gate (folder or envelope).", valueName: "report"))
+    var candidate: String
+
+    @OptionGroup(title: "Gate")
+    var options: GateOptions
+
+    @OptionGroup(title: "Signing the verdict")
+    var signing: SigningOptions
+
+    func run() throws {
+        try options.gate(baseline: baseline, candidate: candidate, signing: signing)
+    }
+}
