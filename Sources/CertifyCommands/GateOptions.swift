@@ -24,6 +24,12 @@ struct GateOptions: ParsableArguments {
     @Option(help: "... and by more than this many microseconds.")
     var latencyFloorUs: Double = 2
 
+    @Option(help: "Fail when the battery's median p50 ratio exceeds 1 + this (1.0 is 2×; lower it on a dedicated host).")
+    var latencyGlobalThreshold: Double = 1.0
+
+    @Option(help: "A single case must also be this many robust σ above the battery's median p50 ratio.")
+    var latencyOutlierZ: Double = 10
+
     @Option(help: ArgumentHelp("Write a Markdown summary fit for a pull-request comment.", valueName: "file"))
     var markdown: String?
 
@@ -41,7 +47,9 @@ struct GateOptions: ParsableArguments {
     }
 
     var policy: GatePolicy {
-        GatePolicy(errorGrowth: errorGrowth, alpha: alpha, latencyThreshold: latencyThreshold, latencyFloorMicroseconds: latencyFloorUs)
+        GatePolicy(
+            errorGrowth: errorGrowth, alpha: alpha, latencyThreshold: latencyThreshold, latencyFloorMicroseconds: latencyFloorUs,
+            globalLatencyThreshold: latencyGlobalThreshold, outlierZ: latencyOutlierZ)
     }
 
     /// Verifies both reports, compares them and writes every output; throws the gate's exit code

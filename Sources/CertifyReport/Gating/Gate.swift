@@ -55,11 +55,7 @@ package enum Gate {
             timed.append((old, new))
         }
 
-        let comparable = timed.filter { ($0.0.latency?.samples.count ?? 0) > 1 && ($0.1.latency?.samples.count ?? 0) > 1 }
-        let level = policy.alpha / Double(max(comparable.count, 1))
-        for (old, new) in comparable {
-            if let slower = latencyRegression(old, new, policy: policy, level: level) { findings.append(slower) }
-        }
+        findings += latencyRegressions(timed, policy: policy)
         return findings.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
     }
 
@@ -108,19 +104,62 @@ package enum Gate {
             "error grew \(String(format: "%.1f", after / before))× (from \(ratio(before)) to \(ratio(after)) of the standard tolerance; limit \(format(policy.errorGrowth))×)")
     }
 
-    private static func latencyRegression(_ old: CaseResult, _ new: CaseResult, policy: GatePolicy, level: Double) -> GateFinding? {
-        guard let before = old.latency, let after = new.latency else { return nil }
-        let p50Before = before.p50Microseconds
-        let p50After = after.p50Microseconds
-        guard p50Before > 0 else { return nil }
-        let change = p50After / p50Before
-        guard change > 1 + policy.latencyThreshold, p50After - p50Before > policy.latencyFloorMicroseconds else { return nil }
-        let test = MannWhitney.greater(after.samples, than: before.samples)
-        guard test.p < level else { return nil }
-        return GateFinding(
-            .latencyRegression, old.id,
-            String(format: "p50 %.1f µs → %.1f µs (%.2f×); Mann–Whitney p = %.2g < %.2g", p50Before, p50After, change, test.p, level)
-                + " (α \(format(policy.alpha)) over the cases compared)")
+    /// Cases slower beyond noise, and the battery as a whole.
+    ///
+    /// Samples within one run are not independent of the host's load, which shifts whole runs:
+    /// a case counts only when it is significantly slower by Mann–Whitney U (α / cases), slower by
+    /// the effect floor, and an outlier among every case's p50 ratio; the battery counts when
+    /// its median p50 ratio passes the global threshold and most cases are significantly slower.
+    private static func latencyRegressions(_ timed: [(CaseResult, CaseResult)], policy: GatePolicy) -> [GateFinding] {
+        struct Compared {
+            var id: String
+            var before: Double
+            var after: Double
+            var p: Double
+            var logRatio: Double { log(after / before) }
+        }
+        let compared: [Compared] = timed.compactMap { old, new in
+            guard let before = old.latency, let after = new.latency, before.samples.count > 1, after.samples.count > 1,
+                before.p50Microseconds > 0, after.p50Microseconds > 0
+            else { return nil }
+            return Compared(
+                id: old.id, before: before.p50Microseconds, after: after.p50Microseconds,
+                p: MannWhitney.greater(after.samples, than: before.samples).p)
+        }
+        guard !compared.isEmpty else { return [] }
+        let level = policy.alpha / Double(compared.count)
+        let logs = compared.map(\.logRatio)
+        let center = median(logs)
+        // A floor of 1 % keeps a perfectly steady device from calling every jitter an outlier.
+        let spread = max(1.4826 * median(logs.map { abs($0 - center) }), 0.01)
+        var findings: [GateFinding] = []
+        let significant = compared.filter { $0.p < level }
+        let shift = exp(center)
+        if shift > 1 + policy.globalLatencyThreshold && significant.count * 2 > compared.count {
+            findings.append(
+                GateFinding(
+                    .latencyRegression, "battery",
+                    String(format: "the median p50 ratio over %d cases is %.2f× (limit %.2f×); %d cases are slower by Mann–Whitney U at p < %.2g",
+                        compared.count, shift, 1 + policy.globalLatencyThreshold, significant.count, level)))
+        }
+        for c in significant {
+            let change = c.after / c.before
+            let z = (c.logRatio - center) / spread
+            guard change > 1 + policy.latencyThreshold, c.after - c.before > policy.latencyFloorMicroseconds, z > policy.outlierZ
+            else { continue }
+            findings.append(
+                GateFinding(
+                    .latencyRegression, c.id,
+                    String(format: "p50 %.1f µs → %.1f µs (%.2f×, %.1f robust σ above the battery's median ratio %.2f×); Mann–Whitney p = %.2g < %.2g",
+                        c.before, c.after, change, z, shift, c.p, level)))
+        }
+        return findings
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     private static func ratio(_ value: Double?) -> String {

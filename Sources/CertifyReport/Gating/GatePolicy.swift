@@ -10,11 +10,20 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     package var latencyThreshold: Double
     /// ... and by more than this many microseconds, below the timer's and the worker's noise.
     package var latencyFloorMicroseconds: Double
+    /// The whole battery is a latency regression when its median p50 ratio exceeds 1 + this
+    /// (1.0 is 2×): runs on one shared host drift by up to 1.5× as a whole between runs.
+    package var globalLatencyThreshold: Double
+    /// One case is a latency regression only when its log p50 ratio lies more than this many
+    /// robust standard deviations (1.4826 × MAD of every case's log ratio) above the median:
+    /// beyond the spread between two runs that the battery itself shows.
+    package var outlierZ: Double
 
     package init(
         errorGrowth: Double = 4, negligibleErrorRatio: Double = 0.01, alpha: Double = 0.001, latencyThreshold: Double = 0.10,
-        latencyFloorMicroseconds: Double = 2
+        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, outlierZ: Double = 10
     ) {
+        self.globalLatencyThreshold = globalLatencyThreshold
+        self.outlierZ = outlierZ
         self.errorGrowth = errorGrowth
         self.negligibleErrorRatio = negligibleErrorRatio
         self.alpha = alpha
