@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "CertifyReportTests",
             dependencies: [
-                "CertifyReport", "CertifyBattery", "CertifyNumerics",
+                "CertifyReport", "CertifyBattery", "CertifyNumerics", "CertifyProfiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

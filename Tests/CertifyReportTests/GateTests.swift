@@ -1,0 +1,101 @@
+import CertifyBattery
+import CertifyProfiles
+import Testing
+
+@testable import CertifyReport
+
+@Suite struct GateTests {
+    /// The synthetic statement's passed case, with 25 samples around `p50` nanoseconds.
+    func predicate(p50: UInt64 = 100_000, ratio: Double = 0.02, outcome: CaseOutcome = .passed) -> CertificationPredicate {
+        var predicate = syntheticStatement().predicate
+        predicate.cases[0].outcome = outcome
+        predicate.cases[0].standardRatio = ratio
+        predicate.cases[0].latency?.samples = (0..<25).map { p50 - 1200 + UInt64($0) * 100 }
+        return predicate
+    }
+
+    var first: String { syntheticStatement().predicate.cases[0].id }
+
+    @Test func identicalReportsHaveNoFindings() {
+        #expect(Gate.compare(baseline: predicate(), candidate: predicate(), policy: GatePolicy()).isEmpty)
+    }
+
+    @Test func aCaseThatNowFailsIsANewFailure() {
+        let findings = Gate.compare(baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy())
+        #expect(findings.map(\.kind).contains(.newFailure))
+        #expect(findings.first { $0.kind == .newFailure }?.detail == "passed and now fails (error 3 × the standard tolerance)")
+        #expect(Gate.worst(findings) == .levelLowered || Gate.worst(findings) == .newFailure)
+    }
+
+    @Test func unsupportedIsSupportLost() {
+        let findings = Gate.compare(baseline: predicate(), candidate: predicate(outcome: .unsupported), policy: GatePolicy())
+        #expect(findings.contains { $0.kind == .supportLost && $0.subject == first })
+    }
+
+    @Test func errorGrowthWithinToleranceIsCaughtOnlyAboveTheNegligibleFloor() {
+        let grown = Gate.compare(baseline: predicate(ratio: 0.02), candidate: predicate(ratio: 0.1), policy: GatePolicy())
+        #expect(grown.map(\.kind) == [.errorGrowth])
+        #expect(grown.first?.detail == "error grew 5.0× (from 0.02 to 0.1 of the standard tolerance; limit 4×)")
+        let within = Gate.compare(baseline: predicate(ratio: 0.02), candidate: predicate(ratio: 0.07), policy: GatePolicy())
+        #expect(within.isEmpty)
+        let negligible = Gate.compare(baseline: predicate(ratio: 0.001), candidate: predicate(ratio: 0.5), policy: GatePolicy())
+        #expect(negligible.isEmpty)
+    }
+
+    @Test func aBatteryMuchSlowerAsAWholeIsALatencyRegression() {
+        let slower = Gate.compare(baseline: predicate(p50: 100_000), candidate: predicate(p50: 300_000), policy: GatePolicy())
+        #expect(slower.map(\.kind) == [.latencyRegression])
+        #expect(slower.first?.subject == "battery")
+        // Significant (every sample slower) but within the 2× a shared host drifts between runs.
+        let drift = Gate.compare(baseline: predicate(p50: 100_000), candidate: predicate(p50: 150_000), policy: GatePolicy())
+        #expect(drift.isEmpty)
+        let tight = GatePolicy(globalLatencyThreshold: 0.10)
+        #expect(Gate.compare(baseline: predicate(p50: 100_000), candidate: predicate(p50: 150_000), policy: tight).count == 1)
+        #expect(Gate.compare(baseline: predicate(p50: 100_000), candidate: predicate(p50: 105_000), policy: tight).isEmpty)
+        let faster = Gate.compare(baseline: predicate(p50: 300_000), candidate: predicate(p50: 100_000), policy: GatePolicy())
+        #expect(faster.isEmpty)
+    }
+
+    @Test func aLowerLevelAndALostTierAreTheMostSevere() {
+        var old = predicate()
+        var new = predicate(ratio: 3, outcome: .failed)
+        old.level.level = 2
+        new.level.level = 1
+        let tier = TierProfile(schema: 1, id: "enterprise", name: "Enterprise", requiredLevel: 2, toleranceScale: 1, path: "t.yaml")
+        var qualified = TierVerdict(tier: tier, results: [], context: LevelContext(backendPinned: false))
+        qualified.qualified = true
+        var lost = qualified
+        lost.qualified = false
+        old.tiers = [qualified]
+        new.tiers = [lost]
+        let findings = Gate.compare(baseline: old, candidate: new, policy: GatePolicy())
+        #expect(findings.map(\.kind) == [.levelLowered, .tierLost, .newFailure])
+        #expect(Gate.worst(findings) == .levelLowered)
+    }
+
+    @Test func expectationsTurnFailuresIntoNotes() {
+        let id = first
+        let expectations = GateExpectations(
+            expectedFailures: [.init(pattern: id, reason: "bf16 rounding bug #12", line: 3)],
+            path: "expectations.yaml")
+        let failing = Gate.compare(
+            baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(), expectations: expectations)
+        #expect(failing.contains { $0.kind == .expectedFailure && $0.subject == id })
+        #expect(!failing.contains { $0.kind == .newFailure })
+        let passing = Gate.compare(baseline: predicate(), candidate: predicate(), policy: GatePolicy(), expectations: expectations)
+        #expect(passing.map(\.kind) == [.unexpectedPass])
+        #expect(Gate.worst(passing) == nil)
+
+        let flaky = GateExpectations(flakes: [.init(pattern: String(id.prefix(3)) + "*", reason: "timer", line: 1)])
+        let flake = Gate.compare(baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(), expectations: flaky)
+        #expect(flake.contains { $0.kind == .flake && $0.subject == id })
+        let rerun = Gate.compare(
+            baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(), flakes: [id])
+        #expect(rerun.first { $0.subject == id }?.detail.hasSuffix("then passed when re-run in a fresh worker") == true)
+        let skipped = Gate.compare(
+            baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(),
+            expectations: GateExpectations(skips: [.init(pattern: id, reason: "not shipped", line: 1)]))
+        #expect(skipped.contains { $0.kind == .skipped && $0.subject == id })
+        #expect(!skipped.contains { $0.kind == .newFailure })
+    }
+}
