@@ -35,6 +35,8 @@ package struct CertifyCommand: ParsableCommand {
                                 else an untrusted development identity)
 
             Check a report: certify verify <report folder> --trust <root.pem>
+            Gate a release: certify gate --baseline <old> --candidate <new> --trust <root.pem>
+                            or certify --chip <file> --baseline <old> (run, then gate)
             Make keys:      certify keygen root|certifier (see 'certify help keygen')
 
             A backend.library name such as certify_backend_ascend is found as
@@ -48,7 +50,9 @@ package struct CertifyCommand: ParsableCommand {
             70 internal error, 73 cannot write the report, 24 signing key refused,
             130/143 interrupted by SIGINT/SIGTERM (partial report written);
             certify verify: 20 malformed, 21 bad signature, 22 untrusted signer,
-            23 subject mismatch.
+            23 subject mismatch; certify gate (and --baseline): 30 level lowered,
+            31 tier lost, 32 new failure, 33 support lost, 34 error growth,
+            35 latency regression (the most severe when several occur).
             """,
         version: harnessVersion,
         subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, GateCommand.self, KeygenCommand.self, WorkerCommand.self],

@@ -27,8 +27,8 @@ struct GateOptions: ParsableArguments {
     @Option(help: "Fail when the battery's median p50 ratio exceeds 1 + this (1.0 is 2×; lower it on a dedicated host).")
     var latencyGlobalThreshold: Double = 1.0
 
-    @Option(help: "A single case must also be this many robust σ above the battery's median p50 ratio.")
-    var latencyOutlierZ: Double = 10
+    @Option(help: "A single case must also be slower than the battery's median p50 ratio by 1 + this (3.0 is 4×).")
+    var latencyCaseThreshold: Double = 3.0
 
     @Option(help: ArgumentHelp("Write a Markdown summary fit for a pull-request comment.", valueName: "file"))
     var markdown: String?
@@ -49,7 +49,7 @@ struct GateOptions: ParsableArguments {
     var policy: GatePolicy {
         GatePolicy(
             errorGrowth: errorGrowth, alpha: alpha, latencyThreshold: latencyThreshold, latencyFloorMicroseconds: latencyFloorUs,
-            globalLatencyThreshold: latencyGlobalThreshold, outlierZ: latencyOutlierZ)
+            globalLatencyThreshold: latencyGlobalThreshold, caseLatencyThreshold: latencyCaseThreshold)
     }
 
     /// Verifies both reports, compares them and writes every output; throws the gate's exit code

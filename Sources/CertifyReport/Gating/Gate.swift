@@ -108,7 +108,8 @@ package enum Gate {
     ///
     /// Samples within one run are not independent of the host's load, which shifts whole runs:
     /// a case counts only when it is significantly slower by Mann–Whitney U (α / cases), slower by
-    /// the effect floor, and an outlier among every case's p50 ratio; the battery counts when
+    /// the effect floor, and slower than the battery's median ratio by the case threshold; the
+    /// battery counts when
     /// its median p50 ratio passes the global threshold and most cases are significantly slower.
     private static func latencyRegressions(_ timed: [(CaseResult, CaseResult)], policy: GatePolicy) -> [GateFinding] {
         struct Compared {
@@ -128,10 +129,7 @@ package enum Gate {
         }
         guard !compared.isEmpty else { return [] }
         let level = policy.alpha / Double(compared.count)
-        let logs = compared.map(\.logRatio)
-        let center = median(logs)
-        // A floor of 1 % keeps a perfectly steady device from calling every jitter an outlier.
-        let spread = max(1.4826 * median(logs.map { abs($0 - center) }), 0.01)
+        let center = median(compared.map(\.logRatio))
         var findings: [GateFinding] = []
         let significant = compared.filter { $0.p < level }
         let shift = exp(center)
@@ -144,14 +142,15 @@ package enum Gate {
         }
         for c in significant {
             let change = c.after / c.before
-            let z = (c.logRatio - center) / spread
-            guard change > 1 + policy.latencyThreshold, c.after - c.before > policy.latencyFloorMicroseconds, z > policy.outlierZ
+            let relative = change / shift
+            guard change > 1 + policy.latencyThreshold, c.after - c.before > policy.latencyFloorMicroseconds,
+                relative > 1 + policy.caseLatencyThreshold
             else { continue }
             findings.append(
                 GateFinding(
                     .latencyRegression, c.id,
-                    String(format: "p50 %.1f µs → %.1f µs (%.2f×, %.1f robust σ above the battery's median ratio %.2f×); Mann–Whitney p = %.2g < %.2g",
-                        c.before, c.after, change, z, shift, c.p, level)))
+                    String(format: "p50 %.1f µs → %.1f µs (%.2f×, %.2f× the battery's median ratio %.2f×); Mann–Whitney p = %.2g < %.2g",
+                        c.before, c.after, change, relative, shift, c.p, level)))
         }
         return findings
     }

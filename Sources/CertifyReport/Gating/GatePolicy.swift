@@ -13,17 +13,17 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     /// The whole battery is a latency regression when its median p50 ratio exceeds 1 + this
     /// (1.0 is 2×): runs on one shared host drift by up to 1.5× as a whole between runs.
     package var globalLatencyThreshold: Double
-    /// One case is a latency regression only when its log p50 ratio lies more than this many
-    /// robust standard deviations (1.4826 × MAD of every case's log ratio) above the median:
-    /// beyond the spread between two runs that the battery itself shows.
-    package var outlierZ: Double
+    /// One case is a latency regression only when its p50 ratio also exceeds the battery's median
+    /// ratio by 1 + this (3.0 is 4×): single cases of two clean runs on one shared host differed
+    /// by up to 2.1× beyond the battery's drift.
+    package var caseLatencyThreshold: Double
 
     package init(
         errorGrowth: Double = 4, negligibleErrorRatio: Double = 0.01, alpha: Double = 0.001, latencyThreshold: Double = 0.10,
-        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, outlierZ: Double = 10
+        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0
     ) {
         self.globalLatencyThreshold = globalLatencyThreshold
-        self.outlierZ = outlierZ
+        self.caseLatencyThreshold = caseLatencyThreshold
         self.errorGrowth = errorGrowth
         self.negligibleErrorRatio = negligibleErrorRatio
         self.alpha = alpha
