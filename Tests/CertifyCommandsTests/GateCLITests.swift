@@ -1,3 +1,4 @@
+import CertifyCommands
 import CertifyBackends
 import CertifyReport
 import Foundation
@@ -140,5 +141,16 @@ final class GateRuns: @unchecked Sendable {
         _ = try CLI.run(["keygen", "root", "--out", stranger.path("ca")])
         let untrusted = try CLI.run(["gate", "--baseline", runs.clean[0], "--candidate", runs.clean[1], "--trust", stranger.path("ca/root.pem")])
         #expect(untrusted.status == 22)
+    }
+}
+
+@Suite struct GateExitStatusTests {
+    @Test(arguments: [
+        (GateFinding.Kind.levelLowered, Int32(30)), (.tierLost, 31), (.newFailure, 32), (.supportLost, 33), (.errorGrowth, 34),
+        (.latencyRegression, 35), (.unexpectedPass, 0), (.expectedFailure, 0), (.flake, 0), (.skipped, 0),
+    ])
+    func eachFindingKindHasItsDocumentedExitCode(_ kind: GateFinding.Kind, _ code: Int32) {
+        #expect(ExitStatus.gate(kind).rawValue == code)
+        #expect(kind.fails == (code != 0))
     }
 }
