@@ -1,5 +1,5 @@
-import CertifyCommands
 import CertifyBackends
+import CertifyCommands
 import CertifyReport
 import Foundation
 import Testing
