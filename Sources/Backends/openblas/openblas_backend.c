@@ -89,7 +89,7 @@ static cb_status ob_device_info(cb_backend *backend, cb_device_info *out, cb_err
     }
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
-    char name[CB_INFO_STRING_CAPACITY];
+    char name[2 * CB_INFO_STRING_CAPACITY];
     snprintf(name, sizeof name, "Host CPU via OpenBLAS (%s kernels, %d thread%s, bf16 %s)",
              openblas_get_corename(), backend->threads, backend->threads == 1 ? "" : "s",
              backend->sbgemm ? "sbgemm" : "widened to sgemm");
