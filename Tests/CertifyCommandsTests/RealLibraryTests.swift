@@ -30,9 +30,12 @@ import Testing
         return (result, try Statement.decode(data))
     }
 
-    /// Every case the backend runs passes: a real library never fails for our tolerances.
-    private func expectNoFailures(_ report: Statement) {
-        let bad = report.predicate.cases.filter { $0.outcome != .passed && $0.outcome != .unsupported }
+    /// Every case the backend runs passes (a real library never fails for our tolerances), except
+    /// the kernels named in `knownLibraryBugs`, whose failures the README shows are the library's.
+    private func expectNoFailures(_ report: Statement, knownLibraryBugs: Set<String> = []) {
+        let bad = report.predicate.cases.filter {
+            $0.outcome != .passed && $0.outcome != .unsupported && !knownLibraryBugs.contains($0.kernel.rawValue)
+        }
         #expect(bad.isEmpty, "\(bad.map { "\($0.id): \($0.outcome) \($0.message ?? "")" })")
     }
 
@@ -41,8 +44,9 @@ import Testing
         guard let (result, report) = try certify("Profiles/openblas.yaml", plugin: "openblas") else { return }
         expectNoFailures(report)
         let cases = report.predicate.cases
-        #expect(cases.filter { $0.kernel == .gemm }.allSatisfy { $0.outcome == .passed })
-        #expect(cases.filter { $0.kernel != .gemm }.allSatisfy { $0.outcome == .unsupported })
+        let blas: Set<String> = ["gemm", "gemm_batched"]
+        #expect(cases.filter { blas.contains($0.kernel.rawValue) }.allSatisfy { $0.outcome == .passed })
+        #expect(cases.filter { !blas.contains($0.kernel.rawValue) }.allSatisfy { $0.outcome == .unsupported })
         // BLAS has no softmax, norms or activations: the core battery is incomplete, so no level.
         #expect(report.predicate.level.level == 0)
         #expect(result.status == 1)
@@ -52,7 +56,8 @@ import Testing
     @Test(.enabled(if: available("onednn"), "the oneDNN plugin is not built"))
     func oneDNNPassesItsFP32PrimitivesAndRefusesWhatItLacks() throws {
         guard let (result, report) = try certify("Profiles/onednn.yaml", plugin: "onednn") else { return }
-        expectNoFailures(report)
+        // s8×s8 matmul saturates u8·s8 pair sums in int16 on CPUs without VNNI (README).
+        expectNoFailures(report, knownLibraryBugs: ["gemm_i8"])
         let cases = report.predicate.cases
         let fp32 = cases.filter { $0.dtype == .fp32 && [.gemm, .softmax, .silu].contains($0.kernel) }
         #expect(!fp32.isEmpty)
