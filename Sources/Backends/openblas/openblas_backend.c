@@ -39,12 +39,14 @@ typedef void (*sbgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRA
 
 struct cb_backend {
     rc_host_memory memory;
+    struct cb_plan *plans; /* every live plan, so destroy() can release them */
     int threads;
     sbgemm_fn sbgemm; /* cblas_sbgemm, or NULL when this OpenBLAS build lacks it */
 };
 
 struct cb_plan {
     cb_backend *owner;
+    struct cb_plan *prev, *next;
     uint32_t kernel, dtype;
     rc_geometry geometry;
     float *scratch; /* fp32 copies of A, B and C for F16 / BF16 */
@@ -76,8 +78,13 @@ static cb_status ob_create(const cb_option *options, size_t n_options, cb_backen
     return CB_STATUS_OK;
 }
 
+static void ob_release(cb_backend *backend, cb_plan *plan);
+
 static void ob_destroy(cb_backend *backend) {
     if (backend != NULL) {
+        while (backend->plans != NULL) {
+            ob_release(backend, backend->plans);
+        }
         rc_host_free_all(&backend->memory);
         free(backend);
     }
@@ -171,12 +178,25 @@ static cb_status ob_prepare(cb_backend *backend, const cb_op *op, cb_plan **out,
             }
         }
     }
+    plan->next = backend->plans;
+    if (backend->plans != NULL) {
+        backend->plans->prev = plan;
+    }
+    backend->plans = plan;
     *out = plan;
     return CB_STATUS_OK;
 }
 
 static void ob_release(cb_backend *backend, cb_plan *plan) {
     if (backend != NULL && plan != NULL && plan->owner == backend) {
+        if (plan->prev != NULL) {
+            plan->prev->next = plan->next;
+        } else {
+            backend->plans = plan->next;
+        }
+        if (plan->next != NULL) {
+            plan->next->prev = plan->prev;
+        }
         free(plan->scratch);
         free(plan);
     }
