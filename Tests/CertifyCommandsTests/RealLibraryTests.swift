@@ -56,8 +56,9 @@ import Testing
     @Test(.enabled(if: available("onednn"), "the oneDNN plugin is not built"))
     func oneDNNPassesItsFP32PrimitivesAndRefusesWhatItLacks() throws {
         guard let (result, report) = try certify("Profiles/onednn.yaml", plugin: "onednn") else { return }
-        // s8×s8 matmul saturates u8·s8 pair sums in int16 on CPUs without VNNI (README).
-        expectNoFailures(report, knownLibraryBugs: ["gemm_i8"])
+        // oneDNN's own defects, shown with reproductions in the README: s8×s8 matmul saturates
+        // u8·s8 pair sums in int16 on CPUs without VNNI, and max reduction drops some NaNs.
+        expectNoFailures(report, knownLibraryBugs: ["gemm_i8", "reduce_max"])
         let cases = report.predicate.cases
         let fp32 = cases.filter { $0.dtype == .fp32 && [.gemm, .softmax, .silu].contains($0.kernel) }
         #expect(!fp32.isEmpty)
