@@ -7,6 +7,9 @@ let backends: [(product: String, target: String, folder: String)] = [
     ("certify_backend_ascend", "BackendAscend", "ascend"),
     ("certify_backend_cambricon", "BackendCambricon", "cambricon"),
     ("certify_backend_hygon", "BackendHygon", "hygon"),
+    ("certify_backend_faulty", "BackendFaulty", "faulty"),
+    // A test plugin: the emulator with cpu numerics and one planted defect (its DEFECTS.md).
+    ("certify_backend_defective", "BackendDefective", "defective"),
 ]
 
 // Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.
@@ -20,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(
@@ -28,13 +33,16 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "CCertifyBackend"),
+        // The worker's few POSIX calls Swift cannot make (signal handlers, memfd, pipe2, prctl);
+        // a target of its own so that plugins, which link CCertifyBackend, never carry them.
+        .target(name: "CCertifyWorker"),
         .target(name: "CertifyProfiles", dependencies: ["CYAML"]),
         .target(name: "CertifyNumerics"),
         .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"]),
         .target(
             name: "CertifyBackends",
             dependencies: [
-                "CCertifyBackend", "CertifyBattery",
+                "CCertifyBackend", "CCertifyWorker", "CertifyBattery",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -43,6 +51,8 @@ let package = Package(
             dependencies: [
                 "CertifyBattery", "CertifyProfiles", "CertifyNumerics",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .target(
@@ -59,9 +69,20 @@ let package = Package(
             path: "Sources/Backends/support",
             cSettings: backendFlags
         ),
-        .testTarget(name: "CertifyProfilesTests", dependencies: ["CertifyProfiles"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CertifyProfilesTests", dependencies: ["CertifyProfiles", "CertifyBattery"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
+        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
+        .testTarget(
+            name: "CertifyReportTests",
+            dependencies: [
+                "CertifyReport", "CertifyBattery", "CertifyNumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "CertifyCommandsTests",
             dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles"]

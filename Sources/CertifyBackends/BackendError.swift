@@ -17,6 +17,16 @@ package struct BackendError: Error, Equatable, CustomStringConvertible {
         case callFailed
         /// The backend does not implement the kernel × dtype.
         case unsupported
+        /// The worker died during the case: a signal, or an exit in the middle of it.
+        case crashed
+        /// The worker did not answer within the case's deadline and was killed.
+        case timedOut
+        /// The backend wrote outside a host buffer it was handed (a guard page or a canary).
+        case memoryViolation
+        /// SIGINT or SIGTERM arrived during the case.
+        case interrupted
+        /// The backend is unusable after repeated crashes; the case was not attempted.
+        case notRun
     }
 
     package var kind: Kind

@@ -32,6 +32,10 @@ package struct ExecutionOutcome: Sendable {
     package var hostSamples: [UInt64]
     /// Per timed iteration, the backend's device timer; nil when it has none.
     package var deviceSamples: [UInt64]?
+    /// An out-of-bounds write the call survived (a canary found overwritten), in words.
+    package var memoryViolation: String? = nil
+    /// Claims the supervisor caught the backend in (outputs never written, impossible device times).
+    package var lies: [String] = []
 }
 
 /// The one interface the runner uses to talk to a backend.
@@ -41,7 +45,13 @@ package struct ExecutionOutcome: Sendable {
 package protocol BackendSession: AnyObject {
     var description: BackendDescription { get }
     /// The backend's answer for one kernel × dtype.
-    func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord
+    func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord
     /// Upload, prepare, execute (first call, warm-up, timed loop), download, release.
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
+    /// Why no further case can run (the backend crashed too often); nil while it is usable.
+    var unusableReason: String? { get }
+}
+
+extension BackendSession {
+    package var unusableReason: String? { nil }
 }

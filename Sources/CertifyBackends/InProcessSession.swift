@@ -11,8 +11,8 @@ import Glibc
 /// A crash in the plugin takes the harness down with it; the worker-process session removes that.
 package final class InProcessSession: BackendSession {
     package let description: BackendDescription
-    private let library: PluginLibrary
-    private let backend: OpaquePointer
+    let library: PluginLibrary
+    let backend: OpaquePointer
 
     /// Loads the plugin at `path` and creates a backend with the profile's options.
     package init(path: String, expectedSHA256: String?, options: [(key: String, value: String)]) throws(BackendError) {
@@ -51,13 +51,13 @@ package final class InProcessSession: BackendSession {
         library.api.pointee.destroy!(backend)
     }
 
-    package func capability(kernel: Kernel, dtype: DType) throws(BackendError) -> CapabilityRecord {
+    package func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
         var capability = cb_capability()
         capability.struct_size = MemoryLayout<cb_capability>.size
         var error = Self.emptyError()
-        let status = library.api.pointee.query!(backend, kernel.abiValue, dtype.abiValue, &capability, &error)
+        let status = library.api.pointee.query!(backend, kernel.abiValue, type.abiValue, &capability, &error)
         guard status == CB_STATUS_OK else {
-            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(dtype.rawValue)) failed: \(Self.describe(status, error))")
+            throw BackendError(.callFailed, "query(\(kernel.rawValue), \(type.rawValue)) failed: \(Self.describe(status, error))")
         }
         return CapabilityRecord(
             supported: capability.supported != 0,
@@ -125,20 +125,7 @@ package final class InProcessSession: BackendSession {
             try check("synchronize") { api.synchronize!(backend, &$0) }
         }
 
-        var op = cb_op()
-        op.struct_size = MemoryLayout<cb_op>.size
-        op.kernel = testCase.kernel.abiValue
-        op.dtype = testCase.dtype.abiValue
-        op.ndims = UInt32(testCase.shape.count)
-        withUnsafeMutableBytes(of: &op.shape) { raw in
-            let dims = raw.bindMemory(to: Int64.self)
-            for (i, d) in testCase.shape.enumerated() { dims[i] = Int64(d) }
-        }
-        withUnsafeMutableBytes(of: &op.scalars) { raw in
-            let scalars = raw.bindMemory(to: Double.self)
-            for (i, s) in testCase.scalars.enumerated() { scalars[i] = s }
-        }
-
+        var op = Self.op(for: testCase)
         let start = Self.now()
         try check("prepare") { api.prepare!(backend, &op, &plan, &$0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
@@ -166,13 +153,32 @@ package final class InProcessSession: BackendSession {
             hostSamples: hostSamples, deviceSamples: deviceSamples)
     }
 
-    private static func now() -> UInt64 {
+    /// The cb_op prepare() receives for `testCase`; the worker builds its ops here too.
+    static func op(for testCase: BatteryCase) -> cb_op {
+        var op = cb_op()
+        op.struct_size = MemoryLayout<cb_op>.size
+        op.kernel = testCase.kernel.abiValue
+        op.dtype = testCase.opType.abiValue
+        op.ndims = UInt32(testCase.shape.count)
+        op.flags = testCase.kernel == .convert ? testCase.destination!.abiValue : testCase.flags
+        withUnsafeMutableBytes(of: &op.shape) { raw in
+            let dims = raw.bindMemory(to: Int64.self)
+            for (i, d) in testCase.shape.enumerated() { dims[i] = Int64(d) }
+        }
+        withUnsafeMutableBytes(of: &op.scalars) { raw in
+            let scalars = raw.bindMemory(to: Double.self)
+            for (i, s) in testCase.scalars.enumerated() { scalars[i] = s }
+        }
+        return op
+    }
+
+    static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    private static func emptyError() -> cb_error {
+    static func emptyError() -> cb_error {
         var error = cb_error()
         error.struct_size = MemoryLayout<cb_error>.size
         return error
@@ -191,20 +197,20 @@ package final class InProcessSession: BackendSession {
         return pairs.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
     }
 
-    private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+    static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strnlen(pointer, 256)), as: UTF8.self)
     }
 
     /// A fixed-size C char array read up to its first NUL or its capacity, invalid UTF-8 repaired.
-    private static func text<T>(tuple: inout T) -> String {
+    static func text<T>(tuple: inout T) -> String {
         withUnsafeBytes(of: &tuple) { raw in
             let end = raw.firstIndex(of: 0) ?? raw.count
             return String(decoding: raw[..<end], as: UTF8.self)
         }
     }
 
-    private static func describe(_ status: cb_status, _ error: cb_error) -> String {
+    static func describe(_ status: cb_status, _ error: cb_error) -> String {
         var error = error
         let message = text(tuple: &error.message)
         let name = statusName(status)
@@ -228,23 +234,43 @@ extension Kernel {
     var abiValue: UInt32 {
         switch self {
         case .gemm: CB_KERNEL_GEMM.rawValue
+        case .gemmBatched: CB_KERNEL_GEMM_BATCHED.rawValue
+        case .gemmI8: CB_KERNEL_GEMM_I8.rawValue
+        case .gemmW8: CB_KERNEL_GEMM_W8.rawValue
+        case .gemmW4: CB_KERNEL_GEMM_W4.rawValue
         case .softmax: CB_KERNEL_SOFTMAX.rawValue
         case .rmsnorm: CB_KERNEL_RMSNORM.rawValue
+        case .layernorm: CB_KERNEL_LAYERNORM.rawValue
         case .silu: CB_KERNEL_SILU.rawValue
+        case .swiglu: CB_KERNEL_SWIGLU.rawValue
+        case .geluErf: CB_KERNEL_GELU_ERF.rawValue
+        case .geluTanh: CB_KERNEL_GELU_TANH.rawValue
+        case .rope: CB_KERNEL_ROPE.rawValue
+        case .attention: CB_KERNEL_ATTENTION.rawValue
+        case .embedding: CB_KERNEL_EMBEDDING.rawValue
+        case .argmax: CB_KERNEL_ARGMAX.rawValue
+        case .topk: CB_KERNEL_TOPK.rawValue
+        case .reduceSum: CB_KERNEL_REDUCE_SUM.rawValue
+        case .reduceMax: CB_KERNEL_REDUCE_MAX.rawValue
+        case .add: CB_KERNEL_ADD.rawValue
+        case .convert: CB_KERNEL_CONVERT.rawValue
         }
     }
 }
 
-extension DType {
+extension TensorType {
     var abiValue: UInt32 {
         switch self {
         case .fp32: CB_DTYPE_F32.rawValue
         case .fp16: CB_DTYPE_F16.rawValue
         case .bf16: CB_DTYPE_BF16.rawValue
-        case .fp64: CB_DTYPE_F64.rawValue
+        case .int8, .int4: CB_DTYPE_I8.rawValue
+        case .int32: CB_DTYPE_I32.rawValue
         }
     }
+}
 
+extension DType {
     init?(abiValue: UInt32) {
         switch abiValue {
         case CB_DTYPE_F32.rawValue: self = .fp32

@@ -1,4 +1,5 @@
 import CertifyBattery
+import Dispatch
 import CertifyNumerics
 
 /// A latency budget in microseconds; either percentile may be absent.
@@ -19,7 +20,7 @@ package struct RunPlan: Sendable {
     package var numerics: DeclaredNumericsModel
     package var warmup: Int
     package var iterations: Int
-    /// Keyed by case id or kernel name; a case id wins.
+    /// Keyed by case id, kernel name or `default`, in that order of precedence.
     package var budgets: [String: BudgetMicroseconds]
 
     package init(
@@ -35,7 +36,7 @@ package struct RunPlan: Sendable {
     }
 
     package func budget(for testCase: BatteryCase) -> BudgetMicroseconds? {
-        budgets[testCase.id] ?? budgets[testCase.kernel.rawValue]
+        budgets[testCase.id] ?? budgets[testCase.kernel.rawValue] ?? budgets[Battery.defaultBudgetKey]
     }
 }
 
@@ -45,6 +46,22 @@ package enum RunEvent: Sendable {
     case finished(index: Int, total: Int, result: CaseResult)
 }
 
+/// How a run ended.
+package enum RunEnd: Sendable, Equatable {
+    /// Every case was attempted.
+    case completed
+    /// The backend crashed too often; the remaining cases were not run.
+    case backendUnusable(String)
+    /// SIGINT or SIGTERM arrived; the remaining cases were not run.
+    case interrupted(signal: Int32)
+}
+
+/// Every case's result, in plan order, and how the run ended.
+package struct RunSummary: Sendable {
+    package var results: [CaseResult]
+    package var end: RunEnd
+}
+
 /// The supervisor's side of a run: makes inputs, asks the backend, and judges every output
 /// against the fp64 oracle. Nothing is judged inside the backend's session.
 package enum Runner {
@@ -52,25 +69,59 @@ package enum Runner {
     package static func run(
         _ plan: RunPlan, on session: any BackendSession, progress: (RunEvent) -> Void = { _ in }
     ) -> [CaseResult] {
+        run(plan, on: session, finished: [:], record: { _ in }, progress: progress).results
+    }
+
+    /// Runs the cases of `plan` not in `finished` (results from an earlier, interrupted run, reused
+    /// as they are), handing each new result to `record` as soon as it exists. Stops attempting
+    /// cases when the session becomes unusable or SIGINT/SIGTERM arrives (see `Interruption`);
+    /// the cases left are recorded as not run, and never handed to `record`.
+    package static func run(
+        _ plan: RunPlan, on session: any BackendSession, finished: [String: CaseResult],
+        record: (CaseResult) -> Void, progress: (RunEvent) -> Void = { _ in }
+    ) -> RunSummary {
         var results: [CaseResult] = []
+        var end = RunEnd.completed
+        let total = plan.cases.count
         for (index, testCase) in plan.cases.enumerated() {
-            progress(.started(index: index, total: plan.cases.count, testCase: testCase))
-            let result = run(testCase, plan: plan, session: session)
+            if let done = finished[testCase.id] {
+                results.append(done)
+                progress(.finished(index: index, total: total, result: done))
+                continue
+            }
+            if end == .completed, let signal = Interruption.signal { end = .interrupted(signal: signal) }
+            if end == .completed, let reason = session.unusableReason { end = .backendUnusable(reason) }
+            var result: CaseResult
+            if end == .completed {
+                progress(.started(index: index, total: total, testCase: testCase))
+                result = run(testCase, plan: plan, session: session)
+                if result.outcome == .notRun, let signal = Interruption.signal { end = .interrupted(signal: signal) }
+            } else {
+                let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: plan.numerics)
+                result = CaseResult(testCase: testCase, outcome: .notRun, tolerance: model.derivation(for: testCase))
+            }
+            switch end {
+            case .completed: break
+            case .backendUnusable(let reason): if result.outcome == .notRun { result.message = reason }
+            case .interrupted(let signal):
+                if result.outcome == .notRun { result.message = "the run was interrupted by \(SignalName.of(signal))" }
+            }
+            if result.outcome != .notRun { record(result) }
             results.append(result)
-            progress(.finished(index: index, total: plan.cases.count, result: result))
+            progress(.finished(index: index, total: total, result: result))
         }
-        return results
+        return RunSummary(results: results, end: end)
     }
 
     static func run(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession) -> CaseResult {
-        let model = ToleranceModel(case: testCase, numerics: plan.numerics)
+        let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: plan.numerics)
         var result = CaseResult(testCase: testCase, outcome: .error, tolerance: model.derivation(for: testCase))
         do {
-            let capability = try session.capability(kernel: testCase.kernel, dtype: testCase.dtype)
+            let capability = try session.capability(kernel: testCase.kernel, type: testCase.opType)
             result.capability = capability
             guard capability.supported else {
                 result.outcome = .unsupported
-                result.message = "the backend does not implement \(testCase.kernel.rawValue) in \(testCase.dtype.rawValue)"
+                result.message = "the backend does not implement \(testCase.kernel.rawValue) in \(testCase.opType.rawValue)"
                 return result
             }
         } catch {
@@ -78,38 +129,33 @@ package enum Runner {
             return result
         }
 
+        let oracleStart = DispatchTime.now().uptimeNanoseconds
         let inputs = testCase.inputs(seed: plan.seed)
+        var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let request = ExecutionRequest(
-            testCase: testCase, inputs: inputs.map { testCase.dtype.encode($0) },
-            outputByteCounts: [testCase.outputElementCount * testCase.dtype.byteSize],
+            testCase: testCase,
+            inputs: zip(testCase.inputTypes, inputs).map { $0.encode($1) },
+            outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
             warmup: plan.warmup, iterations: plan.iterations)
         let outcome: ExecutionOutcome
         do {
             outcome = try session.execute(request)
         } catch {
-            result.outcome = error.kind == .unsupported ? .unsupported : .error
+            result.outcome = error.kind.outcome
             result.message = error.message
+            if error.kind == .unsupported {
+                // query() said supported (or we would not be here): the answer was a lie.
+                result.outcome = .lied
+                result.message = "query() said \(testCase.kernel.rawValue) in \(testCase.opType.rawValue) is supported, but \(error.message)"
+                result.lies = [result.message!]
+            }
+            if error.kind == .memoryViolation { result.memoryViolation = error.message }
             return result
         }
-
-        let oracle = testCase.reference(inputs)
-        let standardTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .standard)
-        let functionalTolerance = model.tolerances(for: testCase, inputs: inputs, oracle: oracle, grade: .functional)
-        let first = testCase.dtype.decode(outcome.firstOutputs[0])
-        let standard = ErrorMetrics.compare(
-            actual: first, reference: oracle.values, tolerance: standardTolerance, dtype: testCase.dtype)
-        let functional = ErrorMetrics.compare(
-            actual: first, reference: oracle.values, tolerance: functionalTolerance, dtype: testCase.dtype)
-        result.standard = standard
-        result.standardRatio = ratio(standard)
-        result.functional = functional
-        result.functionalRatio = ratio(functional)
-
-        let last = testCase.dtype.decode(outcome.lastOutputs[0])
-        result.repeatability = Repeatability(
-            runs: plan.iterations > 0 ? 2 : 1,
-            maxDifferenceRatio: differenceRatio(first, last, standardTolerance),
-            bitwiseIdentical: outcome.firstOutputs == outcome.lastOutputs)
+        let judgeStart = DispatchTime.now().uptimeNanoseconds
+        judge(testCase, outcome: outcome, inputs: inputs, plan: plan, into: &result)
+        oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
+        result.oracleNanoseconds = oracleTime
 
         let budget = plan.budget(for: testCase)
         result.latency = LatencyFigures(
@@ -119,9 +165,72 @@ package enum Runner {
             firstCallNanoseconds: outcome.firstCallNanoseconds,
             budgetP50Microseconds: budget?.p50,
             budgetP99Microseconds: budget?.p99)
-        result.outcome = .failed
-        if result.passesStandard() { result.outcome = .passed }
+        if result.outcome != .untrustworthy {
+            result.outcome = .failed
+            if result.passesStandard() { result.outcome = .passed }
+        }
+        result.memoryViolation = outcome.memoryViolation
+        if !outcome.lies.isEmpty {
+            result.outcome = .lied
+            result.lies = outcome.lies
+            result.message = outcome.lies.joined(separator: "; ")
+        }
         return result
+    }
+
+    /// Compares every output with the oracle's expectation; the worst output's figures are kept.
+    static func judge(
+        _ testCase: BatteryCase, outcome: ExecutionOutcome, inputs: [[Double]], plan: RunPlan,
+        into result: inout CaseResult
+    ) {
+        let expectations = testCase.expectations(inputs, numerics: plan.numerics)
+        var repeatability = Repeatability(runs: plan.iterations > 0 ? 2 : 1, maxDifferenceRatio: 0, bitwiseIdentical: true)
+        for (index, expected) in expectations.enumerated() {
+            let type = testCase.outputTypes[index]
+            let first = type.decode(outcome.firstOutputs[index])
+            let last = type.decode(outcome.lastOutputs[index])
+            // Where flush-to-zero makes a second answer acceptable, judge against the nearer one.
+            let reference = expected.alternative.map { alternative in
+                zip(zip(expected.values, alternative), first).map { pair, actual in
+                    let (value, other) = pair
+                    return distance(actual, other) < distance(actual, value) ? other : value
+                }
+            } ?? expected.values
+            let dtype = type.floatType ?? .fp64
+            var standard = ErrorMetrics.compare(actual: first, reference: reference, tolerance: expected.standard, dtype: dtype)
+            var functional = ErrorMetrics.compare(actual: first, reference: reference, tolerance: expected.functional, dtype: dtype)
+            if type.floatType == nil {
+                // An integer output's ulp is 1.
+                standard.maxULP = standard.maxAbsError
+                functional.maxULP = functional.maxAbsError
+            }
+            let standardRatio = ratio(standard)
+            if result.standardRatio == nil || standardRatio > result.standardRatio! {
+                result.standard = standard
+                result.standardRatio = standardRatio
+            }
+            let functionalRatio = ratio(functional)
+            if result.functionalRatio == nil || functionalRatio > result.functionalRatio! {
+                result.functional = functional
+                result.functionalRatio = functionalRatio
+            }
+            repeatability.maxDifferenceRatio = max(
+                repeatability.maxDifferenceRatio, differenceRatio(first, last, expected.standard))
+            repeatability.bitwiseIdentical =
+                repeatability.bitwiseIdentical && outcome.firstOutputs[index] == outcome.lastOutputs[index]
+            if index == 0 && type.floatType != nil && testCase.isDegenerate(expected.values) {
+                result.outcome = .untrustworthy
+                result.message = "the oracle's output is mostly zeros or constant, so agreement proves little"
+            }
+        }
+        result.repeatability = repeatability
+    }
+
+    private static func distance(_ a: Double, _ b: Double) -> Double {
+        if a.isNaN && b.isNaN { return 0 }
+        if a == b { return 0 }
+        let d = abs(a - b)
+        return d.isNaN ? .infinity : d
     }
 
     /// Largest |error| / tolerance over the elements: ≤ 1 passes, infinite for a NaN or Inf mismatch.
@@ -148,5 +257,18 @@ package enum Runner {
             worst = max(worst, tolerance[i] > 0 ? difference / tolerance[i] : .infinity)
         }
         return worst
+    }
+}
+
+extension BackendError.Kind {
+    /// The case outcome an error of this kind ends a case with.
+    var outcome: CaseOutcome {
+        switch self {
+        case .unsupported: .unsupported
+        case .crashed, .memoryViolation: .crashed
+        case .timedOut: .timedOut
+        case .interrupted, .notRun: .notRun
+        case .notFound, .notLoadable, .missingBootstrap, .abiMismatch, .hashMismatch, .createFailed, .callFailed: .error
+        }
     }
 }

@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "0.1.0"
+    package static let version = "1.0.0"
 
     /// ChatGLM3-6B dimensions the shapes derive from.
     package enum GLM {
@@ -12,89 +12,176 @@ package enum Battery {
         package static let fusedGateUp = 27392
         package static let qkvOut = 4608
         package static let heads = 32
+        package static let kvGroups = 2
+        package static let headDim = 128
+        package static let rotaryDim = 64
+        package static let ropeBase = 10000.0
+        package static let vocab = 65024
         package static let rmsEps = 1e-5
+    }
+
+    /// The shapes of one suite.
+    private struct Dimensions {
+        var gemms: [(String, [Int], String)]
+        var batched: [Int]
+        var int8: [Int]
+        var weightOnly: [Int]
+        var rows: [Int]  // norms: tokens × hidden
+        var tinyRows: [Int]
+        var softmax: [Int]
+        var causal: [Int]
+        var masked: [Int]
+        var large: [Int]
+        var elementwise: Int
+        var swiglu: [Int]
+        var rope: [Int]
+        var ropeOffset: Double
+        var attentionDecode: [Int]
+        var attentionPrefill: [Int]
+        var embedding: [Int]
+        var logits: [Int]
+        var topK: Int
+        var reduce: [Int]
+        var add: Int
+        var convert: Int
+    }
+
+    private static func dimensions(_ suite: Suite) -> Dimensions {
+        let h = GLM.hidden
+        switch suite {
+        case .quick:
+            return Dimensions(
+                gemms: [
+                    ("qkv", [2, GLM.qkvOut / 48, 256], "QKV projection, hidden and width scaled down"),
+                    ("long-k", [1, 16, h], "one output tile over the full hidden width K=4096"),
+                ],
+                batched: [4, 4, 64, GLM.headDim], int8: [4, 64, 512], weightOnly: [2, 64, 512],
+                rows: [2, 512], tinyRows: [1, 512], softmax: [4, 256], causal: [8, 64], masked: [8, 64],
+                large: [2, 128], elementwise: 2048, swiglu: [2, 512], rope: [4, 4, GLM.headDim, GLM.rotaryDim],
+                ropeOffset: 4000, attentionDecode: [1, 64, 4, GLM.kvGroups, GLM.headDim],
+                attentionPrefill: [16, 16, 4, GLM.kvGroups, GLM.headDim], embedding: [8, 1024, 256],
+                logits: [2, 4096], topK: 8, reduce: [4, 1024], add: 4096, convert: 4096)
+        case .standard:
+            return Dimensions(
+                gemms: [
+                    ("qkv-decode-tile", [4, 512, h], "QKV projection, decode batch 4, a 512-column tile, K=4096"),
+                    ("ffn-down-decode-tile", [4, 256, GLM.ffn], "FFN down projection, decode batch 4, a 256-column tile, K=13696"),
+                ],
+                batched: [GLM.heads, 1, 1024, GLM.headDim], int8: [4, 512, h], weightOnly: [4, 512, h],
+                rows: [16, h], tinyRows: [4, h], softmax: [GLM.heads, 2048], causal: [128, 1024], masked: [64, 512],
+                large: [GLM.heads, 512], elementwise: 4 * GLM.ffn, swiglu: [4, GLM.ffn],
+                rope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim], ropeOffset: 8000,
+                attentionDecode: [1, 2048, GLM.heads, GLM.kvGroups, GLM.headDim],
+                attentionPrefill: [64, 64, GLM.heads, GLM.kvGroups, GLM.headDim], embedding: [16, GLM.vocab, 128],
+                logits: [4, GLM.vocab], topK: 50, reduce: [32, h], add: 16 * h, convert: 65536)
+        case .full:
+            return Dimensions(
+                gemms: [
+                    ("qkv-prefill", [128, GLM.qkvOut, h], "QKV projection, prefill 128 tokens"),
+                    ("gate-up-prefill", [128, GLM.fusedGateUp, h], "fused gate/up projection, prefill 128 tokens"),
+                    ("ffn-down-prefill", [128, h, GLM.ffn], "FFN down projection, prefill 128 tokens"),
+                    ("qkv-decode", [16, GLM.qkvOut, h], "QKV projection, decode batch 16"),
+                ],
+                batched: [GLM.heads, 128, 2048, GLM.headDim], int8: [128, GLM.qkvOut, h], weightOnly: [16, GLM.qkvOut, h],
+                rows: [2048, h], tinyRows: [16, h], softmax: [GLM.heads, 8192], causal: [2048, 2048], masked: [512, 2048],
+                large: [GLM.heads, 2048], elementwise: 128 * GLM.ffn, swiglu: [128, GLM.ffn],
+                rope: [2048, GLM.heads, GLM.headDim, GLM.rotaryDim], ropeOffset: 0,
+                attentionDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim],
+                attentionPrefill: [2048, 2048, GLM.heads, GLM.kvGroups, GLM.headDim], embedding: [128, GLM.vocab, h],
+                logits: [16, GLM.vocab], topK: 50, reduce: [2048, h], add: 2048 * h, convert: 1 << 22)
+        }
     }
 
     /// Every case of `suite`, in run order.
     package static func cases(_ suite: Suite) -> [BatteryCase] {
-        let floats: [DType] = [.fp32, .fp16, .bf16]
+        let d = dimensions(suite)
+        let floats: [TensorType] = [.fp32, .fp16, .bf16]
+        let halves: [TensorType] = [.fp16, .bf16]
         var cases: [BatteryCase] = []
-        let gemms: [(String, [Int], String)]
-        let softmax: [Int]
-        let softmaxLarge: [Int]
-        let rmsnorm: [Int]
-        let rmsnormSmall: [Int]
-        let silu: Int
-        switch suite {
-        case .quick:
-            gemms = [
-                ("qkv", [2, GLM.qkvOut / 48, 256], "QKV projection, hidden and width scaled down"),
-                ("long-k", [1, 16, GLM.hidden], "one output tile over the full hidden width K=4096"),
-            ]
-            softmax = [4, 256]
-            softmaxLarge = [2, 128]
-            rmsnorm = [2, 512]
-            rmsnormSmall = [1, 512]
-            silu = 2048
-        case .standard:
-            // The real reduction lengths K, which decide the numerics, over a tile of the output
-            // columns: more columns only add samples of the same error distribution.
-            gemms = [
-                ("qkv-decode-tile", [4, 512, GLM.hidden], "QKV projection, decode batch 4, a 512-column tile, K=4096"),
-                ("ffn-down-decode-tile", [4, 256, GLM.ffn], "FFN down projection, decode batch 4, a 256-column tile, K=13696"),
-            ]
-            softmax = [GLM.heads, 2048]
-            softmaxLarge = [GLM.heads, 512]
-            rmsnorm = [16, GLM.hidden]
-            rmsnormSmall = [4, GLM.hidden]
-            silu = 4 * GLM.ffn
-        case .full:
-            gemms = [
-                ("qkv-prefill", [128, GLM.qkvOut, GLM.hidden], "QKV projection, prefill 128 tokens"),
-                ("gate-up-prefill", [128, GLM.fusedGateUp, GLM.hidden], "fused gate/up projection, prefill 128 tokens"),
-                ("ffn-down-prefill", [128, GLM.hidden, GLM.ffn], "FFN down projection, prefill 128 tokens"),
-                ("qkv-decode", [16, GLM.qkvOut, GLM.hidden], "QKV projection, decode batch 16"),
-            ]
-            softmax = [GLM.heads, 8192]
-            softmaxLarge = [GLM.heads, 2048]
-            rmsnorm = [2048, GLM.hidden]
-            rmsnormSmall = [16, GLM.hidden]
-            silu = 128 * GLM.ffn
-        }
-        for dtype in floats {
-            for (name, shape, origin) in gemms {
-                cases.append(BatteryCase(name: name, kernel: .gemm, dtype: dtype, shape: shape, origin: origin))
+        func add(
+            _ name: String, _ kernel: Kernel, _ types: [TensorType], _ role: CaseRole, _ shape: [Int],
+            scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, destination: TensorType? = nil,
+            _ origin: String
+        ) {
+            for type in types {
+                cases.append(
+                    BatteryCase(
+                        name: name, kernel: kernel, type: type, destination: destination, role: role, shape: shape,
+                        scalars: scalars, flags: flags, pattern: pattern, origin: origin))
             }
-            cases.append(
-                BatteryCase(
-                    name: "attention-scores", kernel: .softmax, dtype: dtype, shape: softmax,
-                    origin: "attention probabilities, \(softmax[0]) heads over a KV length of \(softmax[1])"))
-            cases.append(
-                BatteryCase(
-                    name: "hidden", kernel: .rmsnorm, dtype: dtype, shape: rmsnorm, scalars: [GLM.rmsEps],
-                    origin: "RMSNorm over the hidden state, eps 1e-5"))
-            cases.append(
-                BatteryCase(
-                    name: "ffn-gate", kernel: .silu, dtype: dtype, shape: [silu],
-                    origin: "SiLU on the FFN gate, width 13696"))
         }
-        for dtype in floats {
-            cases.append(
-                BatteryCase(
-                    name: "large-logits", kernel: .softmax, dtype: dtype, role: .edge, shape: softmaxLarge,
-                    pattern: .largeMagnitude, origin: "logits up to ±1000: needs max subtraction"))
-            cases.append(
-                BatteryCase(
-                    name: "tiny-activations", kernel: .rmsnorm, dtype: dtype, role: .edge, shape: rmsnormSmall,
-                    scalars: [GLM.rmsEps], pattern: .smallMagnitude,
-                    origin: "activations of 1e-3, where eps dominates mean(x²)"))
+        let eps = [GLM.rmsEps]
+        let attentionScale = [1 / Double(GLM.headDim).squareRoot()]
+        let ropeScalars = [GLM.ropeBase, d.ropeOffset]
+
+        // Core: what every ChatGLM forward pass runs, on typical inputs.
+        add("embed", .embedding, floats, .core, d.embedding, "token embedding gather from the 65024-entry vocabulary")
+        for (name, shape, origin) in d.gemms { add(name, .gemm, floats, .core, shape, origin) }
+        add("scores", .gemmBatched, floats, .core, d.batched, "per-head attention scores Q·Kᵀ, head dim 128")
+        add("hidden", .rmsnorm, floats, .core, d.rows, scalars: eps, "RMSNorm over the hidden state, eps 1e-5")
+        add("qk", .rope, floats, .core, d.rope, scalars: ropeScalars,
+            "rotary embedding on the first 64 of 128 dims per head, base 10000, from position \(Int(d.ropeOffset))")
+        // GLM runs attention in 16-bit; fp32 attention is part of the wider battery.
+        for (types, role) in [(halves, CaseRole.core), ([TensorType.fp32], CaseRole.extended)] {
+            add("decode", .attention, types, role, d.attentionDecode, scalars: attentionScale,
+                "causal attention, one query over the KV cache, 32 heads sharing 2 KV groups")
+            add("prefill", .attention, types, role, d.attentionPrefill, scalars: attentionScale,
+                "causal attention over a prompt, 2 KV groups")
         }
+        add("attention-scores", .softmax, floats, .core, d.softmax, "attention probabilities over the KV length")
+        add("causal", .softmax, floats, .core, d.causal, flags: SoftmaxFlags.causal, "causal softmax over a prompt")
+        add("ffn-gate", .silu, floats, .core, [d.elementwise], "SiLU on the FFN gate, width 13696")
+        add("ffn", .swiglu, floats, .core, d.swiglu, "SwiGLU on the fused 27392-wide gate/up projection")
+        add("residual", .add, floats, .core, [d.add], "residual add on the hidden state")
+        add("next-token", .argmax, floats, .core, d.logits, "greedy decoding over the vocabulary logits")
+        add("activation", .convert, [.fp32], .core, [d.convert], destination: .fp16, "fp32 activations stored as fp16")
+        add("activation", .convert, [.fp32], .core, [d.convert], destination: .bf16, "fp32 activations stored as bf16")
+        add("widen", .convert, [.fp16, .bf16], .core, [d.convert], destination: .fp32, "16-bit values widened to fp32")
+
+        // Extended: the rest of the GLM family's kernels.
+        add("w8a16", .gemmW8, halves, .extended, d.weightOnly, "weight-only int8 QKV projection with per-channel scales")
+        add("w4a16", .gemmW4, halves, .extended, d.weightOnly, "weight-only int4 QKV projection with per-channel scales")
+        add("int8", .gemmI8, [.int8], .extended, d.int8, "int8 × int8 → int32 QKV projection, exact")
+        add("hidden", .layernorm, floats, .extended, d.rows, scalars: eps, "LayerNorm over the hidden state (GLM-130B)")
+        add("ffn", .geluErf, floats, .extended, [d.elementwise], "GELU, erf form")
+        add("ffn", .geluTanh, floats, .extended, [d.elementwise], "GELU, tanh approximation")
+        add("sampling", .topk, floats, .extended, d.logits + [d.topK], "top-k sampling candidates over the vocabulary")
+        add("rows", .reduceSum, floats, .extended, d.reduce, "row sums of the hidden state")
+        add("rows", .reduceMax, floats, .extended, d.reduce, "row maxima of the hidden state")
+
+        // Edge: the number system's corners.
+        add("large-logits", .softmax, floats, .edge, d.large, pattern: .largeMagnitude, "logits up to ±1000: needs max subtraction")
+        add("padding-mask", .softmax, [.fp32, .fp16], .edge, d.masked, flags: SoftmaxFlags.mask, pattern: .masked,
+            "masked softmax with fully masked rows, which must be zeros")
+        add("tiny-activations", .rmsnorm, floats, .edge, d.tinyRows, scalars: eps, pattern: .smallMagnitude,
+            "activations of 1e-3, where eps dominates mean(x²)")
+        add("overflow", .gemm, [.fp16], .edge, [2, 8, 16], pattern: .overflow, "fp16 sums beyond 65504 must become +Inf")
+        add("overflow", .add, [.fp16], .edge, [256], pattern: .overflow, "fp16 residual sums beyond 65504 must become +Inf")
+        add("overflow", .convert, [.fp32], .edge, [256], pattern: .overflow, destination: .fp16, "fp32 beyond fp16's range must become ±Inf")
+        add("nan", .gemm, [.fp32], .edge, [4, 16, 64], pattern: .nonFinite, "a NaN in A poisons its row")
+        add("non-finite", .add, floats, .edge, [256], pattern: .nonFinite, "NaN and ±Inf propagate; Inf + (−Inf) is NaN")
+        add("non-finite", .silu, [.fp32, .fp16], .edge, [256], pattern: .nonFinite, "silu(NaN) is NaN, silu(+Inf) is +Inf")
+        add("non-finite", .convert, [.fp32], .edge, [256], pattern: .nonFinite, destination: .bf16, "NaN and ±Inf survive conversion")
+        add("nan", .reduceMax, floats, .edge, [4, 256], pattern: .nonFinite, "a NaN in a row makes its max NaN")
+        add("nan", .argmax, [.fp32], .edge, [4, 256], pattern: .nonFinite, "the first NaN is the largest")
+        add("ties", .argmax, [.fp16], .edge, [4, 512], pattern: .ties, "ties go to the lowest index")
+        add("ties", .topk, [.bf16], .edge, [4, 512, 16], pattern: .ties, "ties in index order")
+        add("subnormal", .add, floats, .edge, [256], pattern: .subnormal, "subnormal inputs, kept unless the profile declares flush-to-zero")
+        add("subnormal", .convert, [.fp32], .edge, [256], pattern: .subnormal, destination: .fp16, "fp32 values that become fp16 subnormals")
+        add("empty-k", .gemm, [.fp32], .edge, [4, 8, 0], "K = 0: C is all zeros")
+        add("empty-m", .gemm, [.fp16], .edge, [0, 8, 16], "M = 0: an empty result")
+        add("empty-rows", .reduceSum, [.fp32], .edge, [4, 0], "sums of empty rows are 0")
+        add("empty-rows", .reduceMax, [.fp32], .edge, [4, 0], "maxima of empty rows are −Inf")
         return cases
     }
 
-    /// Every name a chip profile's latency budget may use: kernel names and case ids of every suite.
+    /// The latency budget key that applies to every case without a kernel or case budget.
+    package static let defaultBudgetKey = "default"
+
+    /// Every name a chip profile's latency budget may use: `default`, kernel names and case ids
+    /// of every suite.
     package static var budgetKeys: Set<String> {
-        var keys = Set(Kernel.allCases.map(\.rawValue))
+        var keys = Set(Kernel.allCases.map(\.rawValue) + [defaultBudgetKey])
         for suite in Suite.allCases { keys.formUnion(cases(suite).map(\.id)) }
         return keys
     }

@@ -6,133 +6,165 @@ package enum InputPattern: String, Sendable, Codable {
     case typical
     /// Softmax logits of magnitude up to 1000: exp overflows without max subtraction.
     case largeMagnitude = "large-magnitude"
-    /// Activations of magnitude 1e-3, where RMSNorm's eps dominates mean(x²).
+    /// Activations of magnitude 1e-3, where a norm's eps dominates the mean square.
     case smallMagnitude = "small-magnitude"
+    /// NaN and ±Inf among the inputs: they must propagate as IEEE arithmetic says.
+    case nonFinite = "non-finite"
+    /// Subnormal inputs: kept unless the profile declares flush-to-zero.
+    case subnormal
+    /// Results beyond the dtype's largest finite value: they must become ±Inf.
+    case overflow
+    /// Softmax with an explicit mask, some rows fully masked.
+    case masked
+    /// Values from a small set of integers, so that ties are frequent.
+    case ties
 }
 
-/// One fixed case of the battery: a kernel, a dtype, a shape and how its inputs are made.
+/// One fixed case of the battery: a kernel, its types, a shape and how its inputs are made.
 ///
 /// Everything about a case follows from its fields and the run's seed, so any case reproduces
 /// from its id and the seed alone.
 package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     package let id: String
     package let kernel: Kernel
-    package let dtype: DType
+    /// The ABI's cb_op.dtype: the activation dtype, int8 for GEMM_I8, the source for CONVERT.
+    package let opType: TensorType
+    /// CONVERT's destination type; nil for other kernels.
+    package let destination: TensorType?
     package let role: CaseRole
-    /// Dimensions in the order the ABI defines for the kernel (GEMM: m, n, k; row kernels: rows, cols; SiLU: n).
+    /// Dimensions in the order the ABI defines for the kernel.
     package let shape: [Int]
-    /// Kernel scalars in ABI order (RMSNorm: eps).
+    /// Kernel scalars in ABI order.
     package let scalars: [Double]
+    /// cb_op.flags.
+    package let flags: UInt32
     package let pattern: InputPattern
     /// Where the shape comes from in the model.
     package let origin: String
 
     package init(
-        name: String, kernel: Kernel, dtype: DType, role: CaseRole = .core, shape: [Int],
-        scalars: [Double] = [], pattern: InputPattern = .typical, origin: String
+        name: String, kernel: Kernel, type: TensorType, destination: TensorType? = nil, role: CaseRole = .core,
+        shape: [Int], scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, origin: String
     ) {
-        let dims: String
-        switch kernel {
-        case .gemm: dims = "m\(shape[0])n\(shape[1])k\(shape[2])"
-        case .softmax, .rmsnorm: dims = "\(shape[0])x\(shape[1])"
-        case .silu: dims = "n\(shape[0])"
-        }
-        self.id = "\(kernel.rawValue).\(dtype.rawValue).\(name).\(dims)"
+        let types = destination.map { "\(type.rawValue)-to-\($0.rawValue)" } ?? type.rawValue
+        self.id = "\(kernel.rawValue).\(types).\(name).\(shape.map(String.init).joined(separator: "x"))"
         self.kernel = kernel
-        self.dtype = dtype
+        self.opType = type
+        self.destination = destination
         self.role = role
         self.shape = shape
         self.scalars = scalars
+        self.flags = flags
         self.pattern = pattern
         self.origin = origin
     }
 
-    /// Element count of each input tensor, in ABI order.
-    package var inputElementCounts: [Int] {
+    /// The float dtype the case computes in (the destination for CONVERT); nil for GEMM_I8.
+    package var floatType: DType? { (destination ?? opType).floatType }
+
+    /// Type of each input tensor, in ABI order.
+    package var inputTypes: [TensorType] {
         switch kernel {
-        case .gemm: [shape[0] * shape[2], shape[2] * shape[1]]
-        case .softmax: [shape[0] * shape[1]]
-        case .rmsnorm: [shape[0] * shape[1], shape[1]]
-        case .silu: [shape[0]]
+        case .gemm, .gemmBatched, .add: [opType, opType]
+        case .gemmI8: [.int8, .int8]
+        case .gemmW8: [opType, .int8, opType]
+        case .gemmW4: [opType, .int4, opType]
+        case .softmax: flags & SoftmaxFlags.mask != 0 ? [opType, .int8] : [opType]
+        case .rmsnorm: [opType, opType]
+        case .layernorm: [opType, opType, opType]
+        case .attention: [opType, opType, opType]
+        case .embedding: [opType, .int32]
+        case .silu, .swiglu, .geluErf, .geluTanh, .rope, .argmax, .topk, .reduceSum, .reduceMax, .convert: [opType]
         }
     }
 
-    /// Element count of the output tensor.
-    package var outputElementCount: Int {
+    /// Element count of each input tensor, in ABI order.
+    package var inputCounts: [Int] {
+        let s = shape
         switch kernel {
-        case .gemm: shape[0] * shape[1]
-        case .softmax, .rmsnorm: shape[0] * shape[1]
-        case .silu: shape[0]
+        case .gemm, .gemmI8: return [s[0] * s[2], s[2] * s[1]]
+        case .gemmW8, .gemmW4: return [s[0] * s[2], s[2] * s[1], s[1]]
+        case .gemmBatched: return [s[0] * s[1] * s[3], s[0] * s[3] * s[2]]
+        case .softmax: return flags & SoftmaxFlags.mask != 0 ? [s[0] * s[1], s[0] * s[1]] : [s[0] * s[1]]
+        case .rmsnorm: return [s[0] * s[1], s[1]]
+        case .layernorm: return [s[0] * s[1], s[1], s[1]]
+        case .swiglu: return [s[0] * 2 * s[1]]
+        case .rope: return [s[0] * s[1] * s[2]]
+        case .attention: return [s[0] * s[2] * s[4], s[1] * s[3] * s[4], s[1] * s[3] * s[4]]
+        case .embedding: return [s[1] * s[2], s[0]]
+        case .argmax, .topk, .reduceSum, .reduceMax: return [s[0] * s[1]]
+        case .silu, .geluErf, .geluTanh, .convert: return [s[0]]
+        case .add: return [s[0], s[0]]
+        }
+    }
+
+    /// Type of each output tensor, in ABI order.
+    package var outputTypes: [TensorType] {
+        switch kernel {
+        case .gemmI8: [.int32]
+        case .argmax: [.int32]
+        case .topk: [opType, .int32]
+        case .convert: [destination!]
+        default: [opType]
+        }
+    }
+
+    /// Element count of each output tensor, in ABI order.
+    package var outputCounts: [Int] {
+        let s = shape
+        switch kernel {
+        case .gemm, .gemmI8, .gemmW8, .gemmW4: return [s[0] * s[1]]
+        case .gemmBatched: return [s[0] * s[1] * s[2]]
+        case .softmax, .rmsnorm, .layernorm, .swiglu: return [s[0] * s[1]]
+        case .rope: return [s[0] * s[1] * s[2]]
+        case .attention: return [s[0] * s[2] * s[4]]
+        case .embedding: return [s[0] * s[2]]
+        case .argmax, .reduceSum, .reduceMax: return [s[0]]
+        case .topk: return [s[0] * s[2], s[0] * s[2]]
+        case .silu, .geluErf, .geluTanh, .add, .convert: return [s[0]]
         }
     }
 
     /// Floating-point operations of one execution, counting a multiply-add as two.
     package var flops: Double {
+        let s = shape.map(Double.init)
+        let out = Double(outputCounts[0])
         switch kernel {
-        case .gemm: 2 * Double(shape[0]) * Double(shape[1]) * Double(shape[2])
-        case .softmax: 5 * Double(outputElementCount)
-        case .rmsnorm: 4 * Double(outputElementCount)
-        case .silu: 4 * Double(outputElementCount)
+        case .gemm, .gemmI8, .gemmW8, .gemmW4: return 2 * s[0] * s[1] * s[2]
+        case .gemmBatched: return 2 * s[0] * s[1] * s[2] * s[3]
+        case .attention: return 4 * s[0] * s[1] * s[2] * s[4]
+        case .softmax: return 5 * out
+        case .rmsnorm, .layernorm: return 6 * out
+        case .silu, .swiglu, .geluErf, .geluTanh: return 8 * out
+        case .rope: return 6 * out
+        case .reduceSum, .reduceMax, .argmax, .topk: return Double(inputCounts[0])
+        case .add: return out
+        case .embedding, .convert: return 0
         }
     }
 
-    /// Bytes one execution must move at least: every input read once, the output written once.
+    /// Bytes one execution must move at least: every input read once, every output written once.
     package var bytes: Int {
-        (inputElementCounts.reduce(0, +) + outputElementCount) * dtype.byteSize
-    }
-
-    /// The case's inputs, already rounded to its dtype: exactly the values the backend receives.
-    package func inputs(seed: UInt64) -> [[Double]] {
-        inputElementCounts.enumerated().map { index, count in
-            var generator = SeededGenerator(seed: seed, stream: "\(id)/input\(index)")
-            return (0..<count).map { _ in
-                // Subnormal inputs belong to dedicated edge cases: a chip that declares
-                // flush-to-zero would see different inputs than the oracle.
-                let value = dtype.round(sample(input: index, &generator))
-                return abs(value) < dtype.minNormal ? 0 : value
-            }
-        }
-    }
-
-    private func sample(input index: Int, _ generator: inout SeededGenerator) -> Double {
-        switch (kernel, pattern, index) {
-        case (.gemm, _, _):
-            return generator.uniform(-1, 1)
-        case (.softmax, .largeMagnitude, _):
-            return generator.uniform(-1000, 1000)
-        case (.softmax, _, _):
-            return 3 * generator.normal()
-        case (.rmsnorm, _, 1):
-            return 1 + 0.1 * generator.normal()
-        case (.rmsnorm, .smallMagnitude, _):
-            return 1e-3 * generator.normal()
-        case (.rmsnorm, _, _):
-            return generator.normal()
-        case (.silu, _, _):
-            return max(-12, min(12, 3 * generator.normal()))
-        }
-    }
-
-    /// The fp64 oracle's output for `inputs`, with Σ|a·b| per element for GEMM's error bound.
-    package func reference(_ inputs: [[Double]]) -> OracleOutput {
-        switch kernel {
-        case .gemm:
-            let (c, absProducts) = Reference.gemm(a: inputs[0], b: inputs[1], m: shape[0], n: shape[1], k: shape[2])
-            return OracleOutput(values: c, absProducts: absProducts)
-        case .softmax:
-            return OracleOutput(values: Reference.softmax(inputs[0], rows: shape[0], cols: shape[1]))
-        case .rmsnorm:
-            return OracleOutput(
-                values: Reference.rmsnorm(inputs[0], weight: inputs[1], rows: shape[0], cols: shape[1], eps: scalars[0]))
-        case .silu:
-            return OracleOutput(values: Reference.silu(inputs[0]))
-        }
+        zip(inputTypes, inputCounts).map { $0.byteCount($1) }.reduce(0, +)
+            + zip(outputTypes, outputCounts).map { $0.byteCount($1) }.reduce(0, +)
     }
 }
 
-/// What the fp64 oracle computed for one case.
-package struct OracleOutput: Sendable {
-    package var values: [Double]
-    /// GEMM only: Σ_k |a_ik · b_kj| per output element, the scale of the dot-product error bound.
-    package var absProducts: [Double] = []
+/// cb_op.flags bits of CB_KERNEL_SOFTMAX.
+package enum SoftmaxFlags {
+    package static let causal: UInt32 = 0x1
+    package static let mask: UInt32 = 0x2
+}
+
+extension BatteryCase {
+    /// Whether an oracle output is too uniform to discriminate: more than 90% zeros, or one value.
+    /// Cases whose point is a degenerate output (a zero-size dimension, overflow to Inf, tied
+    /// values whose indices are what is judged) are exempt.
+    package func isDegenerate(_ values: [Double]) -> Bool {
+        guard values.count > 1, !shape.contains(0), pattern != .overflow, pattern != .ties else { return false }
+        let zeros = values.filter { $0 == 0 }.count
+        if Double(zeros) > 0.9 * Double(values.count) { return true }
+        let first = values[0]
+        return values.allSatisfy { $0 == first || ($0.isNaN && first.isNaN) }
+    }
 }

@@ -10,6 +10,18 @@ package enum CaseOutcome: String, Sendable, Codable {
     case unsupported
     /// The backend returned an error running a case it claims to support.
     case error
+    /// The backend took its worker process down (a signal, an exit, a guard-page hit).
+    case crashed
+    /// The backend did not finish within the case's deadline; its worker was killed.
+    case timedOut = "timed-out"
+    /// The backend claimed something the supervisor disproved: a capability it lacks, outputs it
+    /// never wrote, device times longer than the call.
+    case lied
+    /// The case was never attempted: the run was interrupted or the backend became unusable.
+    case notRun = "not-run"
+    /// The oracle's own output is mostly zeros or constant, so agreeing with it proves little:
+    /// a battery defect, never a pass.
+    case untrustworthy
 }
 
 /// What the backend reports about one kernel × dtype.
@@ -92,14 +104,17 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
 package struct CaseResult: Sendable, Codable, Equatable {
     package var id: String
     package var kernel: Kernel
-    package var dtype: DType
+    /// The ABI op dtype (the source for CONVERT).
+    package var type: TensorType
+    /// CONVERT's destination.
+    package var destination: TensorType?
     package var role: CaseRole
     package var shape: [Int]
     package var outcome: CaseOutcome
     /// Why the case is unsupported or errored, in the backend's words.
     package var message: String?
     package var capability: CapabilityRecord?
-    /// Figures against the standard tolerance.
+    /// Figures against the standard tolerance, for the output whose worst element is furthest out.
     package var standard: ErrorMetrics?
     /// Largest |error| / standard tolerance over the elements; a tier's tolerance scale compares with it.
     package var standardRatio: Double?
@@ -110,11 +125,18 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var latency: LatencyFigures?
     package var flops: Double
     package var bytes: Int
+    /// An out-of-bounds write caught by a guard page or canary, in words; nil when none was seen.
+    package var memoryViolation: String?
+    /// What the backend was caught claiming falsely; nil when nothing.
+    package var lies: [String]?
+    /// Time the supervisor spent generating inputs, computing the fp64 oracle and judging.
+    package var oracleNanoseconds: UInt64?
 
     package init(testCase: BatteryCase, outcome: CaseOutcome, tolerance: String) {
         id = testCase.id
         kernel = testCase.kernel
-        dtype = testCase.dtype
+        type = testCase.opType
+        destination = testCase.destination
         role = testCase.role
         shape = testCase.shape
         self.outcome = outcome

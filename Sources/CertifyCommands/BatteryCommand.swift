@@ -1,22 +1,53 @@
 import ArgumentParser
 import CertifyBattery
 import CertifyNumerics
+import CertifyProfiles
 
-/// `certify battery`: lists every case of a suite.
+/// `certify battery`: lists every case of a suite with its tolerance and where it comes from.
 struct BatteryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "battery",
-        abstract: "List the battery's cases: id, role, shape, FLOPs, bytes and where the shape comes from.")
+        abstract: "List the battery's cases: id, role, shape, types, FLOPs, bytes and tolerance.",
+        discussion: """
+            Tolerances follow from the declared accumulation type; give --chip to derive them
+            for a chip profile's numerics (default: fp32 accumulation, nearest-even rounding,
+            subnormals kept). BATTERY.md gives each kernel's error bound.
+            """)
 
     @Option(help: "Suite to list: quick, standard or full.")
     var suite: Suite = .standard
 
+    @Option(help: ArgumentHelp("Chip profile whose declared numerics the tolerances follow.", valueName: "file"))
+    var chip: String?
+
     func run() throws {
-        Standard.output("battery \(Battery.version), suite \(suite.rawValue)\n")
-        for testCase in Battery.cases(suite) {
+        var numerics = DeclaredNumericsModel(accumulation: [:], flushesSubnormals: false, rounding: .nearestEven)
+        numerics.accumulation = [.fp16: .fp32, .bf16: .fp32, .fp32: .fp32]
+        if let chip {
+            guard let path = FileLocator.resolve(chip) else {
+                Standard.error("error: chip profile '\(chip)' does not exist")
+                throw ExitStatus.noInput.exitCode
+            }
+            do {
+                numerics = try ProfileLoader.loadChip(path: path, budgetKeys: Battery.budgetKeys).numerics.model
+            } catch {
+                Standard.error(error.description)
+                throw ExitStatus.badProfile.exitCode
+            }
+        }
+        let cases = Battery.cases(suite)
+        Standard.output("battery \(Battery.version), suite \(suite.rawValue), \(cases.count) cases\n")
+        Standard.output("id\trole\tshape\tinputs → outputs\tflop\tbytes\ttolerance\torigin\n")
+        for testCase in cases {
+            let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: numerics)
+            let types =
+                testCase.inputTypes.map(\.rawValue).joined(separator: ",") + " → "
+                + testCase.outputTypes.map(\.rawValue).joined(separator: ",")
             Standard.output(
-                "\(testCase.id)\t\(testCase.role.rawValue)\t\(testCase.shape.map(String.init).joined(separator: "x"))\t"
-                    + "\(Int(testCase.flops)) flop\t\(testCase.bytes) B\t\(testCase.origin)\n")
+                [
+                    testCase.id, testCase.role.rawValue, testCase.shape.map(String.init).joined(separator: "x"), types,
+                    String(Int(testCase.flops)), String(testCase.bytes), model.derivation(for: testCase), testCase.origin,
+                ].joined(separator: "\t") + "\n")
         }
     }
 }

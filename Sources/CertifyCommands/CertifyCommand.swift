@@ -26,18 +26,32 @@ package struct CertifyCommand: ParsableCommand {
               --suite <suite>   quick, standard (default) or full
               --output <dir>    report folder (default: reports/<family>-<model>-<time>)
               --seed <seed>     seed of the generated inputs (default: 1)
+              --isolation <how> worker (default: the backend runs in its own process)
+                                or in-process
+              --resume <dir>    continue an interrupted run in its report folder
+              --signing-key <file>, --signing-cert <file>
+                                the certifier key and certificate that sign the report
+                                (default: CERTIFY_SIGNING_KEY, CERTIFY_SIGNING_CERT,
+                                else an untrusted development identity)
+
+            Check a report: certify verify <report folder> --trust <root.pem>
+            Make keys:      certify keygen root|certifier (see 'certify help keygen')
 
             A backend.library name such as certify_backend_ascend is found as
             lib<name>.so in CERTIFY_BACKEND_PATH, then next to the certify executable
             (where `swift build` puts the bundled backends); a path is taken relative
             to the profile.
 
-            Exit codes: 0 certified, 1 not certified (report written), 64 usage,
+            Exit codes: 0 certified, 1 not certified (report written), 2 backend
+            marked unusable after repeated crashes (report written), 64 usage,
             65 bad profile, 66 missing file, 69 backend unavailable,
-            70 internal error, 73 cannot write the report.
+            70 internal error, 73 cannot write the report, 24 signing key refused,
+            130/143 interrupted by SIGINT/SIGTERM (partial report written);
+            certify verify: 20 malformed, 21 bad signature, 22 untrusted signer,
+            23 subject mismatch.
             """,
         version: harnessVersion,
-        subcommands: [RunCommand.self, BatteryCommand.self],
+        subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, KeygenCommand.self, WorkerCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

@@ -30,8 +30,38 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of the generated inputs; any case reproduces from its id and the seed.")
     var seed: UInt64 = 1
 
+    @Option(help: "How to run the backend: worker (its own process, survives crashes) or in-process.")
+    var isolation: Isolation = .worker
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Continue the interrupted run whose report folder is <dir>, skipping its finished cases.", valueName: "dir"))
+    var resume: String?
+
+    @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
+    var maxConsecutiveCrashes: Int = 3
+
+    /// Where the plugin runs.
+    enum Isolation: String, ExpressibleByArgument, CaseIterable {
+        case worker
+        case inProcess = "in-process"
+    }
+
+    func validate() throws {
+        guard maxConsecutiveCrashes >= 1 else {
+            throw ValidationError("--max-consecutive-crashes must be at least 1, got \(maxConsecutiveCrashes)")
+        }
+        if let resume, let output, resume != output {
+            throw ValidationError("--resume continues the run in its own folder; drop --output '\(output)'")
+        }
+    }
+
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
+
     func run() throws {
-        let started = Date()
+        var started = Date()
         let chipPath = try locate(chip, what: "chip profile")
         let tierPaths = try tier.map { try locate($0, what: "tier profile") }
         let profile: ChipProfile
@@ -43,16 +73,52 @@ struct RunCommand: ParsableCommand {
             Standard.error(error.description)
             throw ExitStatus.badProfile.exitCode
         }
+        let identity = try signing.identity()
 
-        let session: InProcessSession
+        let folder = URL(fileURLWithPath: resume ?? output ?? defaultOutput(profile, started))
+        var finished: [String: CaseResult] = [:]
+        let header = Journal.Header(
+            battery: Battery.version, suite: suite, seed: seed,
+            chipSHA256: (try? FileDigest.sha256(ofFile: chipPath)) ?? "", isolation: isolation.rawValue,
+            startedAt: Timestamp.iso8601(started))
+        let journal: Journal
+        let folderExisted = FileManager.default.fileExists(atPath: folder.path)
+        do {
+            if resume != nil {
+                let (previous, results) = try resumable(folder, expecting: header)
+                started = Timestamp.date(previous.startedAt) ?? started
+                finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
+                journal = try Journal(appendingIn: folder)
+            } else {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                journal = try Journal(creatingIn: folder, header: header)
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Standard.error("error: cannot write the report to '\(folder.path)': \(error.localizedDescription)")
+            throw ExitStatus.cannotWrite.exitCode
+        }
+
+        let session: any BackendSession
         let libraryPath: String
         do {
             let profileDirectory = URL(fileURLWithPath: chipPath).deletingLastPathComponent().path
             libraryPath = try PluginLocator.standard().resolve(profile.backend.library, relativeTo: profileDirectory)
-            session = try InProcessSession(
-                path: libraryPath, expectedSHA256: profile.backend.sha256,
-                options: profile.backend.options.map { (key: $0.key, value: $0.value) })
+            let options = profile.backend.options.map { (key: $0.key, value: $0.value) }
+            switch isolation {
+            case .worker:
+                session = try WorkerSession(
+                    path: libraryPath, expectedSHA256: profile.backend.sha256, options: options,
+                    logPath: folder.appendingPathComponent("worker.log").path,
+                    caseTimeoutSeconds: profile.latency.caseTimeoutSeconds,
+                    maxConsecutiveCrashes: maxConsecutiveCrashes)
+            case .inProcess:
+                session = try InProcessSession(path: libraryPath, expectedSHA256: profile.backend.sha256, options: options)
+            }
         } catch {
+            // Nothing ran: leave no half-made report folder behind.
+            if !folderExisted { try? FileManager.default.removeItem(at: folder) }
             Standard.error("error: \(error.message)")
             throw ExitStatus.backendUnavailable.exitCode
         }
@@ -62,10 +128,24 @@ struct RunCommand: ParsableCommand {
             warmup: profile.latency.warmup, iterations: profile.latency.iterations,
             budgets: profile.latency.budgets.mapValues { BudgetMicroseconds(p50: $0.p50Microseconds, p99: $0.p99Microseconds) })
         let progress = ProgressReporter(live: Standard.errorIsTerminal)
-        let results = Runner.run(plan, on: session, progress: progress.handle)
+        Interruption.install()
+        let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress.handle)
+        let results = summary.results
         progress.finish()
+        if let worker = session as? WorkerSession, !worker.roundTripOverheads.isEmpty {
+            let sorted = worker.roundTripOverheads.sorted()
+            Standard.error(
+                "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
+        }
 
-        let context = LevelContext(backendPinned: profile.backend.sha256 != nil)
+        let context = LevelContext(backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker)
+        let incompleteReason: String?
+        switch summary.end {
+        case .completed: incompleteReason = nil
+        case .backendUnusable(let reason): incompleteReason = reason
+        case .interrupted(let signal):
+            incompleteReason = "interrupted by \(SignalName.of(signal)); continue with --resume \(folder.path)"
+        }
         let statement: Statement
         do {
             statement = Statement(
@@ -76,7 +156,7 @@ struct RunCommand: ParsableCommand {
                         batteryVersion: Battery.version, suite: suite, seed: seed,
                         warmup: plan.warmup, iterations: plan.iterations,
                         startedAt: Timestamp.iso8601(started), finishedAt: Timestamp.iso8601(Date()),
-                        isolation: "in-process"),
+                        isolation: isolation.rawValue),
                     chip: ChipRecord(
                         vendor: profile.chip.vendor, family: profile.chip.family, model: profile.chip.model,
                         profile: chipPath, declaredNumerics: plan.numerics,
@@ -86,25 +166,63 @@ struct RunCommand: ParsableCommand {
                     level: LevelPolicy.assess(results, context: context),
                     levelContext: context,
                     tiers: tiers.map { TierVerdict(tier: $0, results: results, context: context) },
-                    cases: results))
+                    cases: results,
+                    complete: incompleteReason == nil, incompleteReason: incompleteReason))
         } catch {
             Standard.error("error: cannot hash the report's subjects: \(error)")
             throw ExitStatus.noInput.exitCode
         }
 
-        let summary = SummaryRenderer.render(statement)
-        Standard.output(summary)
-        let folder = URL(fileURLWithPath: output ?? defaultOutput(profile, started))
+        let text = SummaryRenderer.render(statement)
+        Standard.output(text)
         do {
-            try ReportWriter.write(statement, summary: summary, to: folder)
+            try ReportWriter.write(statement, summary: text, signedBy: identity, at: Date(), to: folder)
+        } catch let error as SigningError {
+            Standard.error("error: cannot sign the report: \(error.description)")
+            throw ExitStatus.signingKeyRefused.exitCode
         } catch {
             Standard.error("error: cannot write the report to '\(folder.path)': \(error.localizedDescription)")
             throw ExitStatus.cannotWrite.exitCode
         }
         Standard.output("\nReport: \(folder.appendingPathComponent(ReportWriter.statementFile).path)\n")
+        Standard.output("Signed: \(folder.appendingPathComponent(ReportWriter.envelopeFile).path) by '\(identity.subject)'\(identity.development ? " (development identity: UNTRUSTED)" : "")\n")
+        if identity.development { Standard.error(SigningOptions.developmentWarning()) }
 
+        switch summary.end {
+        case .interrupted(let signal):
+            throw (signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted).exitCode
+        case .backendUnusable:
+            throw ExitStatus.backendUnusable.exitCode
+        case .completed:
+            break
+        }
         let certified = statement.predicate.level.level >= 1 && statement.predicate.tiers.allSatisfy(\.qualified)
         if !certified { throw ExitStatus.notCertified.exitCode }
+    }
+
+    /// The journal of the run in `folder`, checked to be a run of the same battery, suite, seed,
+    /// chip profile and isolation.
+    private func resumable(_ folder: URL, expecting header: Journal.Header) throws -> (Journal.Header, [CaseResult]) {
+        let previous: Journal.Header
+        let results: [CaseResult]
+        do {
+            (previous, results) = try Journal.read(from: folder)
+        } catch {
+            Standard.error("error: cannot resume: \(error.message)")
+            throw ExitStatus.noInput.exitCode
+        }
+        var differences: [String] = []
+        if previous.battery != header.battery { differences.append("battery \(previous.battery)") }
+        if previous.suite != header.suite { differences.append("--suite \(previous.suite.rawValue)") }
+        if previous.seed != header.seed { differences.append("--seed \(previous.seed)") }
+        if previous.chipSHA256 != header.chipSHA256 { differences.append("a chip profile with SHA-256 \(previous.chipSHA256)") }
+        if previous.isolation != header.isolation { differences.append("--isolation \(previous.isolation)") }
+        guard differences.isEmpty else {
+            Standard.error(
+                "error: cannot resume '\(folder.path)': it was started with \(differences.joined(separator: ", ")); run with the same options")
+            throw ExitStatus.usage.exitCode
+        }
+        return (previous, results)
     }
 
     private func locate(_ path: String, what: String) throws -> String {

@@ -18,3 +18,14 @@ enum Timestamp {
         return formatter.string(from: date)
     }
 }
+
+extension Timestamp {
+    /// The date an `iso8601` string stands for.
+    static func date(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        return formatter.date(from: text)
+    }
+}

@@ -123,13 +123,16 @@ extension ProfileLoader {
         budgetKeys: Set<String>?
     ) throws(ProfileError) -> LatencySpec {
         let fields = try decoder.mapping(entry.value, at: entry.path)
-        try fields.rejectUnknownKeys(allowed: ["warmup", "iterations", "budgets"])
+        try fields.rejectUnknownKeys(allowed: ["warmup", "iterations", "budgets", "case_timeout_s"])
         var latency = LatencySpec.default
         if let warmup = fields["warmup"] {
             latency.warmup = try decoder.integer(warmup.value, at: warmup.path, in: warmupRange)
         }
         if let iterations = fields["iterations"] {
             latency.iterations = try decoder.integer(iterations.value, at: iterations.path, in: iterationsRange)
+        }
+        if let timeout = fields["case_timeout_s"] {
+            latency.caseTimeoutSeconds = try decoder.positiveNumber(timeout.value, at: timeout.path)
         }
         guard let budgets = fields["budgets"] else { return latency }
         let budgetFields = try decoder.mapping(budgets.value, at: budgets.path)

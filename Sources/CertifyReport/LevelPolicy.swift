@@ -36,11 +36,13 @@ package struct LevelContext: Sendable, Codable, Equatable {
 
 /// Levels as DESIGN.md defines them, within what this harness measures. Levels are cumulative.
 ///
-/// - L1 Compatible: every core case supported, no errors, within the functional tolerance.
-/// - L2 Validated: every case (core and edge) within the standard tolerance; the first and last
+/// - L1 Compatible: every core case supported, no errors, within the functional tolerance, no lie
+///   caught; no case at all crashed or hung the backend.
+/// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
 ///   executions agree within it; every case has a p50 budget and meets it.
 /// - L3 Critical: bitwise-identical repeated executions; every case meets a p99 budget; the backend
-///   binary is pinned by SHA-256; no memory violation; a soak without errors.
+///   binary is pinned by SHA-256; memory checked by the worker's guard pages and no violation
+///   found; a soak without errors.
 package enum LevelPolicy {
     /// Assesses `results` with every tolerance multiplied by `toleranceScale` (a tier may tighten).
     package static func assess(
@@ -61,14 +63,30 @@ package enum LevelPolicy {
     private static func l1(_ results: [CaseResult], _ scale: Double) -> [String] {
         let core = results.filter { $0.role == .core }
         if core.isEmpty { return ["no core case ran"] }
+        // "No crash" covers every case, core or edge.
+        let crashes = results.filter { $0.role != .core && ($0.outcome == .crashed || $0.outcome == .timedOut) }
         return core.compactMap { result in
             switch result.outcome {
             case .unsupported: return "\(result.id) is not supported by the backend"
             case .error: return "\(result.id) failed to run: \(result.message ?? "unknown error")"
+            case .crashed, .timedOut, .lied, .notRun: return faultReason(result)
+            case .untrustworthy: return "\(result.id) is untrustworthy: \(result.message ?? "")"
             case .passed, .failed:
                 guard !result.passesFunctional(scale: scale) else { return nil }
                 return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio, scale)))"
             }
+        } + crashes.map(faultReason)
+    }
+
+    /// Why a case that crashed, hung, lied or never ran counts against a level.
+    private static func faultReason(_ result: CaseResult) -> String {
+        let message = result.message ?? "no details"
+        switch result.outcome {
+        case .crashed: return "\(result.id) crashed the backend: \(message)"
+        case .timedOut: return "\(result.id) hung the backend: \(message)"
+        case .lied: return "\(result.id) caught the backend lying: \(message)"
+        case .notRun: return "\(result.id) was not run: \(message)"
+        default: return "\(result.id): \(message)"
         }
     }
 
@@ -78,10 +96,18 @@ package enum LevelPolicy {
         for result in results {
             switch result.outcome {
             case .unsupported:
-                if result.role == .edge { reasons.append("\(result.id) is not supported by the backend") }
+                if result.role != .core { reasons.append("\(result.id) is not supported by the backend") }
                 continue
             case .error:
-                if result.role == .edge { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                if result.role != .core { reasons.append("\(result.id) failed to run: \(result.message ?? "unknown error")") }
+                continue
+            case .untrustworthy:
+                if result.role != .core { reasons.append("\(result.id) is untrustworthy: \(result.message ?? "")") }
+                continue
+            case .lied, .notRun:
+                if result.role == .edge { reasons.append(faultReason(result)) }
+                continue
+            case .crashed, .timedOut:
                 continue
             case .passed, .failed:
                 break
@@ -135,7 +161,10 @@ package enum LevelPolicy {
             reasons.append("the chip profile does not pin the backend library's SHA-256 (backend.sha256)")
         }
         if !context.memorySafetyChecked {
-            reasons.append("memory safety was not checked: that needs the worker process with guard pages, which this certify does not have yet")
+            reasons.append("memory safety was not checked: the backend ran in-process (--isolation in-process); guard pages need the worker process")
+        }
+        for result in results {
+            if let violation = result.memoryViolation { reasons.append("\(result.id) violated memory: \(violation)") }
         }
         if !context.soakCompleted {
             reasons.append("no soak was run: this certify does not have the soak test yet")

@@ -99,7 +99,7 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var iterations: Int
     package var startedAt: String
     package var finishedAt: String
-    /// How the backend was run: "in-process" for now, "worker" once it has its own process.
+    /// How the backend was run: "worker" (a separate process, the default) or "in-process".
     package var isolation: String
 
     package init(
@@ -128,10 +128,20 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
     package var levelContext: LevelContext
     package var tiers: [TierVerdict]
     package var cases: [CaseResult]
+    /// False when the run stopped before every case was attempted (interrupted, or the backend
+    /// became unusable); the cases not attempted are recorded as not run.
+    package var complete: Bool
+    /// Why the run is incomplete; nil when complete.
+    package var incompleteReason: String?
+    /// Who signed the report and when; set by `ReportSigner` just before the bytes are signed.
+    package var signer: SignerRecord?
 
     package init(
-        run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult]
+        run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],
+        complete: Bool = true, incompleteReason: String? = nil, signer: SignerRecord? = nil
     ) {
+        self.complete = complete
+        self.incompleteReason = incompleteReason
         self.run = run
         self.chip = chip
         self.backend = backend
@@ -140,12 +150,13 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
         self.levelContext = levelContext
         self.tiers = tiers
         self.cases = cases
+        self.signer = signer
     }
 }
 
 extension Statement {
-    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings. Signing
-    /// (a later part of the harness) signs exactly these bytes.
+    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings. The DSSE
+    /// envelope signs exactly these bytes, and report.json is these bytes.
     package func encoded() throws -> Data {
         try Self.encoder.encode(self)
     }

@@ -20,7 +20,13 @@ package enum SummaryRenderer {
         let counts = Dictionary(grouping: p.cases, by: \.outcome).mapValues(\.count)
         lines.append(
             "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
-                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors")
+                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
+                + (counts[.untrustworthy].map { ", \($0) untrustworthy" } ?? "")
+                + faultCounts(counts))
+        if !p.complete {
+            lines.append("")
+            lines.append("INCOMPLETE: \(p.incompleteReason ?? "the run did not finish"); the cases not run are marked NOT-RUN")
+        }
         lines.append("")
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {
@@ -69,9 +75,18 @@ package enum SummaryRenderer {
         }
         var lines = [line(header), line(widths.map { String(repeating: "-", count: $0) })]
         lines.append(contentsOf: rows.map(line))
-        for c in cases where c.outcome == .unsupported || c.outcome == .error {
+        for c in cases where c.outcome != .passed && c.outcome != .failed {
             lines.append("  \(c.id): \(c.message ?? "")")
         }
+        for c in cases {
+            if let violation = c.memoryViolation, violation != c.message { lines.append("  \(c.id): memory violation: \(violation)") }
+        }
         return lines
+    }
+
+    /// ", 1 crashed, 2 timed out …" for the outcomes only a faulty backend produces.
+    private static func faultCounts(_ counts: [CaseOutcome: Int]) -> String {
+        let named: [(CaseOutcome, String)] = [(.crashed, "crashed"), (.timedOut, "timed out"), (.lied, "lied"), (.notRun, "not run")]
+        return named.compactMap { outcome, name in counts[outcome].map { ", \($0) \(name)" } }.joined()
     }
 }

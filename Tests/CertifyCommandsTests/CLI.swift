@@ -16,6 +16,13 @@ struct CLI {
 
     static var executable: URL { buildDirectory.appendingPathComponent("certify") }
 
+    /// One configuration folder for every certify this test process runs.
+    static let configHome: String = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("certify-test-config-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }()
+
     /// Runs `certify arguments` with the repository root as the working directory.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let scratch = try TemporaryDirectory()
@@ -27,7 +34,9 @@ struct CLI {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // The development signing identity goes to a folder of the test run's, not the user's home.
+        let isolated = ["XDG_CONFIG_HOME": configHome]
+        process.environment = ProcessInfo.processInfo.environment.merging(isolated) { $1 }.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice

@@ -23,17 +23,28 @@ import Testing
         // L3 is out of reach only for what this harness cannot measure yet, or the profile does not pin.
         let l3 = try #require(report.predicate.level.gaps.first)
         #expect(l3.level == 3)
-        #expect(l3.reasons.contains { $0.contains("memory safety was not checked") })
+        #expect(l3.reasons.contains { $0.hasPrefix("no soak was run") })
+        // The worker process checked memory safety: no violation is among the reasons.
+        #expect(report.predicate.run.isolation == "worker")
+        #expect(report.predicate.levelContext.memorySafetyChecked)
+        #expect(!l3.reasons.contains { $0.contains("memory") })
+        #expect(report.predicate.complete)
     }
 
-    @Test(arguments: ["ascend", "cambricon", "hygon"])
-    func vendorStubsPassWithTheNumericsTheyDeclare(_ chip: String) throws {
+    /// Every stub passes every case it implements; a declared gap costs the level it should.
+    @Test(arguments: [("ascend", 2), ("cambricon", 1), ("hygon", 1)])
+    func vendorStubsPassWithTheNumericsTheyDeclare(_ chip: String, level: Int) throws {
         let (result, statement, _) = try certify("profiles/\(chip).yaml")
-        #expect(result.status == 0, "\(result.stderr)")
-        let report = try #require(statement)
-        let failing = report.predicate.cases.filter { $0.outcome != .passed }.map(\.id)
+        let report = try #require(statement, "\(result.stderr)")
+        let failing = report.predicate.cases.filter { $0.outcome != .passed && $0.outcome != .unsupported }.map(\.id)
         #expect(failing.isEmpty)
-        #expect(report.predicate.level.level == 2)
+        #expect(report.predicate.level.level == level)
+        let unsupported = report.predicate.cases.filter { $0.outcome == .unsupported }
+        #expect(unsupported.allSatisfy { $0.role != .core })
+        if level < 2 {
+            let reasons = report.predicate.level.gaps.first { $0.level == 2 }?.reasons ?? []
+            #expect(unsupported.allSatisfy { c in reasons.contains("\(c.id) is not supported by the backend") })
+        }
     }
 
     @Test func lowerCaseProfilesPathWorksFromTheRepositoryRoot() throws {
@@ -42,32 +53,11 @@ import Testing
         #expect(try #require(statement).predicate.chip.profile == "Profiles/ascend.yaml")
     }
 
-    /// Each planted defect fails exactly the cases built to catch it, and nothing else.
-    @Test(arguments: [
-        ("fp16-accumulation", Battery.cases(.quick).filter { $0.kernel == .gemm && $0.dtype != .fp32 }.map(\.id)),
-        ("softmax-no-max-subtraction", Battery.cases(.quick).filter { $0.pattern == .largeMagnitude }.map(\.id)),
-        ("rmsnorm-eps-outside-sqrt", Battery.cases(.quick).filter { $0.pattern == .smallMagnitude }.map(\.id)),
-    ])
-    func plantedDefectFailsExactlyItsCases(defect: String, expected: [String]) throws {
-        let folder = try TemporaryDirectory()
-        let path = try folder.write("hygon-defect.yaml", profile("hygon.yaml", options: ["defect": defect]))
-        let (result, statement, _) = try certify(path)
-        let report = try #require(statement, "\(result.stderr)")
-        let failed = report.predicate.cases.filter { $0.outcome == .failed }.map(\.id)
-        #expect(failed == expected)
-        #expect(report.predicate.level.level < 2)
-        for id in expected {
-            #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(id) && $0.contains(" FAILED ") })
-        }
-        let reasons = report.predicate.level.gaps.flatMap(\.reasons)
-        for id in expected {
-            #expect(reasons.contains { $0.hasPrefix("\(id) is outside the standard tolerance") })
-        }
-    }
-
     @Test func fp16AccumulationDefectShowsErrorsFarBeyondTheBound() throws {
         let folder = try TemporaryDirectory()
-        let path = try folder.write("hygon-defect.yaml", profile("hygon.yaml", options: ["defect": "fp16-accumulation"]))
+        let path = try folder.write(
+            "defective.yaml",
+            profile("hygon.yaml", options: ["defect": "fp16-accumulation"], library: "certify_backend_defective"))
         let (_, statement, _) = try certify(path)
         let gemm = try #require(statement?.predicate.cases.first { $0.id.hasPrefix("gemm.fp16.qkv") })
         // fp16 partial sums lose bits on every add: the worst element lands many times outside

@@ -41,6 +41,12 @@ import Testing
         #expect(profile.latency == LatencySpec(warmup: 3, iterations: 20, budgets: [:]))
     }
 
+    @Test func caseTimeoutDecodesAndDefaultsToNone() throws {
+        #expect(try chip(TestSupport.chip).latency.caseTimeoutSeconds == nil)
+        let text = TestSupport.edit(TestSupport.chip, "  iterations: 25\n", "  iterations: 25\n  case_timeout_s: 2.5\n")
+        #expect(try chip(text).latency.caseTimeoutSeconds == 2.5)
+    }
+
     @Test func optionalFieldsDecode() throws {
         let sha = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
         let text = TestSupport.edit(

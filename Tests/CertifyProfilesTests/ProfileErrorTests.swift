@@ -290,6 +290,14 @@ private let errorCases: [ErrorCase] = [
         keyPath: "numerics.rounding"
     ),
     .chip(
+        "zero case deadline",
+        editing: "  iterations: 25\n",
+        to: "  iterations: 25\n  case_timeout_s: 0\n",
+        .badValue,
+        "chip.yaml:17:19: error: 'latency.case_timeout_s' must be a positive number, got '0'",
+        keyPath: "latency.case_timeout_s"
+    ),
+    .chip(
         "negative bandwidth",
         editing: "memory_bandwidth_gbps: 100",
         to: "memory_bandwidth_gbps: -5",

@@ -1,9 +1,11 @@
+import CertifyBattery
 import Testing
 
 @testable import CertifyProfiles
 
 @Suite struct ShippedProfileTests {
-    static let kernels: Set<String> = ["gemm", "softmax", "rmsnorm", "silu"]
+    /// Every bundled profile budgets the four original kernels by name and the rest by `default`.
+    static let kernels: Set<String> = ["gemm", "softmax", "rmsnorm", "silu", Battery.defaultBudgetKey]
 
     @Test func theExpectedProfilesShip() {
         #expect(
@@ -22,7 +24,7 @@ import Testing
     @Test(arguments: TestSupport.yamlFiles(in: "Profiles"))
     func chipProfileLoads(_ file: String) throws {
         let path = TestSupport.repositoryFile(file)
-        let profile = try ProfileLoader.loadChip(path: path, budgetKeys: Self.kernels)
+        let profile = try ProfileLoader.loadChip(path: path, budgetKeys: Battery.budgetKeys)
         #expect(profile.path == path)
         #expect(profile.schema == 1)
         #expect(Set(profile.latency.budgets.keys) == Self.kernels)

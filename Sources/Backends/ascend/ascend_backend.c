@@ -8,7 +8,7 @@
  * subnormal in its storage dtype is stored as zero, in all dtypes including
  * fp32. Results are rounded to nearest-even. query() declares exactly that,
  * so the battery must hold it to flush-aware tolerances and find nothing
- * else wrong.
+ * else wrong. It implements every kernel of the ABI in every dtype.
  *
  * Options: device_id (integer >= 0; one host device stands in for every
  * card). Anything else is refused.

@@ -9,6 +9,9 @@
  * to one unit in the last place; query() declares TOWARD_ZERO for F16 and
  * BF16 so the battery can allow for it.
  *
+ * What it lacks, as the MLU's inference stack does: attention runs only in
+ * fp16 and bf16 (ATTENTION in F32 answers unsupported).
+ *
  * The stub offers no device timer (last_execute_ns is NULL), so the harness
  * falls back to its host clock.
  *
@@ -20,6 +23,11 @@
 #include "cb_support.h"
 
 #define BACKEND_VERSION "1.0.0"
+
+/* What the MLU does not have. */
+static const cbs_emu_gap cambricon_gaps[] = {
+    {CB_KERNEL_ATTENTION, CB_DTYPE_F32},
+};
 
 static cb_status cambricon_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
     static const char *const known[] = {"device_id"};
@@ -42,7 +50,8 @@ static cb_status cambricon_create(const cb_option *options, size_t n_options, cb
         .defect = CBS_DEFECT_NONE,
         .device_id = device_id,
     };
-    return cbs_emu_create(&config, out, error);
+    return cbs_emu_create_limited(&config, cambricon_gaps, sizeof cambricon_gaps / sizeof cambricon_gaps[0], out,
+                                  error);
 }
 
 static const cb_api cambricon_api = {

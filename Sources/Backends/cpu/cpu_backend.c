@@ -1,9 +1,9 @@
 /*
  * cpu_backend.c — the certify reference backend, and the template for yours.
  *
- * This file is a complete certify plugin that runs the core kernels (GEMM,
- * SOFTMAX, RMSNORM, SILU in F32, F16 and BF16) on the host CPU in plain C;
- * the header's other kernels it answers as unsupported. It is meant to be read top to bottom and copied: a chip
+ * This file and its kernel files (cpu_kernels.h, ops.c, kernels_*.c; README.md
+ * lists them) are a complete certify plugin that runs every battery kernel on
+ * the host CPU in plain C. It is meant to be read top to bottom and copied: a chip
  * vendor replaces the bodies of the entry points with calls into their driver
  * and runtime, keeps the checks, and fills the capability table with what
  * their hardware really does. README.md next to this file walks through that.
@@ -56,6 +56,7 @@
 
 #include "cb_support.h"
 #include "certify_backend.h"
+#include "cpu_kernels.h"
 
 /* Every product is rounded to fp32 before it is added, on every CPU: without
  * this, a compiler targeting a CPU with fused multiply-add may fuse
@@ -67,12 +68,10 @@
 #define BACKEND_NAME "cpu"
 #define BACKEND_VERSION "1.0.0"
 
-/* This backend's numerics, in one place: query() declares them and every
- * kernel's loads and stores apply them. A chip that flushes subnormals or
- * truncates results changes these — and must then behave so end to end. */
-static const cb_dtype ACCUMULATION = CB_DTYPE_F32;          /* every sum and intermediate is a float */
-static const cb_denormals DENORMALS = CB_DENORMALS_PRESERVE; /* IEEE gradual underflow, no FTZ/DAZ */
-static const cb_rounding ROUNDING = CB_ROUNDING_NEAREST_EVEN; /* of results to the storage dtype */
+/* This backend's numerics live in cpu_kernels.h (CPU_ACCUMULATION,
+ * CPU_DENORMALS, CPU_ROUNDING): query() declares them and every kernel's
+ * loads and stores apply them. A chip that flushes subnormals or truncates
+ * results changes these — and must then behave so end to end. */
 
 /* ---- Device objects ---------------------------------------------------- */
 
@@ -96,10 +95,8 @@ struct cb_buffer {
 struct cb_plan {
     cb_backend *owner;
     cb_plan *prev, *next;
-    cb_op op;              /* our own copy: the harness's op dies with prepare() */
-    size_t n_inputs;       /* 2 for GEMM, RMSNORM and masked SOFTMAX, else 1; always 1 output */
-    size_t input_bytes[2]; /* bytes each input buffer must hold for this shape */
-    size_t output_bytes;
+    cb_op op;          /* our own copy: the harness's op dies with prepare() */
+    cpu_layout layout; /* how many tensors execute takes, and the bytes each needs */
     int has_run;              /* 1 once an execute has completed */
     uint64_t last_execute_ns; /* duration of that execute */
 };
@@ -185,17 +182,15 @@ static cb_status cpu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
 
-    int kernel_known = kernel == CB_KERNEL_GEMM || kernel == CB_KERNEL_SOFTMAX || kernel == CB_KERNEL_RMSNORM ||
-                       kernel == CB_KERNEL_SILU;
-    int dtype_known = dtype == CB_DTYPE_F32 || dtype == CB_DTYPE_F16 || dtype == CB_DTYPE_BF16;
-    if (!kernel_known || !dtype_known) {
+    if (!cpu_supports(kernel, dtype)) {
         out->supported = 0;
         return CB_STATUS_OK;
     }
     out->supported = 1;
-    out->accumulation = ACCUMULATION;
-    out->denormals = DENORMALS;
-    out->rounding = ROUNDING;
+    /* Integer GEMM sums exactly in int32; everything else in fp32. */
+    out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CPU_ACCUMULATION;
+    out->denormals = CPU_DENORMALS;
+    out->rounding = CPU_ROUNDING;
     return CB_STATUS_OK;
 }
 
@@ -289,16 +284,6 @@ static cb_status cpu_download(cb_backend *backend, cb_buffer *src, void *dst, si
 
 /* ---- Plans ------------------------------------------------------------- */
 
-/* *out = a · b; 0 if that overflows size_t. Shapes come from outside: never
- * multiply them unchecked. */
-static int checked_multiply(size_t a, size_t b, size_t *out) {
-    if (a != 0 && b > SIZE_MAX / a) {
-        return 0;
-    }
-    *out = a * b;
-    return 1;
-}
-
 /* prepare: validate the op and decide everything execute needs. The op is
  * the harness's and valid only during this call, so the plan keeps a copy.
  * A kernel or dtype we do not implement is UNSUPPORTED (an answer); a
@@ -314,86 +299,12 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
                         op->struct_size, sizeof(cb_op));
     }
 
-    /* Which kernel, and how many dimensions its shape has (see the header). */
-    uint32_t ndims;
-    switch (op->kernel) {
-    case CB_KERNEL_GEMM: ndims = 3; break;    /* {m, n, k} */
-    case CB_KERNEL_SOFTMAX: ndims = 2; break; /* {rows, cols} */
-    case CB_KERNEL_RMSNORM: ndims = 2; break; /* {rows, cols} */
-    case CB_KERNEL_SILU: ndims = 1; break;    /* {n} */
-    default: return cbs_fail(error, CB_STATUS_UNSUPPORTED, "kernel %u is not implemented", op->kernel);
-    }
-    const char *kernel = cbs_kernel_name(op->kernel);
-    if (op->dtype != CB_DTYPE_F32 && op->dtype != CB_DTYPE_F16 && op->dtype != CB_DTYPE_BF16) {
-        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented for dtype %s (%u)", kernel,
-                        cbs_dtype_name(op->dtype), op->dtype);
-    }
-    /* Only SOFTMAX defines flags. An unknown bit may be a feature of a newer
-     * ABI minor: we do not have it, which is UNSUPPORTED, not malformed. */
-    const uint32_t known_flags = op->kernel == CB_KERNEL_SOFTMAX ? CB_SOFTMAX_CAUSAL | CB_SOFTMAX_MASK : 0;
-    if ((op->flags & ~known_flags) != 0) {
-        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s flags 0x%x are not supported", kernel, op->flags);
-    }
-    if (op->ndims != ndims) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %u dimensions, got ndims %u", kernel, ndims,
-                        op->ndims);
-    }
-    size_t dims[3] = {0, 0, 0};
-    for (uint32_t i = 0; i < ndims; i++) {
-        if (op->shape[i] < 0) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s shape[%u] is %lld; dimensions must be >= 0", kernel,
-                            i, (long long)op->shape[i]);
-        }
-        if ((uint64_t)op->shape[i] > SIZE_MAX) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s shape[%u] is %lld, too large for this host", kernel,
-                            i, (long long)op->shape[i]);
-        }
-        dims[i] = (size_t)op->shape[i];
-    }
-    if (op->kernel == CB_KERNEL_RMSNORM && !(op->scalars[0] >= 0.0 && isfinite(op->scalars[0]))) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "RMSNORM eps is %g; it must be finite and >= 0",
-                        op->scalars[0]);
-    }
-
-    /* Element counts and sizes of the tensors, in the order execute receives
-     * them. Every tensor is in op->dtype except the softmax mask (I8). */
-    const size_t element_size = cbs_dtype_size(op->dtype);
-    size_t n_inputs = 1, input_elements[2] = {0, 0}, output_elements = 0;
-    size_t input_element_size[2] = {element_size, element_size};
-    int fits = 1;
-    switch (op->kernel) {
-    case CB_KERNEL_GEMM: /* A m×k, B k×n → C m×n */
-        n_inputs = 2;
-        fits = checked_multiply(dims[0], dims[2], &input_elements[0]) &&
-               checked_multiply(dims[2], dims[1], &input_elements[1]) &&
-               checked_multiply(dims[0], dims[1], &output_elements);
-        break;
-    case CB_KERNEL_SOFTMAX: /* X r×c (and M r×c, I8, with CB_SOFTMAX_MASK) → Y r×c */
-        fits = checked_multiply(dims[0], dims[1], &input_elements[0]);
-        if (op->flags & CB_SOFTMAX_MASK) {
-            n_inputs = 2;
-            input_elements[1] = input_elements[0];
-            input_element_size[1] = cbs_dtype_size(CB_DTYPE_I8);
-        }
-        output_elements = input_elements[0];
-        break;
-    case CB_KERNEL_RMSNORM: /* X r×c, W c → Y r×c */
-        n_inputs = 2;
-        fits = checked_multiply(dims[0], dims[1], &input_elements[0]);
-        input_elements[1] = dims[1];
-        output_elements = input_elements[0];
-        break;
-    default: /* SILU: X n → Y n */
-        input_elements[0] = dims[0];
-        output_elements = dims[0];
-        break;
-    }
-    size_t input_bytes[2] = {0, 0}, output_bytes = 0;
-    fits = fits && checked_multiply(input_elements[0], input_element_size[0], &input_bytes[0]) &&
-           checked_multiply(input_elements[1], input_element_size[1], &input_bytes[1]) &&
-           checked_multiply(output_elements, element_size, &output_bytes);
-    if (!fits) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s shape is too large: its tensors overflow size_t", kernel);
+    /* Kernel, dtype, flags, every dimension and scalar, and the bytes each
+     * tensor needs (ops.c), so execute only has to check the buffers. */
+    cpu_layout layout;
+    cb_status status = cpu_check_op(op, &layout, error);
+    if (status != CB_STATUS_OK) {
+        return status;
     }
 
     cb_plan *plan = calloc(1, sizeof *plan);
@@ -402,10 +313,7 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
     }
     memcpy(&plan->op, op, sizeof(cb_op)); /* the ABI 1.0 part of the op */
     plan->op.struct_size = sizeof(cb_op);
-    plan->n_inputs = n_inputs;
-    plan->input_bytes[0] = input_bytes[0];
-    plan->input_bytes[1] = input_bytes[1];
-    plan->output_bytes = output_bytes;
+    plan->layout = layout;
     plan->owner = backend;
     plan->next = backend->plans;
     if (backend->plans != NULL) {
@@ -434,169 +342,12 @@ static void cpu_release(cb_backend *backend, cb_plan *plan) {
 
 /* ---- Kernels -----------------------------------------------------------
  *
- * Tensors are row-major, densely packed, little-endian, in the op's dtype.
- * load/load_row widen elements to float exactly; store/store_row round
- * floats to the storage dtype. All four apply DENORMALS and ROUNDING, and
- * everything in between is float arithmetic (ACCUMULATION).
+ * The arithmetic lives in kernels_gemm.c, kernels_norm.c,
+ * kernels_elementwise.c, kernels_attention.c and kernels_select.c; ops.c maps
+ * each op onto them. Tensors are row-major, densely packed, little-endian;
+ * every float element is widened to fp32, computed in fp32 and rounded once
+ * to the storage dtype to nearest even.
  */
-
-static float load(uint32_t dtype, const void *tensor, size_t index) {
-    return cbs_load(dtype, tensor, index, DENORMALS);
-}
-
-static void store(uint32_t dtype, void *tensor, size_t index, float value) {
-    cbs_store(dtype, tensor, index, value, ROUNDING, DENORMALS);
-}
-
-/* out[0 … count−1] = elements first … first+count−1, widened. */
-static void load_row(uint32_t dtype, const void *tensor, size_t first, size_t count, float *out) {
-    cbs_load_row(dtype, tensor, first, count, out, DENORMALS);
-}
-
-/* Elements first … first+count−1 = values[0 … count−1], rounded. */
-static void store_row(uint32_t dtype, void *tensor, size_t first, size_t count, const float *values) {
-    cbs_store_row(dtype, tensor, first, count, values, ROUNDING, DENORMALS);
-}
-
-/* Rows of B widened to fp32 at a time: enough to reuse each widened row for
- * every row of A, small enough (PANEL_ROWS · n floats) to stay in cache. */
-#define PANEL_ROWS 64
-
-/* C[m×n] = A[m×k] · B[k×n]. Each C[i][j] is an fp32 sum of its k products
- * taken in order p = 0 … k−1, starting from 0 (so k = 0 gives zeros).
- *
- * The loops are arranged for speed without changing any sum: B is widened
- * to fp32 one panel of rows at a time (every element of A and B is widened
- * exactly once), and for each row i the inner loop adds a_ip · B[p][·] to a
- * whole row of running sums, walking memory contiguously. */
-static cb_status gemm(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, const void *b, void *c,
-                      cb_error *error) {
-    if (m == 0 || n == 0) {
-        return CB_STATUS_OK; /* C is empty */
-    }
-    size_t panel_rows = k < PANEL_ROWS ? k : PANEL_ROWS;
-    /* calloc, not malloc(count * sizeof(float)): it checks the product for
-     * overflow, and starts the sums at zero. m·n fits: prepare checked it. */
-    float *sums = calloc(m * n, sizeof(float));
-    float *panel = panel_rows > 0 ? calloc(panel_rows * n, sizeof(float)) : NULL;
-    float *a_part = panel_rows > 0 ? calloc(panel_rows, sizeof(float)) : NULL;
-    if (sums == NULL || (panel_rows > 0 && (panel == NULL || a_part == NULL))) {
-        free(sums);
-        free(panel);
-        free(a_part);
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM cannot allocate its fp32 working space");
-    }
-    for (size_t p0 = 0; p0 < k; p0 += panel_rows) {
-        const size_t rows = k - p0 < panel_rows ? k - p0 : panel_rows;
-        load_row(dtype, b, p0 * n, rows * n, panel); /* B[p0 … p0+rows−1][·] */
-        for (size_t i = 0; i < m; i++) {
-            load_row(dtype, a, i * k + p0, rows, a_part); /* A[i][p0 … p0+rows−1] */
-            float *c_row = sums + i * n;
-            for (size_t p = 0; p < rows; p++) {
-                const float a_ip = a_part[p];
-                const float *b_row = panel + p * n;
-                for (size_t j = 0; j < n; j++) {
-                    c_row[j] = c_row[j] + a_ip * b_row[j];
-                }
-            }
-        }
-    }
-    store_row(dtype, c, 0, m * n, sums);
-    free(sums);
-    free(panel);
-    free(a_part);
-    return CB_STATUS_OK;
-}
-
-/* Y = softmax of each row of X: exp(x − max) / Σ exp(x − max), where the
- * flags may mask entries: CB_SOFTMAX_CAUSAL masks column j of row r when
- * j > r + (cols − rows), CB_SOFTMAX_MASK masks where M[r][j] = 0. A masked
- * entry counts as −Inf, so it comes out 0. Subtracting the row maximum keeps
- * every exp ≤ 1, so large inputs cannot overflow. A row with nothing above
- * −Inf (fully masked) outputs all zeros, as the header defines; a NaN among
- * the entries makes the whole row NaN. */
-static cb_status softmax(uint32_t dtype, size_t rows, size_t cols, uint32_t flags, const int8_t *mask, const void *x,
-                         void *y, cb_error *error) {
-    if (rows == 0 || cols == 0) {
-        return CB_STATUS_OK;
-    }
-    /* The mask is data, checked before anything is written. */
-    for (size_t i = 0; mask != NULL && i < rows * cols; i++) {
-        if (mask[i] != 0 && mask[i] != 1) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "SOFTMAX mask element %zu is %d; it must be 0 or 1", i,
-                            mask[i]);
-        }
-    }
-    float *row = calloc(cols, sizeof(float));
-    if (row == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "SOFTMAX cannot allocate its fp32 working space");
-    }
-    const int causal = (flags & CB_SOFTMAX_CAUSAL) != 0;
-    for (size_t r = 0; r < rows; r++) {
-        const size_t base = r * cols;
-        load_row(dtype, x, base, cols, row);
-        float max = -INFINITY;
-        int has_nan = 0;
-        for (size_t j = 0; j < cols; j++) {
-            const int masked = (causal && (int64_t)j > (int64_t)r + (int64_t)cols - (int64_t)rows) ||
-                               (mask != NULL && mask[base + j] == 0);
-            if (masked) {
-                row[j] = -INFINITY;
-            } else if (isnan(row[j])) {
-                has_nan = 1;
-            } else if (row[j] > max) {
-                max = row[j];
-            }
-        }
-        if (max == -INFINITY && !has_nan) {
-            for (size_t j = 0; j < cols; j++) {
-                row[j] = 0.0f;
-            }
-        } else {
-            float sum = 0.0f;
-            for (size_t j = 0; j < cols; j++) {
-                row[j] = expf(row[j] - max);
-                sum = sum + row[j];
-            }
-            for (size_t j = 0; j < cols; j++) {
-                row[j] = row[j] / sum;
-            }
-        }
-        store_row(dtype, y, base, cols, row);
-    }
-    free(row);
-    return CB_STATUS_OK;
-}
-
-/* Y = X · (1 / sqrt(mean(X², row) + eps)) · W, with an fp32 sum of squares.
- * eps goes inside the square root, as the header defines. cols = 0 means
- * empty rows: nothing to write. */
-static cb_status rmsnorm(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *w,
-                         void *y) {
-    for (size_t r = 0; r < rows; r++) {
-        const size_t base = r * cols;
-        float sum_squares = 0.0f;
-        for (size_t j = 0; j < cols; j++) {
-            const float v = load(dtype, x, base + j);
-            sum_squares = sum_squares + v * v;
-        }
-        const float mean = sum_squares / (float)cols;
-        const float inverse_rms = 1.0f / sqrtf(mean + eps);
-        for (size_t j = 0; j < cols; j++) {
-            store(dtype, y, base + j, load(dtype, x, base + j) * inverse_rms * load(dtype, w, j));
-        }
-    }
-    return CB_STATUS_OK;
-}
-
-/* Y = X / (1 + exp(−X)), elementwise. */
-static cb_status silu(uint32_t dtype, size_t count, const void *x, void *y) {
-    for (size_t i = 0; i < count; i++) {
-        const float v = load(dtype, x, i);
-        store(dtype, y, i, v / (1.0f + expf(-v)));
-    }
-    return CB_STATUS_OK;
-}
 
 /* ---- Execution --------------------------------------------------------- */
 
@@ -641,54 +392,48 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
     }
     const cb_op *op = &plan->op;
+    const cpu_layout *layout = &plan->layout;
     const char *kernel = cbs_kernel_name(op->kernel);
-    if (n_inputs != plan->n_inputs || n_outputs != 1) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and 1 output, got %zu and %zu", kernel,
-                        plan->n_inputs, n_inputs, n_outputs);
+    if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
+                        kernel, layout->n_inputs, layout->n_outputs, n_inputs, n_outputs);
     }
     if (inputs == NULL || outputs == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
     }
+    const void *in[CPU_MAX_INPUTS] = {NULL, NULL, NULL};
+    void *out[CPU_MAX_OUTPUTS] = {NULL, NULL};
     for (size_t i = 0; i < n_inputs; i++) {
-        cb_status status = check_operand(backend, plan, inputs[i], "input", i, plan->input_bytes[i], error);
+        cb_status status = check_operand(backend, plan, inputs[i], "input", i, layout->input_bytes[i], error);
         if (status != CB_STATUS_OK) {
             return status;
         }
+        in[i] = inputs[i]->data;
     }
-    cb_status status = check_operand(backend, plan, outputs[0], "output", 0, plan->output_bytes, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
-    for (size_t i = 0; i < n_inputs; i++) {
-        if (inputs[i] == outputs[0]) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                            "%s output 0 is also input %zu; outputs must not alias inputs", kernel, i);
+    for (size_t o = 0; o < n_outputs; o++) {
+        cb_status status = check_operand(backend, plan, outputs[o], "output", o, layout->output_bytes[o], error);
+        if (status != CB_STATUS_OK) {
+            return status;
         }
+        for (size_t i = 0; i < n_inputs; i++) {
+            if (inputs[i] == outputs[o]) {
+                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                                "%s output %zu is also input %zu; outputs must not alias inputs", kernel, o, i);
+            }
+        }
+        for (size_t p = 0; p < o; p++) {
+            if (outputs[p] == outputs[o]) {
+                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s outputs %zu and %zu are the same buffer",
+                                kernel, p, o);
+            }
+        }
+        out[o] = outputs[o]->data;
     }
-
-    const void *x = inputs[0]->data;
-    const void *second = n_inputs > 1 ? inputs[1]->data : NULL; /* B, W or the softmax mask */
-    void *y = outputs[0]->data;
-    const size_t d0 = (size_t)op->shape[0];
-    const size_t d1 = op->ndims > 1 ? (size_t)op->shape[1] : 0;
 
     /* The cpu "device timer" is the host's monotonic clock around the kernel
      * alone; a real device would record events on its stream instead. */
     const uint64_t start = monotonic_ns();
-    switch (op->kernel) {
-    case CB_KERNEL_GEMM:
-        status = gemm(op->dtype, d0, d1, (size_t)op->shape[2], x, second, y, error);
-        break;
-    case CB_KERNEL_SOFTMAX:
-        status = softmax(op->dtype, d0, d1, op->flags, second, x, y, error);
-        break;
-    case CB_KERNEL_RMSNORM:
-        status = rmsnorm(op->dtype, d0, d1, (float)op->scalars[0], x, second, y);
-        break;
-    default:
-        status = silu(op->dtype, d0, x, y);
-        break;
-    }
+    cb_status status = cpu_run(op, in, out, error);
     if (status == CB_STATUS_OK) {
         plan->last_execute_ns = monotonic_ns() - start;
         plan->has_run = 1;

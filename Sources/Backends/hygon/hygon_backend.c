@@ -1,24 +1,14 @@
 /*
  * hygon_backend.c — certify stub for the Hygon DCU Z100, emulated on the host
- * CPU, with defects that tests can plant on purpose.
+ * CPU.
  *
- * Without a defect its numerics are the cpu backend's: fp32 accumulation,
- * subnormals preserved, results rounded to nearest-even, and bit-identical
- * results. The `defect` option plants one real defect while query() keeps
- * declaring the correct numerics, as a buggy vendor library would — it is
- * how the battery's detection power is tested:
+ * Its numerics are the cpu backend's: fp32 accumulation, subnormals
+ * preserved, results rounded to nearest-even, and bit-identical results.
+ * What it lacks is what the DCU's ROCm-derived stack lacks: there is no int4
+ * weight-only GEMM kernel (GEMM_W4 answers unsupported in every dtype).
+ * (Planted defects, once here, live in the `defective` test plugin.)
  *
- *   none                        no defect (the default)
- *   fp16-accumulation           GEMM in F16 and BF16 rounds its running sum to
- *                               fp16 after every add, yet reports fp32
- *                               accumulation: error grows with K
- *   softmax-no-max-subtraction  exp(x) without subtracting the row maximum:
- *                               large inputs overflow to Inf, then NaN
- *   rmsnorm-eps-outside-sqrt    x / (sqrt(mean(x²)) + eps) · w: wrong for rows
- *                               whose mean square is near eps
- *
- * Options: device_id (integer >= 0), defect (one of the above). Anything else
- * is refused.
+ * Options: device_id (integer >= 0). Anything else is refused.
  */
 #include <stdint.h>
 
@@ -26,27 +16,19 @@
 
 #define BACKEND_VERSION "1.0.0"
 
-/* Indexed by cbs_defect. */
-static const char *const defect_names[] = {
-    "none",
-    "fp16-accumulation",
-    "softmax-no-max-subtraction",
-    "rmsnorm-eps-outside-sqrt",
+/* What the DCU does not have. */
+static const cbs_emu_gap hygon_gaps[] = {
+    {CB_KERNEL_GEMM_W4, 0},
 };
 
 static cb_status hygon_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    static const char *const known[] = {"device_id", "defect"};
-    cb_status status = cbs_options_check(options, n_options, known, 2, error);
+    static const char *const known[] = {"device_id"};
+    cb_status status = cbs_options_check(options, n_options, known, 1, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
     int64_t device_id;
     status = cbs_option_int(options, n_options, "device_id", 0, INT64_MAX, 0, &device_id, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
-    size_t defect;
-    status = cbs_option_choice(options, n_options, "defect", defect_names, 4, CBS_DEFECT_NONE, &defect, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -57,10 +39,10 @@ static cb_status hygon_create(const cb_option *options, size_t n_options, cb_bac
         .denormals = CB_DENORMALS_PRESERVE,
         .f16_rounding = CB_ROUNDING_NEAREST_EVEN,
         .bf16_rounding = CB_ROUNDING_NEAREST_EVEN,
-        .defect = (cbs_defect)defect,
+        .defect = CBS_DEFECT_NONE,
         .device_id = device_id,
     };
-    return cbs_emu_create(&config, out, error);
+    return cbs_emu_create_limited(&config, hygon_gaps, sizeof hygon_gaps / sizeof hygon_gaps[0], out, error);
 }
 
 static const cb_api hygon_api = {

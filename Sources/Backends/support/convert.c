@@ -202,6 +202,23 @@ const char *cbs_kernel_name(uint32_t kernel) {
     case CB_KERNEL_SOFTMAX: return "SOFTMAX";
     case CB_KERNEL_RMSNORM: return "RMSNORM";
     case CB_KERNEL_SILU: return "SILU";
+    case CB_KERNEL_GEMM_BATCHED: return "GEMM_BATCHED";
+    case CB_KERNEL_GEMM_I8: return "GEMM_I8";
+    case CB_KERNEL_GEMM_W8: return "GEMM_W8";
+    case CB_KERNEL_GEMM_W4: return "GEMM_W4";
+    case CB_KERNEL_LAYERNORM: return "LAYERNORM";
+    case CB_KERNEL_GELU_ERF: return "GELU_ERF";
+    case CB_KERNEL_GELU_TANH: return "GELU_TANH";
+    case CB_KERNEL_SWIGLU: return "SWIGLU";
+    case CB_KERNEL_ROPE: return "ROPE";
+    case CB_KERNEL_ATTENTION: return "ATTENTION";
+    case CB_KERNEL_EMBEDDING: return "EMBEDDING";
+    case CB_KERNEL_ARGMAX: return "ARGMAX";
+    case CB_KERNEL_TOPK: return "TOPK";
+    case CB_KERNEL_REDUCE_SUM: return "REDUCE_SUM";
+    case CB_KERNEL_REDUCE_MAX: return "REDUCE_MAX";
+    case CB_KERNEL_ADD: return "ADD";
+    case CB_KERNEL_CONVERT: return "CONVERT";
     default: return "unknown";
     }
 }

@@ -115,7 +115,8 @@ typedef enum cb_rounding {
  *                         T = I8; shape = {m, n, k}; inputs = {A (I8), B (I8)};
  *                         outputs = {C (I32)}.
  * CB_KERNEL_GEMM_W8       weight-only int8 (W8A16): C[m×n] = A[m×k] ·
- *                         (W[k×n] · diag(S[n])), T = F16 or BF16.
+ *                         (W[k×n] · diag(S[n])), T = F16 or BF16 (F32 is
+ *                         allowed too); S is T, one scale per column j.
  *                         shape = {m, n, k}; inputs = {A, W (I8), S};
  *                         outputs = {C}.
  * CB_KERNEL_GEMM_W4       weight-only int4 (W4A16): as GEMM_W8 with W holding
@@ -142,13 +143,18 @@ typedef enum cb_rounding {
  *                           y[2q]   = x[2q]·cos − x[2q+1]·sin
  *                           y[2q+1] = x[2q+1]·cos + x[2q]·sin
  *                         the remaining d − rot dims are copied unchanged.
+ *                         rot must be even and ≤ d; base > 0; offset a
+ *                         whole number ≥ 0 (else INVALID_ARGUMENT).
  *                         shape = {t, h, d, rot}; scalars = {base, offset};
  *                         inputs = {X}; outputs = {Y}.
  * CB_KERNEL_ATTENTION     scaled dot-product attention, causal, with
  *                         multi-query groups: Q[q×h×d], K[kv×g×d], V[kv×g×d],
  *                         O[q×h×d]; head j reads group j / (h/g); query i
  *                         attends to keys 0 … i + (kv − q); scores are scaled
- *                         by scalars[0] (1/√d in GLM). h must be a multiple of g.
+ *                         by scalars[0] (1/√d in GLM). h must be a multiple of g
+ *                         (g ≥ 1 when h ≥ 1). A query that sees no key
+ *                         (only when q > kv) outputs zeros, as a fully
+ *                         masked softmax row does.
  *                         shape = {q, kv, h, g, d}; scalars = {scale};
  *                         inputs = {Q, K, V}; outputs = {O}.
  * CB_KERNEL_EMBEDDING     Y[n×w] = E[ids[i], :], E[v×w]; an id outside [0, v)
@@ -157,7 +163,8 @@ typedef enum cb_rounding {
  *                         outputs = {Y}.
  * CB_KERNEL_ARGMAX        I[r] = index of the largest entry of row r of X[r×c];
  *                         ties give the lowest index; a NaN counts as larger
- *                         than any number (the first NaN wins); c ≥ 1.
+ *                         than any number (the first NaN wins); c ≥ 1
+ *                         whenever r ≥ 1.
  *                         shape = {r, c}; inputs = {X}; outputs = {I (I32)}.
  * CB_KERNEL_TOPK          the k largest entries of each row of X[r×c], in
  *                         descending order, ties by lower index first, NaN
@@ -170,8 +177,12 @@ typedef enum cb_rounding {
  * CB_KERNEL_ADD           Y[n] = A[n] + B[n] (the residual add).
  *                         shape = {n}; inputs = {A, B}; outputs = {Y}.
  * CB_KERNEL_CONVERT       Y[n] = X[n] converted from T to the dtype in
- *                         cb_op.flags, rounding to nearest even; NaN stays
- *                         NaN, ±Inf stays ±Inf, overflow gives ±Inf.
+ *                         cb_op.flags, correctly rounded in the rounding
+ *                         the capability declares (nearest even: overflow
+ *                         gives ±Inf; toward zero: the largest finite
+ *                         value); NaN stays NaN, ±Inf stays ±Inf. The
+ *                         pairs are F32 → F16, F32 → BF16, F16 → F32 and
+ *                         BF16 → F32; others may be UNSUPPORTED.
  *                         shape = {n}; inputs = {X}; outputs = {Y}.
  *
  * A capability query names the kernel and T; for GEMM_I8, T = I8; for

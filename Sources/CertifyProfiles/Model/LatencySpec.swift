@@ -6,13 +6,17 @@ package struct LatencySpec: Sendable, Equatable {
     package var iterations: Int
     /// Budgets by kernel name or case id.
     package var budgets: [String: LatencyBudget]
+    /// Seconds a worker may spend on one case before it is killed (`case_timeout_s`); nil derives
+    /// the deadline from the case's size.
+    package var caseTimeoutSeconds: Double?
 
     /// The measurement used when a profile has no `latency` section.
     package static let `default` = LatencySpec(warmup: 3, iterations: 20, budgets: [:])
 
-    package init(warmup: Int, iterations: Int, budgets: [String: LatencyBudget]) {
+    package init(warmup: Int, iterations: Int, budgets: [String: LatencyBudget], caseTimeoutSeconds: Double? = nil) {
         self.warmup = warmup
         self.iterations = iterations
         self.budgets = budgets
+        self.caseTimeoutSeconds = caseTimeoutSeconds
     }
 }

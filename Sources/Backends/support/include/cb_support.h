@@ -136,21 +136,51 @@ CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_option
 
 /* ---- Host emulation of a device, for the vendor stubs ------------------- */
 
-/* A defect planted on purpose so tests can check the battery catches it.
- * The emulator applies it but never reports it in query(). */
+/* Defects planted on purpose so tests can check the battery catches them
+ * (the defective plugin; Sources/Backends/defective/DEFECTS.md). The
+ * emulator applies one but never reports it in query(). */
 typedef enum cbs_defect {
-    CBS_DEFECT_NONE = 0,
-    /* GEMM in F16 and BF16 rounds the running sum to fp16 after every add. */
-    CBS_DEFECT_FP16_ACCUMULATION = 1,
-    /* Softmax takes exp(x) without subtracting the row maximum. */
-    CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION = 2,
-    /* RMSNorm computes x / (sqrt(mean(x²)) + eps) · w. */
-    CBS_DEFECT_RMSNORM_EPS_OUTSIDE_SQRT = 3,
+    CBS_DEFECT_NONE = 0, /* none */
+    CBS_DEFECT_FP16_ACCUMULATION = 1, /* fp16-accumulation */
+    CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION = 2, /* softmax-no-max-subtraction */
+    CBS_DEFECT_RMSNORM_EPS_OUTSIDE_SQRT = 3, /* rmsnorm-eps-outside-sqrt */
+    CBS_DEFECT_ROPE_HALF_SPLIT = 4, /* rope-half-split */
+    CBS_DEFECT_CAUSAL_OFF_BY_ONE = 5, /* causal-off-by-one */
+    CBS_DEFECT_KV_GROUP_MODULO = 6, /* kv-group-modulo */
+    CBS_DEFECT_BF16_TRUNCATION = 7, /* bf16-truncation */
+    CBS_DEFECT_I8_INT16_ACCUMULATION = 8, /* i8-int16-accumulation */
+    CBS_DEFECT_REDUCE_MAX_NAN_SWALLOWED = 9, /* reduce-max-nan-swallowed */
+    CBS_DEFECT_ARGMAX_NAN_SWALLOWED = 10, /* argmax-nan-swallowed */
+    CBS_DEFECT_DENORMAL_FLUSH = 11, /* denormal-flush */
+    CBS_DEFECT_TOPK_TIES_HIGH_INDEX = 12, /* topk-ties-high-index */
+    CBS_DEFECT_ALTERNATE_CALL_ULP = 13, /* alternate-call-ulp */
+    CBS_DEFECT_LAYERNORM_UNBIASED_VARIANCE = 14, /* layernorm-unbiased-variance */
+    CBS_DEFECT_GELU_TANH_FOR_ERF = 15, /* gelu-tanh-for-erf */
+    CBS_DEFECT_SWIGLU_HALVES_SWAPPED = 16, /* swiglu-halves-swapped */
+    CBS_DEFECT_EMBEDDING_OFF_BY_ONE = 17, /* embedding-off-by-one */
+    CBS_DEFECT_W4_NIBBLES_SWAPPED = 18, /* w4-nibbles-swapped */
+    CBS_DEFECT_W8_SCALE_PER_ROW = 19, /* w8-scale-per-row */
+    CBS_DEFECT_SOFTMAX_MASKED_ROW_NAN = 20, /* softmax-masked-row-nan */
+    CBS_DEFECT_CONVERT_OVERFLOW_SATURATES = 21, /* convert-overflow-saturates */
+    CBS_DEFECT_CONVERT_NAN_TO_ZERO = 22, /* convert-nan-to-zero */
+    CBS_DEFECT_RMSNORM_MEAN_OVER_C_MINUS_1 = 23, /* rmsnorm-mean-over-c-minus-1 */
+    CBS_DEFECT_ATTENTION_SCALE_MISSING = 24, /* attention-scale-missing */
+    CBS_DEFECT_REDUCE_SUM_FP16 = 25, /* reduce-sum-fp16 */
+    CBS_DEFECT_ADD_DROPS_LAST = 26, /* add-drops-last */
+    CBS_DEFECT_ARGMAX_TIES_LAST = 27, /* argmax-ties-last */
+    CBS_DEFECT_ROPE_IGNORES_OFFSET = 28, /* rope-ignores-offset */
+    CBS_DEFECT_GEMM_BATCHED_REUSES_B = 29, /* gemm-batched-reuses-b */
+    CBS_DEFECT_W8_UNSIGNED_WEIGHTS = 30, /* w8-unsigned-weights */
+    CBS_DEFECT_REDUCE_MAX_EMPTY_ZERO = 31, /* reduce-max-empty-zero */
+    CBS_DEFECT_COUNT
 } cbs_defect;
 
+/* The option value naming each defect, indexed by cbs_defect ("none", …). */
+CBS_HIDDEN extern const char *const cbs_defect_names[CBS_DEFECT_COUNT];
+
 /* What an emulated chip does with numbers, and what it says about itself.
- * Accumulation is always fp32; capabilities are derived from the declared
- * fields (denormals, roundings), never from `defect`. */
+ * Accumulation is fp32 (int32 for GEMM_I8); capabilities are derived from
+ * the declared fields (denormals, roundings), never from `defect`. */
 typedef struct cbs_emu_config {
     const char *device_name;    /* static; cb_device_info.name */
     const char *vendor;         /* static; cb_device_info.vendor */
@@ -162,9 +192,23 @@ typedef struct cbs_emu_config {
     int64_t device_id; /* from the device_id option; recorded, one host device */
 } cbs_emu_config;
 
-/* Opens an emulated device configured by *config (copied). The cb_api entry
- * points below take the backend it returns; put them in the stub's table. */
+/* A kernel × dtype pair the emulated chip lacks; dtype 0 means every dtype. */
+typedef struct cbs_emu_gap {
+    uint32_t kernel; /* cb_kernel */
+    uint32_t dtype;  /* cb_dtype, or 0 */
+} cbs_emu_gap;
+
+#define CBS_EMU_MAX_GAPS 32
+
+/* Opens an emulated device configured by *config (copied) that implements
+ * every kernel × dtype of the ABI. The cb_api entry points below take the
+ * backend it returns; put them in the stub's table. */
 CBS_HIDDEN cb_status cbs_emu_create(const cbs_emu_config *config, cb_backend **out, cb_error *error);
+/* cbs_emu_create for a chip that lacks the n_gaps (≤ CBS_EMU_MAX_GAPS) pairs
+ * in gaps (copied): query() answers supported = 0 for them and prepare()
+ * CB_STATUS_UNSUPPORTED. */
+CBS_HIDDEN cb_status cbs_emu_create_limited(const cbs_emu_config *config, const cbs_emu_gap *gaps, size_t n_gaps,
+                                            cb_backend **out, cb_error *error);
 CBS_HIDDEN void cbs_emu_destroy(cb_backend *backend);
 CBS_HIDDEN cb_status cbs_emu_device_info(cb_backend *backend, cb_device_info *out, cb_error *error);
 CBS_HIDDEN cb_status cbs_emu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out,

@@ -1,0 +1,148 @@
+internal import CCertifyBackend
+internal import CCertifyWorker
+import CertifyBattery
+import CertifyNumerics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One case as the worker receives it: the op and the sizes of its host buffers.
+struct GuardedRequest {
+    var testCase: BatteryCase
+    var warmup: Int
+    var iterations: Int
+    var inputCounts: [Int]
+    var outputCounts: [Int]
+}
+
+/// The timings of one guarded case; the outputs are in shared memory.
+struct GuardedTimings {
+    var firstCallNanoseconds: UInt64
+    var hostSamples: [UInt64]
+    var deviceSamples: [UInt64]?
+}
+
+extension InProcessSession {
+    /// Runs one case on host buffers in the guarded shared-memory `layout` at `base`; errors go
+    /// through `errorSlot`, a cb_error that ends at a guard page. `phase` is told each call.
+    ///
+    /// Output buffers on the device are first filled from the output regions, which hold the
+    /// sentinel, so an execute that writes nothing leaves the sentinel to be found.
+    func executeGuarded(
+        _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
+        errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
+    ) throws(BackendError) -> GuardedTimings {
+        let api = library.api.pointee
+        let backend = self.backend
+        var buffers: [OpaquePointer] = []
+        var plan: OpaquePointer?
+        defer {
+            phase(.release)
+            if let plan { api.release!(backend, plan) }
+            for buffer in buffers { api.free!(backend, buffer) }
+            phase(.idle)
+        }
+        func check(_ entry: String, _ current: WorkerPhase, _ call: (UnsafeMutablePointer<cb_error>) -> cb_status)
+            throws(BackendError)
+        {
+            errorSlot.pointee.code = 0
+            errorSlot.pointee.message.0 = 0
+            phase(current)
+            let status = call(errorSlot)
+            guard status == CB_STATUS_OK else {
+                let kind: BackendError.Kind = status == CB_STATUS_UNSUPPORTED ? .unsupported : .callFailed
+                throw BackendError(kind, "\(entry) failed: \(Self.describe(status, errorSlot.pointee))")
+            }
+        }
+        func allocate(_ bytes: Int) throws(BackendError) -> OpaquePointer {
+            var buffer: OpaquePointer?
+            try check("alloc(\(bytes) bytes)", .alloc) { api.alloc!(backend, bytes, &buffer, $0) }
+            guard let buffer else { throw BackendError(.callFailed, "alloc(\(bytes) bytes) returned OK and no buffer") }
+            buffers.append(buffer)
+            return buffer
+        }
+        let regions = layout.regions
+        let inputRegions = regions.filter { $0.role == .input }
+        let firstRegions = regions.filter { $0.role == .firstOutput }
+        let lastRegions = regions.filter { $0.role == .lastOutput }
+
+        var inputs: [OpaquePointer?] = []
+        for region in inputRegions {
+            let buffer = try allocate(region.count)
+            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+            inputs.append(buffer)
+        }
+        var outputs: [OpaquePointer?] = []
+        for region in firstRegions {
+            let buffer = try allocate(region.count)
+            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+            outputs.append(buffer)
+        }
+        func download(_ into: [SharedLayout.Region]) throws(BackendError) {
+            for (buffer, region) in zip(outputs, into) {
+                try check("download", .download) { api.download!(backend, buffer, base + region.offset, region.count, $0) }
+            }
+        }
+        func runOnce() throws(BackendError) {
+            try check("execute", .execute) { error in
+                inputs.withUnsafeBufferPointer { ins in
+                    outputs.withUnsafeBufferPointer { outs in
+                        api.execute!(backend, plan, ins.baseAddress, ins.count, outs.baseAddress, outs.count, error)
+                    }
+                }
+            }
+            try check("synchronize", .synchronize) { api.synchronize!(backend, $0) }
+        }
+
+        var op = Self.op(for: request.testCase)
+        let start = Self.now()
+        try check("prepare", .prepare) { api.prepare!(backend, &op, &plan, $0) }
+        guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
+        try runOnce()
+        let firstCall = Self.now() &- start
+        try download(firstRegions)
+
+        for _ in 0..<request.warmup { try runOnce() }
+        var hostSamples: [UInt64] = []
+        var deviceSamples: [UInt64]? = library.hasDeviceTimer ? [] : nil
+        hostSamples.reserveCapacity(request.iterations)
+        for _ in 0..<request.iterations {
+            let t0 = Self.now()
+            try runOnce()
+            hostSamples.append(Self.now() &- t0)
+            if deviceSamples != nil {
+                var ns: UInt64 = 0
+                try check("last_execute_ns", .timer) { api.last_execute_ns!(backend, plan, &ns, $0) }
+                deviceSamples?.append(ns)
+            }
+        }
+        if request.iterations > 0 { try download(lastRegions) }
+        return GuardedTimings(firstCallNanoseconds: firstCall, hostSamples: hostSamples, deviceSamples: deviceSamples)
+    }
+}
+
+/// A cb_error whose end touches a PROT_NONE page: a backend that writes past its message faults.
+final class GuardedErrorSlot {
+    let slot: UnsafeMutablePointer<cb_error>
+    private let base: UnsafeMutableRawPointer
+    private let length: Int
+
+    init?() {
+        let page = SharedLayout.pageSize
+        length = 2 * page
+        guard let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            mapped != MAP_FAILED
+        else { return nil }
+        base = mapped
+        guard mprotect(mapped + page, page, PROT_NONE) == 0 else { return nil }
+        _ = certify_guard_add(mapped + page, page, UInt32(SharedLayout.errorSlotGuard))
+        let offset = page - MemoryLayout<cb_error>.stride
+        slot = (mapped + offset).bindMemory(to: cb_error.self, capacity: 1)
+        slot.pointee.struct_size = MemoryLayout<cb_error>.size
+    }
+
+    deinit {
+        munmap(base, length)
+    }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where each host buffer of one case lives in the shared-memory file, with guard pages around.
+///
+/// `[header][guard][input 0 | canary][guard][input 1 | canary][guard] … [first output 0 | canary][guard]
+/// … [last output 0 | canary][guard]`: every buffer starts on a page, its slack up to the next
+/// guard page (at least `minimumCanary` bytes) holds the canary pattern, and the worker maps
+/// every guard page PROT_NONE. Both sides compute the same layout from the byte counts.
+struct SharedLayout: Equatable {
+    enum Role: Int {
+        case input = 1, firstOutput = 2, lastOutput = 3
+
+        var name: String {
+            switch self {
+            case .input: "input"
+            case .firstOutput: "output"
+            case .lastOutput: "output (timed loop)"
+            }
+        }
+    }
+
+    struct Region: Equatable {
+        var role: Role
+        var index: Int
+        var offset: Int
+        var count: Int
+        /// Bytes from `offset` to the next guard page.
+        var capacity: Int
+
+        var name: String { "\(role.name) \(index)" }
+    }
+
+    static let minimumCanary = 64
+    static let canaryByte: UInt8 = 0xCB
+    /// What output buffers hold before the backend writes them; an output that still holds it
+    /// after a successful execute was never written.
+    static let sentinelByte: UInt8 = 0xA5
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    var regions: [Region] = []
+    /// Offsets of the guard pages, in order; guard i precedes region i.
+    var guards: [Int] = []
+    var totalBytes = 0
+
+    init(inputs: [Int], outputs: [Int]) {
+        let page = Self.pageSize
+        // Page 0 is the header: the worker keeps its current phase there for the supervisor.
+        var offset = page
+        func add(_ role: Role, _ counts: [Int]) {
+            for (index, count) in counts.enumerated() {
+                guards.append(offset)
+                offset += page
+                let capacity = (count + Self.minimumCanary + page - 1) / page * page
+                regions.append(Region(role: role, index: index, offset: offset, count: count, capacity: capacity))
+                offset += capacity
+            }
+        }
+        add(.input, inputs)
+        add(.firstOutput, outputs)
+        add(.lastOutput, outputs)
+        guards.append(offset)
+        offset += page
+        totalBytes = offset
+    }
+
+    /// The guard page `id` in words: which buffers it separates.
+    func guardName(_ id: Int) -> String {
+        if id == Self.errorSlotGuard { return "the guard page after the cb_error message slot" }
+        guard id >= 0, id < guards.count else { return "guard page \(id)" }
+        if id == 0 { return "the guard page before \(regions.first?.name ?? "the first buffer")'s host buffer" }
+        return "the guard page after \(regions[id - 1].name)'s host buffer"
+    }
+
+    static let errorSlotGuard = 9_999
+}
+
+/// The worker's call in progress when a guard page was hit.
+enum WorkerPhase: UInt32 {
+    case idle = 0, alloc, upload, prepare, execute, synchronize, download, timer, release
+
+    var name: String {
+        switch self {
+        case .idle: "between calls"
+        case .alloc: "alloc"
+        case .upload: "upload"
+        case .prepare: "prepare"
+        case .execute: "execute"
+        case .synchronize: "synchronize"
+        case .download: "download"
+        case .timer: "last_execute_ns"
+        case .release: "release/free"
+        }
+    }
+}

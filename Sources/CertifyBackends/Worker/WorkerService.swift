@@ -1,0 +1,157 @@
+internal import CCertifyBackend
+internal import CCertifyWorker
+import CertifyBattery
+import CertifyNumerics
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The worker's side of the protocol: `certify worker` loads the plugin and runs cases on request.
+///
+/// It reads requests on stdin and writes records on fd 3; the supervisor points its stdout and
+/// stderr at a log, so whatever the plugin prints never reaches the protocol. Tensors are in the
+/// shared-memory file on fd 4, with guard pages and canaries around every host buffer.
+package enum WorkerService {
+    private static let requestFD = STDIN_FILENO
+    private static let replyFD = WorkerProcess.workerReplyFD
+    private static let memoryFD = WorkerProcess.workerMemoryFD
+
+    /// Serves until the supervisor closes the request pipe; returns the process exit status.
+    package static func run(library: String, expectedSHA256: String?, options: [(key: String, value: String)]) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        guard certify_die_with_parent() == 0 else { return 0 }
+        guard certify_guard_install(replyFD) == 0 else { return 70 }
+        let session: InProcessSession
+        do {
+            session = try InProcessSession(path: library, expectedSHA256: expectedSHA256, options: options)
+        } catch {
+            var w = WireWriter()
+            w.string(error.kind.rawValue)
+            w.string(error.message)
+            send(WorkerRecord.failed, w.bytes)
+            return 0
+        }
+        var capabilities: [String: Result<CapabilityRecord, BackendError>] = [:]
+        for kernel in Kernel.allCases {
+            for type in TensorType.opTypes {
+                do {
+                    capabilities[WorkerReady.key(kernel, type)] = .success(
+                        try session.capability(kernel: kernel, type: type))
+                } catch {
+                    capabilities[WorkerReady.key(kernel, type)] = .failure(error)
+                }
+            }
+        }
+        guard let ready = try? WorkerReady(description: session.description, capabilities: capabilities).encoded(),
+            let errorSlot = GuardedErrorSlot()
+        else { return 70 }
+        guard send(WorkerRecord.ready, ready) else { return 0 }
+
+        var mapped: (layout: SharedLayout, base: UnsafeMutableRawPointer)?
+        while let (type, payload) = receive() {
+            let received = Clock.nanoseconds()
+            guard type == WorkerRecord.execute, let request = try? GuardedRequest(decoding: payload) else { return 70 }
+            let layout = SharedLayout(inputs: request.inputCounts, outputs: request.outputCounts)
+            if mapped?.layout != layout {
+                if let old = mapped { munmap(old.base, old.layout.totalBytes) }
+                mapped = nil
+                guard let base = map(layout, errorSlot: errorSlot) else { return 70 }
+                mapped = (layout, base)
+            }
+            let base = mapped!.base
+            let header = base.bindMemory(to: UInt32.self, capacity: 1)
+            prepareCanaries(layout, base)
+            let result: Result<GuardedTimings, BackendError>
+            do {
+                result = .success(
+                    try session.executeGuarded(request, layout: layout, base: base, errorSlot: errorSlot.slot) {
+                        header.pointee = $0.rawValue
+                        certify_guard_set_phase($0.rawValue)
+                    })
+            } catch {
+                result = .failure(error)
+            }
+            var reply = GuardedReply(result: result, canaryViolations: checkCanaries(layout, base))
+            reply.busyNanoseconds = Clock.nanoseconds() - received
+            guard send(WorkerRecord.done, reply.encoded()) else { return 0 }
+        }
+        return 0
+    }
+
+    /// Maps the shared memory for `layout` and makes its guard pages PROT_NONE.
+    private static func map(_ layout: SharedLayout, errorSlot: GuardedErrorSlot) -> UnsafeMutableRawPointer? {
+        guard let base = mmap(nil, layout.totalBytes, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFD, 0),
+            base != MAP_FAILED
+        else { return nil }
+        certify_guard_clear()
+        let page = SharedLayout.pageSize
+        _ = certify_guard_add(
+            UnsafeRawPointer(errorSlot.slot) + MemoryLayout<cb_error>.stride, page, UInt32(SharedLayout.errorSlotGuard))
+        for (id, offset) in layout.guards.enumerated() {
+            guard mprotect(base + offset, page, PROT_NONE) == 0 else { return nil }
+            _ = certify_guard_add(base + offset, page, UInt32(id))
+        }
+        return base
+    }
+
+    /// Fills every buffer's slack with the canary and every output with the sentinel.
+    private static func prepareCanaries(_ layout: SharedLayout, _ base: UnsafeMutableRawPointer) {
+        for region in layout.regions {
+            if region.role != .input {
+                memset(base + region.offset, Int32(SharedLayout.sentinelByte), region.count)
+            }
+            memset(base + region.offset + region.count, Int32(SharedLayout.canaryByte), region.capacity - region.count)
+        }
+    }
+
+    private static func checkCanaries(_ layout: SharedLayout, _ base: UnsafeMutableRawPointer) -> [String] {
+        layout.regions.compactMap { region in
+            let slack = UnsafeRawBufferPointer(start: base + region.offset + region.count, count: region.capacity - region.count)
+            guard let last = slack.lastIndex(where: { $0 != SharedLayout.canaryByte }) else { return nil }
+            return "the backend wrote \(last + 1) bytes past the end of \(region.name)'s host buffer (\(region.count) bytes)"
+        }
+    }
+
+    @discardableResult
+    private static func send(_ type: UInt8, _ payload: [UInt8]) -> Bool {
+        var w = WireWriter()
+        w.u32(UInt32(payload.count + 1))
+        w.u8(type)
+        let bytes = w.bytes + payload
+        return bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(replyFD, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    private static func receive() -> (UInt8, [UInt8])? {
+        var header = [UInt8](repeating: 0, count: 4)
+        guard readFully(&header) else { return nil }
+        let length = header.reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard length >= 1, length <= 1 << 28 else { return nil }
+        var body = [UInt8](repeating: 0, count: length)
+        guard readFully(&body) else { return nil }
+        return (body[0], Array(body[1...]))
+    }
+
+    private static func readFully(_ buffer: inout [UInt8]) -> Bool {
+        var offset = 0
+        while offset < buffer.count {
+            let count = buffer.withUnsafeMutableBytes { read(requestFD, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return false }
+            offset += count
+        }
+        return true
+    }
+}

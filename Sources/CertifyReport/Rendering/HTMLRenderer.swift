@@ -1,0 +1,151 @@
+import CertifyBattery
+import Foundation
+
+/// report.html: one self-contained page (inline CSS and SVG, no script, no external resource)
+/// with the summary, an error chart, a latency chart and the per-case table.
+package enum HTMLRenderer {
+    /// The page for `statement`, UTF-8 HTML5.
+    package static func render(_ statement: Statement) -> String {
+        let facts = ReportFacts(statement)
+        let p = facts.predicate
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Certification report: \(escape(facts.chip))</title>
+            <style>
+            body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1b1f24}
+            h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em}
+            .level{font-size:1.3em;font-weight:600;padding:.4em .8em;border-radius:6px;display:inline-block}
+            .l0{background:#fde2e1;color:#8a1c13}.l1,.l2,.l3{background:#dcf3e2;color:#135c2b}
+            .untrusted{background:#fff3cd;border:1px solid #e0b400;padding:.5em .8em;border-radius:6px}
+            table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .6em;border-bottom:1px solid #d8dee4;text-align:right}
+            td:first-child,th:first-child,.left{text-align:left}th{background:#f3f5f7}td{white-space:nowrap}
+            .passed{color:#135c2b}.failed,.error{color:#b3261e;font-weight:600}.unsupported{color:#6e7781}
+            dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
+            svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
+            </style>
+            </head>
+            <body>
+            <h1>Certification report: \(escape(facts.chip))</h1>
+            <p class="level l\(p.level.level)">Level reached: \(escape(p.level.name))</p>
+
+            """
+        if p.signer?.development ?? true {
+            html += "<p class=\"untrusted\"><strong>UNTRUSTED:</strong> \(escape(facts.signature))</p>\n"
+        }
+        html += "<dl>\n"
+        for (key, value) in [
+            ("Chip", "\(facts.chip) (\(p.chip.profile))"), ("Backend", facts.backend),
+            ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
+            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seed)"),
+            ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature), ("Cases", facts.caseCounts),
+        ] {
+            html += "<dt>\(escape(key))</dt><dd>\(escape(value))</dd>\n"
+        }
+        html += "</dl>\n"
+        if !p.tiers.isEmpty {
+            html += "<h2>Tiers</h2>\n<ul>\n"
+            for tier in p.tiers {
+                html += "<li>\(escape(facts.tierLine(tier)))"
+                if !tier.qualified {
+                    html += "<ul>" + tier.reasons.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+                }
+                html += "</li>\n"
+            }
+            html += "</ul>\n"
+        }
+        for gap in p.level.gaps {
+            html += "<h2>\(escape(LevelAssessment.names[gap.level])) not reached</h2>\n<ul>\n"
+            html += gap.reasons.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
+        }
+        html += "<h2>Error against tolerance (|error| / standard tolerance, log scale; ≤ 1 passes)</h2>\n"
+        html += chart(
+            p.cases.map { ($0.id, $0.standardRatio, $0.outcome) }, marker: 1, markerLabel: "tolerance", unit: "")
+        html += "<h2>Latency p50 (µs, log scale; tick = p50 budget)</h2>\n"
+        html += chart(
+            p.cases.map { ($0.id, $0.latency?.p50Microseconds, $0.outcome) }, marker: nil, markerLabel: "", unit: " µs",
+            ticks: p.cases.map { $0.latency?.budgetP50Microseconds })
+        html += "<h2>Cases</h2>\n<table>\n<tr>" + ReportFacts.headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for c in p.cases {
+            let cells = ReportFacts.cells(c)
+            html += "<tr>" + cells.enumerated().map { index, cell in
+                let cls = index == 3 ? " class=\"left \(c.outcome.rawValue)\"" : index < 4 ? " class=\"left\"" : ""
+                return "<td\(cls)>\(escape(cell))</td>"
+            }.joined() + "</tr>\n"
+        }
+        html += "</table>\n"
+        let notes = p.cases.filter { $0.message != nil }
+        if !notes.isEmpty {
+            html += "<ul>\n" + notes.map { "<li><code>\(escape($0.id))</code>: \(escape($0.message ?? ""))</li>\n" }.joined() + "</ul>\n"
+        }
+        html += "<p>certify \(escape(p.run.harnessVersion)) · host \(escape(p.host.cpu)), \(p.host.cores) cores</p>\n</body>\n</html>\n"
+        return html
+    }
+
+    /// A horizontal bar chart on a log scale; bars for missing values are left out.
+    private static func chart(
+        _ rows: [(id: String, value: Double?, outcome: CaseOutcome)], marker: Double?, markerLabel: String, unit: String,
+        ticks: [Double?] = []
+    ) -> String {
+        let labelWidth = 260.0
+        let plotWidth = 560.0
+        let rowHeight = 16.0
+        let positive = (rows.compactMap(\.value) + ticks.compactMap { $0 } + [marker].compactMap { $0 }).filter {
+            $0 > 0 && $0.isFinite
+        }
+        let low = floor(log10(positive.min() ?? 1e-3)) - 0.01
+        let high = max(ceil(log10(positive.max() ?? 1)), low + 1) + 0.01
+        func x(_ v: Double) -> Double {
+            let clamped = min(max(v.isFinite ? v : pow(10, high), pow(10, low)), pow(10, high))
+            return labelWidth + (log10(clamped) - low) / (high - low) * plotWidth
+        }
+        let height = rowHeight * Double(rows.count) + 30
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(Int(labelWidth + plotWidth + 90))\" height=\"\(Int(height))\">\n"
+        for decade in Int(ceil(low))...Int(floor(high)) {
+            let gx = x(pow(10, Double(decade)))
+            svg += "<line x1=\"\(f(gx))\" y1=\"0\" x2=\"\(f(gx))\" y2=\"\(f(height - 20))\" stroke=\"#d8dee4\"/>"
+            svg += "<text x=\"\(f(gx))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">1e\(decade)</text>\n"
+        }
+        for (index, row) in rows.enumerated() {
+            let y = Double(index) * rowHeight
+            svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(row.id))</text>"
+            if let value = row.value, value > 0 {
+                let color = row.outcome == .passed ? "#2da44e" : "#cf222e"
+                svg += "<rect x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(max(x(value) - labelWidth, 1)))\" height=\"\(f(rowHeight - 5))\" fill=\"\(color)\"><title>\(escape(row.id)): \(Format.number(value))\(unit)</title></rect>"
+            } else {
+                svg += "<text x=\"\(f(labelWidth + 4))\" y=\"\(f(y + 12))\" fill=\"#6e7781\">\(row.value == 0 ? "0" : row.outcome.rawValue)</text>"
+            }
+            if index < ticks.count, let tick = ticks[index] {
+                svg += "<line x1=\"\(f(x(tick)))\" y1=\"\(f(y + 1))\" x2=\"\(f(x(tick)))\" y2=\"\(f(y + rowHeight - 1))\" stroke=\"#1b1f24\" stroke-width=\"2\"/>"
+            }
+            svg += "\n"
+        }
+        if let marker {
+            let mx = x(marker)
+            svg += "<line x1=\"\(f(mx))\" y1=\"0\" x2=\"\(f(mx))\" y2=\"\(f(height - 20))\" stroke=\"#1b1f24\" stroke-dasharray=\"4 3\"/>"
+            svg += "<text x=\"\(f(mx + 4))\" y=\"\(f(height - 22))\">\(escape(markerLabel))</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Text safe in HTML element content and double-quoted attributes.
+    package static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,60 @@
+/// report.md: the verdict first, then the run, then one table per kernel.
+package enum MarkdownRenderer {
+    /// The Markdown document for `statement` (GitHub-flavoured tables).
+    package static func render(_ statement: Statement) -> String {
+        let facts = ReportFacts(statement)
+        let p = facts.predicate
+        var lines = ["# Certification report: \(facts.chip)", ""]
+        lines.append("**Level reached: \(p.level.name)**")
+        lines.append("")
+        lines.append("| | |")
+        lines.append("|---|---|")
+        for (key, value) in [
+            ("Chip", "\(facts.chip) (`\(p.chip.profile)`)"), ("Backend", facts.backend),
+            ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
+            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seed)"),
+            ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature),
+            ("Cases", facts.caseCounts),
+        ] {
+            lines.append("| \(key) | \(escape(value)) |")
+        }
+        if !p.tiers.isEmpty {
+            lines.append("")
+            lines.append("## Tiers")
+            lines.append("")
+            for tier in p.tiers {
+                lines.append("- \(escape(facts.tierLine(tier)))")
+                for reason in tier.qualified ? [] : tier.reasons { lines.append("  - \(escape(reason))") }
+            }
+        }
+        if !p.level.gaps.isEmpty {
+            lines.append("")
+            lines.append("## Why not higher")
+            for gap in p.level.gaps {
+                lines.append("")
+                lines.append("\(LevelAssessment.names[gap.level]) not reached:")
+                lines.append("")
+                for reason in gap.reasons { lines.append("- \(escape(reason))") }
+            }
+        }
+        for kernel in facts.kernels {
+            lines.append("")
+            lines.append("## \(kernel.name)")
+            lines.append("")
+            lines.append("| " + ReportFacts.headers.joined(separator: " | ") + " |")
+            lines.append("|" + ReportFacts.headers.enumerated().map { $0.offset < 4 ? "---" : "---:" }.joined(separator: "|") + "|")
+            for c in kernel.cases {
+                lines.append("| " + ReportFacts.cells(c).map(escape).joined(separator: " | ") + " |")
+            }
+            for c in kernel.cases where c.message != nil {
+                lines.append("")
+                lines.append("- `\(c.id)`: \(escape(c.message ?? ""))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}

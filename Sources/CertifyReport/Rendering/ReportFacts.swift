@@ -1,0 +1,62 @@
+import CertifyBattery
+
+/// Figures every renderer shows, computed once from a statement.
+struct ReportFacts {
+    var statement: Statement
+    var counts: [CaseOutcome: Int]
+    /// Kernels in the order the battery ran them, each with its cases.
+    var kernels: [(name: String, cases: [CaseResult])]
+
+    init(_ statement: Statement) {
+        self.statement = statement
+        counts = Dictionary(grouping: statement.predicate.cases, by: \.outcome).mapValues(\.count)
+        var order: [String] = []
+        var groups: [String: [CaseResult]] = [:]
+        for result in statement.predicate.cases {
+            let name = result.kernel.rawValue
+            if groups[name] == nil { order.append(name) }
+            groups[name, default: []].append(result)
+        }
+        kernels = order.map { ($0, groups[$0] ?? []) }
+    }
+
+    var predicate: CertificationPredicate { statement.predicate }
+
+    var chip: String { "\(predicate.chip.vendor) \(predicate.chip.family) \(predicate.chip.model)" }
+
+    var backend: String { "\(predicate.backend.name) \(predicate.backend.version) (ABI \(predicate.backend.abiVersion))" }
+
+    var caseCounts: String {
+        "\(predicate.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
+            + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
+    }
+
+    /// Who signed, and plainly whether that identity can be trusted.
+    var signature: String {
+        guard let signer = predicate.signer else { return "unsigned" }
+        let trust = signer.development
+            ? " — development identity: UNTRUSTED, this report proves nothing to an auditor"
+            : "; check it with certify verify against your trusted roots"
+        return "\(signer.subject), \(signer.signedAt)\(trust)"
+    }
+
+    func tierLine(_ tier: TierVerdict) -> String {
+        let scale = tier.toleranceScale == 1 ? "" : ", tolerances ×\(Format.number(tier.toleranceScale))"
+        return "\(tier.name) (\(tier.id), requires L\(tier.requiredLevel)\(scale)): \(tier.qualified ? "QUALIFIED" : "NOT QUALIFIED")"
+    }
+
+    /// The table cells of a case: figures against the standard tolerance and latency.
+    static func cells(_ c: CaseResult) -> [String] {
+        let m = c.standard
+        return [
+            c.id, c.destination.map { "\(c.type.rawValue)→\($0.rawValue)" } ?? c.type.rawValue, c.shape.map(String.init).joined(separator: "×"), c.outcome.rawValue.uppercased(),
+            m.map { Format.number($0.maxAbsError) } ?? "-", m.map { Format.number($0.maxRelError) } ?? "-",
+            m.map { Format.number($0.maxULP) } ?? "-", c.standardRatio.map(Format.number) ?? "-",
+            c.latency.map { Format.microseconds($0.p50Microseconds) } ?? "-",
+            c.latency.map { Format.microseconds($0.p99Microseconds) } ?? "-",
+            c.latency?.budgetP50Microseconds.map(Format.microseconds) ?? "-",
+        ]
+    }
+
+    static let headers = ["case", "dtype", "shape", "verdict", "max abs", "max rel", "max ulp", "err/tol", "p50", "p99", "p50 budget"]
+}

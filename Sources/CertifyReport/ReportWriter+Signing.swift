@@ -1,0 +1,39 @@
+import Foundation
+
+extension ReportWriter {
+    /// The DSSE envelope; its payload is report.json's bytes.
+    package static let envelopeFile = "report.dsse.json"
+    /// The renderings, for people and CI.
+    package static let markdownFile = "report.md"
+    package static let htmlFile = "report.html"
+    package static let junitFile = "junit.xml"
+
+    /// Signs `statement` as `identity` at `date` and writes the folder: report.json (exactly the
+    /// signed payload bytes), report.dsse.json, summary.txt, and the renderings of the statement
+    /// read back from the envelope after its signature verified.
+    ///
+    /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
+    /// `date` (a certificate that expired during a long run): such a report would never verify.
+    @discardableResult
+    package static func write(
+        _ statement: Statement, summary: String, signedBy identity: SigningIdentity, at date: Date, to directory: URL
+    ) throws -> SignedReport {
+        try identity.checkValid(at: date)
+        let signed = try identity.sign(statement, at: date)
+        let verified = try ReportVerifier.verifySignature(signed.envelope)
+        precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
+        try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)
+        try Data(summary.utf8).write(to: directory.appendingPathComponent(summaryFile), options: .atomic)
+        try render(verified.statement, to: directory)
+        return signed
+    }
+
+    /// Writes report.md, report.html and junit.xml for `statement` into `directory`.
+    package static func render(_ statement: Statement, to directory: URL) throws {
+        try Data(MarkdownRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
+        try Data(HTMLRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
+        try Data(JUnitRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(junitFile), options: .atomic)
+    }
+}

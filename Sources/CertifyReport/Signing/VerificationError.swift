@@ -1,0 +1,26 @@
+/// Why a signed report does not verify; each kind has its own exit code in `certify verify`.
+package struct VerificationError: Error, Equatable, CustomStringConvertible {
+    /// What went wrong, from the envelope's form outwards.
+    package enum Kind: Sendable, Equatable {
+        /// Not a DSSE envelope certify can read: bad JSON, base64, payload type, chain extension or statement.
+        case malformed
+        /// The signature does not verify over PAE(payloadType, payload) with the leaf certificate's key.
+        case badSignature
+        /// The certificate chain does not lead to a trusted root, or was not valid at signing time.
+        case untrustedSigner
+        /// A file given to check does not match the report's subject.
+        case subjectMismatch
+    }
+
+    /// Which check failed.
+    package var kind: Kind
+    /// One plain sentence.
+    package var message: String
+
+    package init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    package var description: String { message }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import X509
+
+/// A report whose envelope, signature and certificate chain have been checked.
+package struct VerifiedReport: Sendable {
+    /// The statement parsed from the verified payload bytes.
+    package var statement: Statement
+    /// The exact bytes the signature covers.
+    package var payload: Data
+    /// The signer as the signed statement records it.
+    package var signer: SignerRecord
+    /// `signer.signedAt` as a date; the chain was judged at this instant.
+    package var signedAt: Date
+    /// The signer's (leaf) certificate.
+    package var certificate: Certificate
+    /// The trust store root the chain ends in.
+    package var root: Certificate
+
+    /// The leaf certificate has expired since the report was signed (the report stays valid).
+    package func expiredSinceSigning(now: Date = Date()) -> Bool {
+        now > certificate.notValidAfter
+    }
+
+    /// Throws `.subjectMismatch` unless the subject at `index` (0 backend, 1 chip profile, 2… tiers)
+    /// — or, with `index` nil, any tier subject — has SHA-256 `sha256`.
+    package func checkSubject(_ what: String, path: String, sha256: String, index: Int?) throws(VerificationError) {
+        let subjects = statement.subject
+        let candidates = index.map { $0 < subjects.count ? [subjects[$0]] : [] } ?? Array(subjects.dropFirst(2))
+        guard !candidates.contains(where: { $0.digest["sha256"] == sha256 }) else { return }
+        let expected = candidates.map { "'\($0.name)' sha256 \($0.digest["sha256"] ?? "none")" }
+        throw VerificationError(
+            .subjectMismatch,
+            "\(what) '\(path)' (sha256 \(sha256)) is not what the report certifies"
+                + (expected.isEmpty ? "; the report names no \(what)" : ": the report names \(expected.joined(separator: ", "))"))
+    }
+}

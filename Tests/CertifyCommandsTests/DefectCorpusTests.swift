@@ -1,0 +1,92 @@
+import CertifyBattery
+import CertifyReport
+import Foundation
+import Testing
+
+/// One planted defect of the `defective` plugin and where the battery must see it.
+struct PlantedDefect: Sendable, CustomTestStringConvertible {
+    var name: String
+    /// The only kernels allowed to fail; nil where the defect touches every kernel of a kind.
+    var kernels: Set<Kernel>?
+    /// Extra condition on a failing case (e.g. a bf16 result), nil for none.
+    var onlyWhere: (@Sendable (CaseResult) -> Bool)? = nil
+
+    var testDescription: String { name }
+}
+
+/// Sources/Backends/defective/DEFECTS.md, as the battery must catch it.
+let corpus: [PlantedDefect] = [
+    .init(name: "fp16-accumulation", kernels: [.gemm, .gemmBatched, .gemmW8, .gemmW4]),
+    .init(name: "softmax-no-max-subtraction", kernels: [.softmax]),
+    .init(name: "rmsnorm-eps-outside-sqrt", kernels: [.rmsnorm]),
+    .init(name: "rope-half-split", kernels: [.rope]),
+    .init(name: "causal-off-by-one", kernels: [.attention, .softmax]),
+    .init(name: "kv-group-modulo", kernels: [.attention]),
+    .init(name: "bf16-truncation", kernels: nil, onlyWhere: { $0.type == .bf16 || $0.destination == .bf16 }),
+    .init(name: "i8-int16-accumulation", kernels: [.gemmI8]),
+    .init(name: "reduce-max-nan-swallowed", kernels: [.reduceMax]),
+    .init(name: "argmax-nan-swallowed", kernels: [.argmax]),
+    .init(name: "denormal-flush", kernels: nil),
+    .init(name: "topk-ties-high-index", kernels: [.topk]),
+    .init(name: "alternate-call-ulp", kernels: nil),
+    .init(name: "layernorm-unbiased-variance", kernels: [.layernorm]),
+    .init(name: "gelu-tanh-for-erf", kernels: [.geluErf]),
+    .init(name: "swiglu-halves-swapped", kernels: [.swiglu]),
+    .init(name: "embedding-off-by-one", kernels: [.embedding]),
+    .init(name: "w4-nibbles-swapped", kernels: [.gemmW4]),
+    .init(name: "w8-scale-per-row", kernels: [.gemmW8]),
+    .init(name: "softmax-masked-row-nan", kernels: [.softmax]),
+    .init(name: "convert-overflow-saturates", kernels: [.convert]),
+    .init(name: "convert-nan-to-zero", kernels: [.convert]),
+    .init(name: "rmsnorm-mean-over-c-minus-1", kernels: [.rmsnorm]),
+    .init(name: "attention-scale-missing", kernels: [.attention]),
+    .init(name: "reduce-sum-fp16", kernels: [.reduceSum]),
+    .init(name: "add-drops-last", kernels: [.add]),
+    .init(name: "argmax-ties-last", kernels: [.argmax]),
+    .init(name: "rope-ignores-offset", kernels: [.rope]),
+    .init(name: "gemm-batched-reuses-b", kernels: [.gemmBatched]),
+    .init(name: "w8-unsigned-weights", kernels: [.gemmW8]),
+    .init(name: "reduce-max-empty-zero", kernels: [.reduceMax]),
+]
+
+/// The battery's detection power: every defect fails cases of the kernels it touches and nothing
+/// else, and the same plugin without a defect passes everything.
+@Suite struct DefectCorpusTests {
+    private func run(defect: String) throws -> (CLI.Result, Statement) {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write(
+            "defective.yaml", profile("cpu.yaml", options: ["defect": defect], library: "certify_backend_defective"))
+        let result = try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
+        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/report.json"))
+        return (result, try Statement.decode(data))
+    }
+
+    @Test func corpusHasAtLeastTwentyFiveDefects() {
+        #expect(corpus.count >= 25)
+        #expect(Set(corpus.map(\.name)).count == corpus.count)
+    }
+
+    @Test func withoutADefectEveryCasePasses() throws {
+        let (result, report) = try run(defect: "none")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(report.predicate.cases.allSatisfy { $0.outcome == .passed })
+        #expect(report.predicate.level.level == 2)
+    }
+
+    @Test(arguments: corpus)
+    func defectFailsItsKernelsAndNothingElse(_ defect: PlantedDefect) throws {
+        let (_, report) = try run(defect: defect.name)
+        let caught = report.predicate.cases.filter { $0.outcome != .passed }
+        #expect(!caught.isEmpty, "\(defect.name) went unnoticed")
+        if let kernels = defect.kernels {
+            let stray = caught.filter { !kernels.contains($0.kernel) }.map(\.id)
+            #expect(stray.isEmpty, "\(defect.name) also failed \(stray)")
+        }
+        if let condition = defect.onlyWhere {
+            let stray = caught.filter { !condition($0) }.map(\.id)
+            #expect(stray.isEmpty, "\(defect.name) also failed \(stray)")
+        }
+        #expect(report.predicate.level.level < 2)
+        print("defect \(defect.name): \(caught.count) case(s) caught: \(caught.map(\.id).joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@testable import CertifyReport
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+struct RendererTests {
+    private func signedStatement(development: Bool = false) throws -> Statement {
+        try TestPKI(development: development).identity.sign(syntheticStatement(), at: Date()).statement
+    }
+
+    @Test func markdownPutsTheSummaryFirstThenATablePerKernel() throws {
+        let text = MarkdownRenderer.render(try signedStatement())
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "# Certification report: Acme Widget W1")
+        #expect(lines[2] == "**Level reached: L0 Not certified**")
+        #expect(text.contains("| Signed by | CN=Test Certifier,O=certify certifiers, "))
+        let firstKernel = try #require(lines.firstIndex { $0.hasPrefix("## ") && $0 != "## Why not higher" && $0 != "## Tiers" })
+        #expect(try #require(lines.firstIndex { $0.hasPrefix("| Cases |") }) < firstKernel)
+        #expect(text.contains("| case | dtype | shape | verdict | max abs | max rel | max ulp | err/tol | p50 | p99 | p50 budget |"))
+        #expect(text.contains("FAILED"))
+    }
+
+    @Test func developmentReportsSayUntrustedInEveryRendering() throws {
+        let statement = try signedStatement(development: true)
+        #expect(MarkdownRenderer.render(statement).contains("development identity: UNTRUSTED"))
+        #expect(HTMLRenderer.render(statement).contains("<strong>UNTRUSTED:</strong>"))
+        #expect(!HTMLRenderer.render(try signedStatement()).contains("UNTRUSTED"))
+    }
+
+    @Test func htmlIsSelfContained() throws {
+        let html = HTMLRenderer.render(try signedStatement())
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+        for forbidden in ["<script", "src=", "href=", "url(", "@import", "<link"] {
+            #expect(!html.contains(forbidden), "report.html contains \(forbidden)")
+        }
+        #expect(html.contains("device lost &lt;&amp;&gt; &quot;quoted&quot;"))
+    }
+
+    #if canImport(FoundationXML)
+    @Test func junitHasATestcasePerCaseWithSkippedFailureAndError() throws {
+        let statement = try signedStatement()
+        let document = try XMLDocument(data: Data(JUnitRenderer.render(statement).utf8))
+        let root = try #require(document.rootElement())
+        #expect(root.name == "testsuites")
+        #expect(root.attribute(forName: "tests")?.stringValue == "4")
+        #expect(root.attribute(forName: "failures")?.stringValue == "1")
+        #expect(root.attribute(forName: "errors")?.stringValue == "1")
+        #expect(root.attribute(forName: "skipped")?.stringValue == "1")
+        let suite = try #require(try document.nodes(forXPath: "//testsuite").first as? XMLElement)
+        #expect(suite.attribute(forName: "timestamp")?.stringValue == "2026-11-28T10:00:00")
+        let cases = try document.nodes(forXPath: "//testcase").compactMap { $0 as? XMLElement }
+        #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == statement.predicate.cases.map(\.id))
+        #expect(try document.nodes(forXPath: "//testcase/skipped").count == 1)
+        let failure = try #require(try document.nodes(forXPath: "//testcase/failure").first as? XMLElement)
+        #expect(failure.attribute(forName: "message")?.stringValue == "err/tol 37")
+        let error = try #require(try document.nodes(forXPath: "//testcase/error").first as? XMLElement)
+        #expect(error.attribute(forName: "message")?.stringValue == "device lost <&> \"quoted\"")
+    }
+    #endif
+}
