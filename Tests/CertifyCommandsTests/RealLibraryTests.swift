@@ -60,7 +60,10 @@ import Testing
         // u8·s8 pair sums in int16 on CPUs without VNNI, and max reduction drops some NaNs.
         expectNoFailures(report, knownLibraryBugs: ["gemm_i8", "reduce_max"])
         let cases = report.predicate.cases
-        let fp32 = cases.filter { $0.dtype == .fp32 && [.gemm, .softmax, .silu].contains($0.kernel) }
+        // oneDNN 2.x softmax has no mask input: the causal and masked variants are refused at prepare.
+        let flagged = Set(Battery.cases(.quick).filter { $0.flags != 0 }.map(\.id))
+        #expect(cases.filter { flagged.contains($0.id) }.allSatisfy { $0.outcome == .unsupported })
+        let fp32 = cases.filter { $0.type == .fp32 && [.gemm, .softmax, .silu].contains($0.kernel) && $0.role != .edge && !flagged.contains($0.id) }
         #expect(!fp32.isEmpty)
         #expect(fp32.allSatisfy { $0.outcome == .passed })
         // oneDNN 2.x has no RMSNorm primitive.
