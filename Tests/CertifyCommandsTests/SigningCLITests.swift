@@ -36,7 +36,11 @@ import Testing
         #expect(run.run.stdout.contains("Signed: \(run.envelope) by 'CN=Li Wei,O=certify certifiers'\n"))
         #expect(!run.run.stderr.contains("development identity"))
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: run.report))
-        #expect(names == ["report.json", "report.dsse.json", "summary.txt", "report.md", "report.html", "junit.xml"])
+        #expect(
+            names == [
+                "report.json", "report.dsse.json", "summary.txt", "report.md", "report.html", "junit.xml", "journal.jsonl",
+                "worker.log",
+            ])
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: run.envelope)))
         let reportJSON = try Data(contentsOf: URL(fileURLWithPath: run.folder.path("report/report.json")))
         #expect(Data(base64Encoded: envelope.payload) == reportJSON)

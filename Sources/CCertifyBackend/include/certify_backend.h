@@ -300,7 +300,10 @@ typedef struct cb_api {
     /* Copy device → host; waits for outstanding work on dst. */
     cb_status (*download)(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error);
 
-    /* Plan one op (choose an algorithm, compile). UNSUPPORTED is allowed. */
+    /* Plan one op (choose an algorithm, compile). UNSUPPORTED is allowed for an
+     * op with flags the backend lacks (query() answers per kernel × dtype only);
+     * for an op without flags, UNSUPPORTED after query() said supported is
+     * recorded as a lie. */
     cb_status (*prepare)(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error);
     void (*release)(cb_backend *backend, cb_plan *plan);
     /* Enqueue the plan on inputs and outputs in the order the kernel

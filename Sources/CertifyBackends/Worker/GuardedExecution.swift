@@ -1,4 +1,5 @@
 internal import CCertifyBackend
+internal import CCertifyWorker
 import CertifyBattery
 import CertifyNumerics
 

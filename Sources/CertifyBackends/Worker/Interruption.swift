@@ -1,4 +1,5 @@
 internal import CCertifyBackend
+internal import CCertifyWorker
 
 /// SIGINT and SIGTERM as a flag the run loop and the worker session check.
 package enum Interruption {

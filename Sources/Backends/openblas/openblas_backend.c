@@ -1,0 +1,292 @@
+/*
+ * openblas_backend.c — a certify backend over OpenBLAS (Debian libopenblas-dev).
+ *
+ * The GEMM family only; every other kernel of certify_backend.h is answered
+ * supported = 0, because OpenBLAS has no softmax, norms or activations.
+ *
+ *  - GEMM / GEMM_BATCHED, F32: cblas_sgemm (the batch as a loop: OpenBLAS
+ *    0.3.21 has no cblas_sgemm_batch).
+ *  - BF16: cblas_sbgemm (bf16 inputs, fp32 sums and fp32 C), then C rounded
+ *    to bf16, nearest-even — when the library has it. Debian's 0.3.21 build
+ *    declares cblas_sbgemm in cblas.h but is built without BUILD_BFLOAT16, so
+ *    the symbol is missing; the plugin looks it up with dlsym at create() and
+ *    otherwise takes the F16 path below. device_info says which.
+ *  - F16: OpenBLAS has no fp16 GEMM; A and B are widened to fp32 exactly,
+ *    multiplied with cblas_sgemm, and C rounded to fp16, nearest-even.
+ *  - GEMM_I8 and the weight-only GEMMs: unsupported (no integer GEMM).
+ *
+ * Numerics declared by query(): fp32 accumulation for every dtype, IEEE
+ * subnormals preserved (OpenBLAS does not set FTZ/DAZ), nearest-even results.
+ * OpenBLAS may fuse multiply-adds and reorders the k sum into blocks; the
+ * battery's bound (γ_K·Σ|a b|) holds for any summation order and for FMA.
+ *
+ * Options: threads (default 1): openblas_set_num_threads at create(). The
+ * thread count is process-wide in OpenBLAS, as the library defines it.
+ */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "real_common.h"
+
+#define BACKEND_VERSION "1.0.0"
+
+typedef void (*sbgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint, blasint,
+                          float, const bfloat16 *, blasint, const bfloat16 *, blasint, float, float *, blasint);
+
+struct cb_backend {
+    rc_host_memory memory;
+    struct cb_plan *plans; /* every live plan, so destroy() can release them */
+    int threads;
+    sbgemm_fn sbgemm; /* cblas_sbgemm, or NULL when this OpenBLAS build lacks it */
+};
+
+struct cb_plan {
+    cb_backend *owner;
+    struct cb_plan *prev, *next;
+    uint32_t kernel, dtype;
+    rc_geometry geometry;
+    float *scratch; /* fp32 copies of A, B and C for F16 / BF16 */
+    size_t scratch_floats;
+    uint64_t last_ns;
+};
+
+static cb_status ob_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
+    static const char *const known[] = {"threads"};
+    if (out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
+    }
+    cb_status status = cbs_options_check(options, n_options, known, 1, error);
+    int64_t threads = 1;
+    if (status == CB_STATUS_OK) {
+        status = cbs_option_int(options, n_options, "threads", 1, 1024, 1, &threads, error);
+    }
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    cb_backend *backend = calloc(1, sizeof *backend);
+    if (backend == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
+    }
+    backend->threads = (int)threads;
+    backend->sbgemm = (sbgemm_fn)dlsym(RTLD_DEFAULT, "cblas_sbgemm");
+    openblas_set_num_threads(backend->threads);
+    *out = backend;
+    return CB_STATUS_OK;
+}
+
+static void ob_release(cb_backend *backend, cb_plan *plan);
+
+static void ob_destroy(cb_backend *backend) {
+    if (backend != NULL) {
+        while (backend->plans != NULL) {
+            ob_release(backend, backend->plans);
+        }
+        rc_host_free_all(&backend->memory);
+        free(backend);
+    }
+}
+
+static cb_status ob_device_info(cb_backend *backend, cb_device_info *out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
+    }
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    char name[2 * CB_INFO_STRING_CAPACITY];
+    snprintf(name, sizeof name, "Host CPU via OpenBLAS (%s kernels, %d thread%s, bf16 %s)",
+             openblas_get_corename(), backend->threads, backend->threads == 1 ? "" : "s",
+             backend->sbgemm ? "sbgemm" : "widened to sgemm");
+    rc_set_info(out->name, name);
+    rc_set_info(out->vendor, "OpenBLAS");
+    rc_set_info(out->driver_version, openblas_get_config());
+    return CB_STATUS_OK;
+}
+
+static int is_gemm(uint32_t kernel) { return kernel == CB_KERNEL_GEMM || kernel == CB_KERNEL_GEMM_BATCHED; }
+static int is_float(uint32_t dtype) {
+    return dtype == CB_DTYPE_F32 || dtype == CB_DTYPE_F16 || dtype == CB_DTYPE_BF16;
+}
+
+static cb_status ob_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
+    }
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    if (is_gemm(kernel) && is_float(dtype)) {
+        out->supported = 1;
+        out->accumulation = CB_DTYPE_F32;
+        out->denormals = CB_DENORMALS_PRESERVE;
+        out->rounding = CB_ROUNDING_NEAREST_EVEN;
+    }
+    return CB_STATUS_OK;
+}
+
+static cb_status ob_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {
+    return rc_host_alloc(backend ? &backend->memory : NULL, bytes, (rc_host_buffer **)out, error);
+}
+static void ob_free(cb_backend *backend, cb_buffer *buffer) {
+    rc_host_free(backend ? &backend->memory : NULL, (rc_host_buffer *)buffer);
+}
+static cb_status ob_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error) {
+    return rc_host_upload(backend ? &backend->memory : NULL, (rc_host_buffer *)dst, src, bytes, error);
+}
+static cb_status ob_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
+    return rc_host_download(backend ? &backend->memory : NULL, (rc_host_buffer *)src, dst, bytes, error);
+}
+
+static cb_status ob_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    }
+    rc_geometry g;
+    cb_status status = rc_geometry_of(op, &g, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    if (!is_gemm(op->kernel) || !is_float(op->dtype)) {
+        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "OpenBLAS has no %s for %s", cbs_kernel_name(op->kernel),
+                        cbs_dtype_name(op->dtype));
+    }
+    const size_t *d = g.dims;
+    const int batched = op->kernel == CB_KERNEL_GEMM_BATCHED;
+    const size_t m = d[batched], n = d[batched + 1], k = d[batched + 2];
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) {
+        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "OpenBLAS takes dimensions up to 2^31-1 (blasint)");
+    }
+    cb_plan *plan = calloc(1, sizeof *plan);
+    if (plan == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a plan");
+    }
+    plan->owner = backend;
+    plan->kernel = op->kernel;
+    plan->dtype = op->dtype;
+    plan->geometry = g;
+    if (op->dtype != CB_DTYPE_F32) {
+        /* one matrix triple at a time: fp32 A and B (F16 only) and fp32 C */
+        plan->scratch_floats = m * k + k * n + m * n;
+        if (plan->scratch_floats > 0) {
+            plan->scratch = malloc(plan->scratch_floats * sizeof(float));
+            if (plan->scratch == NULL) {
+                size_t floats = plan->scratch_floats;
+                free(plan);
+                return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate %zu floats of GEMM scratch", floats);
+            }
+        }
+    }
+    plan->next = backend->plans;
+    if (backend->plans != NULL) {
+        backend->plans->prev = plan;
+    }
+    backend->plans = plan;
+    *out = plan;
+    return CB_STATUS_OK;
+}
+
+static void ob_release(cb_backend *backend, cb_plan *plan) {
+    if (backend != NULL && plan != NULL && plan->owner == backend) {
+        if (plan->prev != NULL) {
+            plan->prev->next = plan->next;
+        } else {
+            backend->plans = plan->next;
+        }
+        if (plan->next != NULL) {
+            plan->next->prev = plan->prev;
+        }
+        free(plan->scratch);
+        free(plan);
+    }
+}
+
+/* One C[m×n] = A[m×k]·B[k×n] in the plan's dtype. */
+static void gemm_one(cb_plan *plan, size_t m, size_t n, size_t k, const unsigned char *a, const unsigned char *b,
+                     unsigned char *c) {
+    if (m == 0 || n == 0) {
+        return;
+    }
+    if (plan->dtype == CB_DTYPE_F32) {
+        if (k == 0) {
+            memset(c, 0, m * n * sizeof(float));
+            return;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f,
+                    (const float *)a, (blasint)k, (const float *)b, (blasint)n, 0.0f, (float *)c, (blasint)n);
+        return;
+    }
+    float *fa = plan->scratch, *fb = fa + m * k, *fc = fb + k * n;
+    if (k == 0) {
+        memset(fc, 0, m * n * sizeof(float));
+    } else if (plan->dtype == CB_DTYPE_BF16 && plan->owner->sbgemm != NULL) {
+        plan->owner->sbgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f,
+                     (const bfloat16 *)a, (blasint)k, (const bfloat16 *)b, (blasint)n, 0.0f, fc, (blasint)n);
+    } else {
+        cbs_load_row(plan->dtype, a, 0, m * k, fa, CB_DENORMALS_PRESERVE);
+        cbs_load_row(plan->dtype, b, 0, k * n, fb, CB_DENORMALS_PRESERVE);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, fa,
+                    (blasint)k, fb, (blasint)n, 0.0f, fc, (blasint)n);
+    }
+    cbs_store_row(plan->dtype, c, 0, m * n, fc, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
+}
+
+static cb_status ob_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                            cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
+    if (backend == NULL || plan == NULL || plan->owner != backend) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
+    }
+    const rc_geometry *g = &plan->geometry;
+    cb_status status = rc_host_check_args(&backend->memory, g, (rc_host_buffer *const *)inputs, n_inputs,
+                                          (rc_host_buffer *const *)outputs, n_outputs, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    const unsigned char *a = ((rc_host_buffer *)inputs[0])->data, *b = ((rc_host_buffer *)inputs[1])->data;
+    unsigned char *c = ((rc_host_buffer *)outputs[0])->data;
+    const size_t t = cbs_dtype_size(plan->dtype);
+    uint64_t start = rc_now_ns();
+    if (plan->kernel == CB_KERNEL_GEMM) {
+        gemm_one(plan, g->dims[0], g->dims[1], g->dims[2], a, b, c);
+    } else {
+        const size_t batch = g->dims[0], m = g->dims[1], n = g->dims[2], k = g->dims[3];
+        for (size_t i = 0; i < batch; i++) {
+            gemm_one(plan, m, n, k, a + i * m * k * t, b + i * k * n * t, c + i * m * n * t);
+        }
+    }
+    plan->last_ns = rc_now_ns() - start;
+    return CB_STATUS_OK;
+}
+
+static cb_status ob_synchronize(cb_backend *backend, cb_error *error) {
+    if (backend == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "synchronize needs a backend");
+    }
+    return CB_STATUS_OK; /* OpenBLAS calls return when the product is done */
+}
+
+static const cb_api API = {
+    .struct_size = sizeof(cb_api),
+    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
+    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
+    .backend_name = "openblas",
+    .backend_version = BACKEND_VERSION,
+    .create = ob_create,
+    .destroy = ob_destroy,
+    .device_info = ob_device_info,
+    .query = ob_query,
+    .alloc = ob_alloc,
+    .free = ob_free,
+    .upload = ob_upload,
+    .download = ob_download,
+    .prepare = ob_prepare,
+    .release = ob_release,
+    .execute = ob_execute,
+    .synchronize = ob_synchronize,
+    .last_execute_ns = NULL, /* no device timer: certify uses its host clock */
+};
+
+CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
+    return cbs_bootstrap_accepts(request) ? &API : NULL;
+}

@@ -1,0 +1,671 @@
+/*
+ * opencl_backend.c — a certify backend that runs the battery's kernels,
+ * written in OpenCL C (opencl_kernels.cl), on an OpenCL device through the
+ * real device API: the shape a domestic chip's backend has (Cambricon BANG,
+ * Ascend ACL and Hygon HIP all map one to one onto these calls).
+ *
+ *   alloc/free        clCreateBuffer / clReleaseMemObject
+ *   upload/download   clEnqueueWriteBuffer / clEnqueueReadBuffer (blocking)
+ *   prepare           clBuildProgram for the op's dtype (cached per backend:
+ *                     the first prepare of a dtype pays the compile, as
+ *                     first-call latency should show) + clCreateKernel
+ *   execute           clSetKernelArg + clEnqueueNDRangeKernel, asynchronous
+ *   synchronize       clFinish
+ *   last_execute_ns   CL_PROFILING_COMMAND_END − START of the last event
+ *                     (the queue has CL_QUEUE_PROFILING_ENABLE)
+ *
+ * Tested on PoCL 3.1's pthread CPU device (Debian pocl-opencl-icd). The
+ * device has no cl_khr_fp16, so fp16 is storage only (vload_half /
+ * vstore_half_rte); bf16 is ushort storage with integer rounding. All
+ * arithmetic is fp32 with -cl-fp32-correctly-rounded-divide-sqrt (the
+ * battery's bounds take division and sqrt as correctly rounded; OpenCL's
+ * default allows 2.5 and 3 ulp). Subnormals are preserved when the device
+ * reports CL_FP_DENORM for single precision, and query() says flush
+ * otherwise.
+ *
+ * Options: device (default 0), the index of the device among all OpenCL
+ * devices of all platforms, in the order the ICD loader lists them.
+ */
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "real_common.h"
+
+#define BACKEND_VERSION "1.0.0"
+
+static const char KERNEL_SOURCE[] =
+#include "opencl_kernels.cl.inc"
+    ;
+
+#define N_PROGRAMS 6 /* indexed by cb_dtype (1 … 5 used) */
+
+struct cb_backend {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    cl_program programs[N_PROGRAMS];
+    cb_denormals denormals;
+    cb_buffer *buffers;
+    cb_plan *plans;
+    char name[CB_INFO_STRING_CAPACITY], vendor[CB_INFO_STRING_CAPACITY], version[CB_INFO_STRING_CAPACITY];
+    cl_ulong memory;
+};
+
+struct cb_buffer {
+    cb_backend *owner;
+    cb_buffer *prev, *next;
+    size_t size;
+    cl_mem mem; /* NULL when size is 0: OpenCL has no empty buffers */
+};
+
+struct cb_plan {
+    cb_backend *owner;
+    cb_plan *prev, *next;
+    cb_op op;
+    rc_geometry geometry;
+    cl_kernel kernel;
+    cl_uint work_dims;
+    size_t global[3];
+    cl_event last; /* the most recent execute's event, NULL before the first */
+};
+
+/* An OpenCL failure as a cb_status with the call and the CL error code. */
+static cb_status cl_fail(cb_error *error, const char *call, cl_int code) {
+    cbs_set_error(error, code, "%s failed with OpenCL error %d", call, code);
+    return code == CL_OUT_OF_HOST_MEMORY || code == CL_MEM_OBJECT_ALLOCATION_FAILURE ? CB_STATUS_OUT_OF_MEMORY
+                                                                                        : CB_STATUS_DEVICE_ERROR;
+}
+
+static void ocl_free(cb_backend *backend, cb_buffer *buffer);
+static void ocl_release(cb_backend *backend, cb_plan *plan);
+
+static void ocl_destroy(cb_backend *backend) {
+    if (backend == NULL) {
+        return;
+    }
+    while (backend->plans != NULL) {
+        ocl_release(backend, backend->plans);
+    }
+    while (backend->buffers != NULL) {
+        ocl_free(backend, backend->buffers);
+    }
+    for (int i = 0; i < N_PROGRAMS; i++) {
+        if (backend->programs[i] != NULL) {
+            clReleaseProgram(backend->programs[i]);
+        }
+    }
+    if (backend->queue != NULL) {
+        clReleaseCommandQueue(backend->queue);
+    }
+    if (backend->context != NULL) {
+        clReleaseContext(backend->context);
+    }
+    free(backend);
+}
+
+/* The device with global index `wanted` across every platform. */
+static cb_status find_device(int64_t wanted, cl_platform_id *platform, cl_device_id *device, cb_error *error) {
+    cl_platform_id platforms[16];
+    cl_uint n_platforms = 0;
+    cl_int rc = clGetPlatformIDs(16, platforms, &n_platforms);
+    if (rc == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (rc == CL_SUCCESS && n_platforms == 0)) {
+        return cbs_fail(error, CB_STATUS_DEVICE_ERROR,
+                        "no OpenCL platform found; install an ICD such as Debian's pocl-opencl-icd");
+    }
+    if (rc != CL_SUCCESS) {
+        return cl_fail(error, "clGetPlatformIDs", rc);
+    }
+    int64_t seen = 0;
+    for (cl_uint p = 0; p < n_platforms && p < 16; p++) {
+        cl_device_id devices[16];
+        cl_uint n_devices = 0;
+        if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 16, devices, &n_devices) != CL_SUCCESS) {
+            continue;
+        }
+        for (cl_uint d = 0; d < n_devices && d < 16; d++, seen++) {
+            if (seen == wanted) {
+                *platform = platforms[p];
+                *device = devices[d];
+                return CB_STATUS_OK;
+            }
+        }
+    }
+    return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "option 'device' is %lld, but there are %lld OpenCL devices",
+                    (long long)wanted, (long long)seen);
+}
+
+static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
+    static const char *const known[] = {"device"};
+    if (out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
+    }
+    int64_t index = 0;
+    cb_status status = cbs_options_check(options, n_options, known, 1, error);
+    if (status == CB_STATUS_OK) {
+        status = cbs_option_int(options, n_options, "device", 0, 1023, 0, &index, error);
+    }
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    cb_backend *backend = calloc(1, sizeof *backend);
+    if (backend == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
+    }
+    status = find_device(index, &backend->platform, &backend->device, error);
+    if (status != CB_STATUS_OK) {
+        free(backend);
+        return status;
+    }
+    cl_int rc;
+    backend->context = clCreateContext(NULL, 1, &backend->device, NULL, NULL, &rc);
+    if (rc != CL_SUCCESS) {
+        ocl_destroy(backend);
+        return cl_fail(error, "clCreateContext", rc);
+    }
+    backend->queue = clCreateCommandQueue(backend->context, backend->device, CL_QUEUE_PROFILING_ENABLE, &rc);
+    if (rc != CL_SUCCESS) {
+        ocl_destroy(backend);
+        return cl_fail(error, "clCreateCommandQueue", rc);
+    }
+    cl_device_fp_config fp = 0;
+    clGetDeviceInfo(backend->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL);
+    backend->denormals = (fp & CL_FP_DENORM) ? CB_DENORMALS_PRESERVE : CB_DENORMALS_FLUSH;
+    char text[CB_INFO_STRING_CAPACITY] = "";
+    clGetDeviceInfo(backend->device, CL_DEVICE_NAME, sizeof text - 1, text, NULL);
+    rc_set_info(backend->name, text);
+    memset(text, 0, sizeof text);
+    clGetPlatformInfo(backend->platform, CL_PLATFORM_NAME, sizeof text - 1, text, NULL);
+    rc_set_info(backend->vendor, text);
+    memset(text, 0, sizeof text);
+    clGetDeviceInfo(backend->device, CL_DEVICE_VERSION, sizeof text - 1, text, NULL);
+    rc_set_info(backend->version, text);
+    clGetDeviceInfo(backend->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof backend->memory, &backend->memory, NULL);
+    *out = backend;
+    return CB_STATUS_OK;
+}
+
+static cb_status ocl_device_info(cb_backend *backend, cb_device_info *out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
+    }
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    char name[2 * CB_INFO_STRING_CAPACITY];
+    snprintf(name, sizeof name, "OpenCL %s", backend->name);
+    rc_set_info(out->name, name);
+    rc_set_info(out->vendor, backend->vendor);
+    rc_set_info(out->driver_version, backend->version);
+    out->memory_bytes = backend->memory;
+    return CB_STATUS_OK;
+}
+
+static int float_dtype(uint32_t dtype) {
+    return dtype == CB_DTYPE_F32 || dtype == CB_DTYPE_F16 || dtype == CB_DTYPE_BF16;
+}
+
+/* Every kernel of the header is written in opencl_kernels.cl. */
+static int implemented(uint32_t kernel, uint32_t dtype) {
+    switch (kernel) {
+    case CB_KERNEL_GEMM_I8: return dtype == CB_DTYPE_I8;
+    case CB_KERNEL_GEMM_W8:
+    case CB_KERNEL_GEMM_W4: return dtype == CB_DTYPE_F16 || dtype == CB_DTYPE_BF16;
+    case CB_KERNEL_GEMM: case CB_KERNEL_GEMM_BATCHED: case CB_KERNEL_SOFTMAX: case CB_KERNEL_RMSNORM:
+    case CB_KERNEL_SILU: case CB_KERNEL_LAYERNORM: case CB_KERNEL_GELU_ERF: case CB_KERNEL_GELU_TANH:
+    case CB_KERNEL_SWIGLU: case CB_KERNEL_ROPE: case CB_KERNEL_ATTENTION: case CB_KERNEL_EMBEDDING:
+    case CB_KERNEL_ARGMAX: case CB_KERNEL_TOPK: case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX:
+    case CB_KERNEL_ADD: case CB_KERNEL_CONVERT: return float_dtype(dtype);
+    default: return 0;
+    }
+}
+
+static cb_status ocl_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out,
+                           cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
+    }
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    if (implemented(kernel, dtype)) {
+        out->supported = 1;
+        out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
+        out->denormals = backend->denormals;
+        out->rounding = CB_ROUNDING_NEAREST_EVEN;
+    }
+    return CB_STATUS_OK;
+}
+
+static cb_status ocl_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "alloc needs a backend and an output pointer");
+    }
+    cb_buffer *buffer = calloc(1, sizeof *buffer);
+    if (buffer == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a buffer descriptor");
+    }
+    if (bytes > 0) {
+        cl_int rc;
+        buffer->mem = clCreateBuffer(backend->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+        if (rc != CL_SUCCESS) {
+            free(buffer);
+            return cl_fail(error, "clCreateBuffer", rc);
+        }
+    }
+    buffer->owner = backend;
+    buffer->size = bytes;
+    buffer->next = backend->buffers;
+    if (backend->buffers != NULL) {
+        backend->buffers->prev = buffer;
+    }
+    backend->buffers = buffer;
+    *out = buffer;
+    return CB_STATUS_OK;
+}
+
+static void ocl_free(cb_backend *backend, cb_buffer *buffer) {
+    if (backend == NULL || buffer == NULL || buffer->owner != backend) {
+        return;
+    }
+    if (buffer->prev != NULL) {
+        buffer->prev->next = buffer->next;
+    } else {
+        backend->buffers = buffer->next;
+    }
+    if (buffer->next != NULL) {
+        buffer->next->prev = buffer->prev;
+    }
+    if (buffer->mem != NULL) {
+        clReleaseMemObject(buffer->mem);
+    }
+    free(buffer);
+}
+
+static cb_status check_copy(cb_backend *backend, cb_buffer *buffer, const void *host, size_t bytes, const char *what,
+                            cb_error *error) {
+    if (backend == NULL || buffer == NULL || buffer->owner != backend) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s needs a backend and one of its buffers", what);
+    }
+    if (bytes > buffer->size) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes exceeds the buffer size of %zu bytes",
+                        what, bytes, buffer->size);
+    }
+    if (bytes > 0 && host == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes with a NULL host pointer", what, bytes);
+    }
+    return CB_STATUS_OK;
+}
+
+static cb_status ocl_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error) {
+    cb_status status = check_copy(backend, dst, src, bytes, "upload", error);
+    if (status != CB_STATUS_OK || bytes == 0) {
+        return status;
+    }
+    cl_int rc = clEnqueueWriteBuffer(backend->queue, dst->mem, CL_TRUE, 0, bytes, src, 0, NULL, NULL);
+    return rc == CL_SUCCESS ? CB_STATUS_OK : cl_fail(error, "clEnqueueWriteBuffer", rc);
+}
+
+/* The queue is in order, so a blocking read waits for every kernel before it. */
+static cb_status ocl_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
+    cb_status status = check_copy(backend, src, dst, bytes, "download", error);
+    if (status != CB_STATUS_OK || bytes == 0) {
+        return status;
+    }
+    cl_int rc = clEnqueueReadBuffer(backend->queue, src->mem, CL_TRUE, 0, bytes, dst, 0, NULL, NULL);
+    return rc == CL_SUCCESS ? CB_STATUS_OK : cl_fail(error, "clEnqueueReadBuffer", rc);
+}
+
+/* The program for `dtype`, built on first use and cached for the backend. */
+static cb_status program_for(cb_backend *backend, uint32_t dtype, cl_program *out, cb_error *error) {
+    if (backend->programs[dtype] != NULL) {
+        *out = backend->programs[dtype];
+        return CB_STATUS_OK;
+    }
+    const char *source = KERNEL_SOURCE;
+    cl_int rc;
+    cl_program program = clCreateProgramWithSource(backend->context, 1, &source, NULL, &rc);
+    if (rc != CL_SUCCESS) {
+        return cl_fail(error, "clCreateProgramWithSource", rc);
+    }
+    char options[128];
+    snprintf(options, sizeof options, "-DDT=%u -cl-fp32-correctly-rounded-divide-sqrt", dtype);
+    rc = clBuildProgram(program, 1, &backend->device, options, NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        char log[CB_ERROR_MESSAGE_CAPACITY - 64] = "";
+        clGetProgramBuildInfo(program, backend->device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
+        clReleaseProgram(program);
+        for (char *c = log; *c != '\0'; c++) {
+            *c = *c == '\n' ? ' ' : *c; /* one line in the report */
+        }
+        cbs_set_error(error, rc, "clBuildProgram failed with OpenCL error %d: %s", rc, log);
+        return CB_STATUS_DEVICE_ERROR;
+    }
+    backend->programs[dtype] = program;
+    *out = program;
+    return CB_STATUS_OK;
+}
+
+static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    }
+    rc_geometry g;
+    cb_status status = rc_geometry_of(op, &g, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    if (!implemented(op->kernel, op->dtype)) {
+        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented for %s", cbs_kernel_name(op->kernel),
+                        cbs_dtype_name(op->dtype));
+    }
+    const size_t *d = g.dims;
+    const char *name = NULL;
+    size_t global[3] = {1, 1, 1};
+    cl_uint work_dims = 1;
+    switch (op->kernel) {
+    case CB_KERNEL_GEMM: name = "gemm"; global[0] = d[1]; global[1] = d[0]; work_dims = 3; break;
+    case CB_KERNEL_GEMM_BATCHED: name = "gemm"; global[0] = d[2]; global[1] = d[1]; global[2] = d[0]; work_dims = 3; break;
+    case CB_KERNEL_GEMM_I8: name = "gemm_i8"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_GEMM_W8: case CB_KERNEL_GEMM_W4: name = "gemm_wq"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_SOFTMAX: name = "softmax"; global[0] = d[0]; break;
+    case CB_KERNEL_RMSNORM: name = "rmsnorm"; global[0] = d[0]; break;
+    case CB_KERNEL_LAYERNORM: name = "layernorm"; global[0] = d[0]; break;
+    case CB_KERNEL_SILU: case CB_KERNEL_GELU_ERF: case CB_KERNEL_GELU_TANH: name = "unary"; global[0] = d[0]; break;
+    case CB_KERNEL_SWIGLU: name = "swiglu"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_ADD: name = "add"; global[0] = d[0]; break;
+    case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX: name = "reduce"; global[0] = d[0]; break;
+    case CB_KERNEL_ARGMAX: name = "argmax"; global[0] = d[0]; break;
+    case CB_KERNEL_TOPK: name = "topk"; global[0] = d[0]; break;
+    case CB_KERNEL_ROPE: name = "rope"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_ATTENTION:
+        if (d[4] > 256) {
+            return cbs_fail(error, CB_STATUS_UNSUPPORTED, "ATTENTION head dimension %zu exceeds this kernel's 256", d[4]);
+        }
+        name = "attention"; global[0] = d[2]; global[1] = d[0]; work_dims = 2;
+        break;
+    case CB_KERNEL_EMBEDDING: name = "embedding"; global[0] = d[2]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_CONVERT:
+        if (op->flags == CB_DTYPE_F32) {
+            name = "convert_f32";
+        } else if (op->flags == CB_DTYPE_F16) {
+            name = "convert_f16";
+        } else if (op->flags == CB_DTYPE_BF16) {
+            name = "convert_bf16";
+        } else {
+            return cbs_fail(error, CB_STATUS_UNSUPPORTED, "CONVERT to %s is not implemented", cbs_dtype_name(op->flags));
+        }
+        global[0] = d[0];
+        break;
+    default: return cbs_fail(error, CB_STATUS_UNSUPPORTED, "kernel %u is not implemented", op->kernel);
+    }
+    cl_program program;
+    status = program_for(backend, op->dtype, &program, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    cl_int rc;
+    cl_kernel kernel = clCreateKernel(program, name, &rc);
+    if (rc != CL_SUCCESS) {
+        return cl_fail(error, "clCreateKernel", rc);
+    }
+    cb_plan *plan = calloc(1, sizeof *plan);
+    if (plan == NULL) {
+        clReleaseKernel(kernel);
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a plan");
+    }
+    memcpy(&plan->op, op, sizeof(cb_op));
+    plan->geometry = g;
+    plan->kernel = kernel;
+    plan->work_dims = work_dims;
+    memcpy(plan->global, global, sizeof global);
+    plan->owner = backend;
+    plan->next = backend->plans;
+    if (backend->plans != NULL) {
+        backend->plans->prev = plan;
+    }
+    backend->plans = plan;
+    *out = plan;
+    return CB_STATUS_OK;
+}
+
+static void ocl_release(cb_backend *backend, cb_plan *plan) {
+    if (backend == NULL || plan == NULL || plan->owner != backend) {
+        return;
+    }
+    if (plan->prev != NULL) {
+        plan->prev->next = plan->next;
+    } else {
+        backend->plans = plan->next;
+    }
+    if (plan->next != NULL) {
+        plan->next->prev = plan->prev;
+    }
+    if (plan->last != NULL) {
+        clReleaseEvent(plan->last);
+    }
+    clReleaseKernel(plan->kernel);
+    free(plan);
+}
+
+/* Sets the kernel's arguments: the buffers in order, then the scalars. */
+typedef struct args {
+    cl_kernel kernel;
+    cl_uint next;
+    cl_int rc;
+} args;
+
+static void arg(args *a, size_t size, const void *value) {
+    if (a->rc == CL_SUCCESS) {
+        a->rc = clSetKernelArg(a->kernel, a->next++, size, value);
+    }
+}
+static void arg_mem(args *a, cb_buffer *buffer) { arg(a, sizeof(cl_mem), buffer ? &buffer->mem : NULL); }
+static void arg_u64(args *a, size_t value) {
+    cl_ulong v = value;
+    arg(a, sizeof v, &v);
+}
+static void arg_i32(args *a, int value) {
+    cl_int v = value;
+    arg(a, sizeof v, &v);
+}
+static void arg_f32(args *a, double value) {
+    cl_float v = (cl_float)value;
+    arg(a, sizeof v, &v);
+}
+
+static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                             cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
+    if (backend == NULL || plan == NULL || plan->owner != backend) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
+    }
+    const rc_geometry *g = &plan->geometry;
+    cb_status status = rc_check_counts(g, n_inputs, n_outputs, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < n_inputs + n_outputs; i++) {
+        cb_buffer *b = i < n_inputs ? inputs[i] : outputs[i - n_inputs];
+        size_t need = i < n_inputs ? g->input_bytes[i] : g->output_bytes[i - n_inputs];
+        if (b == NULL || b->owner != backend || b->size < need) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "%s %zu is NULL, belongs to another backend, or holds fewer than the %zu bytes this op needs",
+                            i < n_inputs ? "input" : "output", i < n_inputs ? i : i - n_inputs, need);
+        }
+    }
+    const size_t *d = g->dims;
+    const cb_op *op = &plan->op;
+    if (op->kernel == CB_KERNEL_EMBEDDING && d[0] > 0) {
+        /* An id outside [0, v) is the caller's error: read the ids and check them before launching. */
+        int32_t *ids = malloc(d[0] * sizeof *ids);
+        if (ids == NULL) {
+            return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate %zu ids", d[0]);
+        }
+        cl_int rc = clEnqueueReadBuffer(backend->queue, inputs[1]->mem, CL_TRUE, 0, d[0] * sizeof *ids, ids, 0, NULL,
+                                        NULL);
+        if (rc != CL_SUCCESS) {
+            free(ids);
+            return cl_fail(error, "clEnqueueReadBuffer", rc);
+        }
+        for (size_t i = 0; i < d[0]; i++) {
+            if (ids[i] < 0 || (size_t)ids[i] >= d[1]) {
+                int32_t bad = ids[i];
+                free(ids);
+                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "EMBEDDING id %d at %zu is outside [0, %zu)", bad,
+                                i, d[1]);
+            }
+        }
+        free(ids);
+    }
+    args a = {plan->kernel, 0, CL_SUCCESS};
+    switch (op->kernel) {
+    case CB_KERNEL_GEMM:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]);
+        break;
+    case CB_KERNEL_GEMM_BATCHED:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[1]); arg_u64(&a, d[2]); arg_u64(&a, d[3]);
+        break;
+    case CB_KERNEL_GEMM_I8:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]);
+        break;
+    case CB_KERNEL_GEMM_W8: case CB_KERNEL_GEMM_W4:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, inputs[2]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]);
+        arg_i32(&a, op->kernel == CB_KERNEL_GEMM_W8 ? 8 : 4);
+        break;
+    case CB_KERNEL_SOFTMAX:
+        arg_mem(&a, inputs[0]); arg_mem(&a, n_inputs > 1 ? inputs[1] : NULL); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]);
+        arg(&a, sizeof(cl_uint), &op->flags);
+        break;
+    case CB_KERNEL_RMSNORM:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_f32(&a, op->scalars[0]);
+        break;
+    case CB_KERNEL_LAYERNORM:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, inputs[2]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_f32(&a, op->scalars[0]);
+        break;
+    case CB_KERNEL_SILU: case CB_KERNEL_GELU_ERF: case CB_KERNEL_GELU_TANH:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]);
+        arg_i32(&a, op->kernel == CB_KERNEL_SILU ? 0 : op->kernel == CB_KERNEL_GELU_ERF ? 1 : 2);
+        break;
+    case CB_KERNEL_SWIGLU:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[1]);
+        break;
+    case CB_KERNEL_ADD:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]);
+        break;
+    case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[1]);
+        arg_i32(&a, op->kernel == CB_KERNEL_REDUCE_SUM ? 0 : 1);
+        break;
+    case CB_KERNEL_ARGMAX:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[1]);
+        break;
+    case CB_KERNEL_TOPK:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_mem(&a, outputs[1]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]);
+        break;
+    case CB_KERNEL_ROPE: {
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]); arg_u64(&a, d[3]);
+        arg_f32(&a, op->scalars[0]);
+        cl_long offset = (cl_long)op->scalars[1];
+        arg(&a, sizeof offset, &offset);
+        break;
+    }
+    case CB_KERNEL_ATTENTION:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, inputs[2]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]); arg_u64(&a, d[3]); arg_u64(&a, d[4]);
+        arg_f32(&a, op->scalars[0]);
+        break;
+    case CB_KERNEL_EMBEDDING:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[2]);
+        arg_u64(&a, cbs_dtype_size(op->dtype));
+        break;
+    case CB_KERNEL_CONVERT:
+        arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]);
+        break;
+    default: return cbs_fail(error, CB_STATUS_INTERNAL, "plan for kernel %u has no launcher", op->kernel);
+    }
+    if (a.rc != CL_SUCCESS) {
+        return cl_fail(error, "clSetKernelArg", a.rc);
+    }
+    if (plan->last != NULL) {
+        clReleaseEvent(plan->last);
+        plan->last = NULL;
+    }
+    if (plan->global[0] == 0 || plan->global[1] == 0 || plan->global[2] == 0) {
+        return CB_STATUS_OK; /* an empty output: nothing to launch */
+    }
+    cl_int rc = clEnqueueNDRangeKernel(backend->queue, plan->kernel, plan->work_dims, NULL, plan->global, NULL, 0,
+                                       NULL, &plan->last);
+    if (rc != CL_SUCCESS) {
+        plan->last = NULL;
+        return cl_fail(error, "clEnqueueNDRangeKernel", rc);
+    }
+    clFlush(backend->queue);
+    return CB_STATUS_OK;
+}
+
+static cb_status ocl_synchronize(cb_backend *backend, cb_error *error) {
+    if (backend == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "synchronize needs a backend");
+    }
+    cl_int rc = clFinish(backend->queue);
+    return rc == CL_SUCCESS ? CB_STATUS_OK : cl_fail(error, "clFinish", rc);
+}
+
+static cb_status ocl_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error) {
+    if (backend == NULL || plan == NULL || plan->owner != backend || ns == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "last_execute_ns needs a backend, one of its plans and an output");
+    }
+    if (plan->last == NULL) {
+        *ns = 0; /* nothing was launched (empty output) */
+        return CB_STATUS_OK;
+    }
+    cl_int rc = clWaitForEvents(1, &plan->last);
+    cl_ulong start = 0, end = 0;
+    if (rc == CL_SUCCESS) {
+        rc = clGetEventProfilingInfo(plan->last, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+    }
+    if (rc == CL_SUCCESS) {
+        rc = clGetEventProfilingInfo(plan->last, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+    }
+    if (rc != CL_SUCCESS) {
+        return cl_fail(error, "clGetEventProfilingInfo", rc);
+    }
+    *ns = end >= start ? end - start : 0;
+    return CB_STATUS_OK;
+}
+
+static const cb_api API = {
+    .struct_size = sizeof(cb_api),
+    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
+    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
+    .backend_name = "opencl",
+    .backend_version = BACKEND_VERSION,
+    .create = ocl_create,
+    .destroy = ocl_destroy,
+    .device_info = ocl_device_info,
+    .query = ocl_query,
+    .alloc = ocl_alloc,
+    .free = ocl_free,
+    .upload = ocl_upload,
+    .download = ocl_download,
+    .prepare = ocl_prepare,
+    .release = ocl_release,
+    .execute = ocl_execute,
+    .synchronize = ocl_synchronize,
+    .last_execute_ns = ocl_last_execute_ns,
+};
+
+CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
+    return cbs_bootstrap_accepts(request) ? &API : NULL;
+}
