@@ -15,6 +15,8 @@ let backends: [(product: String, target: String, folder: String)] = [
 // Backends are vendor libraries: optimised even in debug builds, only the bootstrap exported.
 let backendFlags: [CSetting] = [.unsafeFlags(["-O2", "-fvisibility=hidden"])]
 
+let oracleFlags: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "certify",
     products: [
@@ -37,8 +39,10 @@ let package = Package(
         // a target of its own so that plugins, which link CCertifyBackend, never carry them.
         .target(name: "CCertifyWorker"),
         .target(name: "CertifyProfiles", dependencies: ["CYAML"]),
-        .target(name: "CertifyNumerics"),
-        .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"]),
+        // The oracle (inputs, fp64 references, bounds, metrics) is optimised even in debug builds:
+        // at -Onone the standard suite's oracle alone takes minutes.
+        .target(name: "CertifyNumerics", swiftSettings: oracleFlags),
+        .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"], swiftSettings: oracleFlags),
         .target(
             name: "CertifyBackends",
             dependencies: [
