@@ -96,7 +96,7 @@ struct cb_plan {
     cb_backend *owner;
     cb_plan *prev, *next;
     cb_op op;          /* our own copy: the harness's op dies with prepare() */
-    cpu_layout layout; /* how many tensors execute takes, and the bytes each needs */
+    cbs_op_layout layout; /* how many tensors execute takes, and the bytes each needs */
     int has_run;              /* 1 once an execute has completed */
     uint64_t last_execute_ns; /* duration of that execute */
 };
@@ -182,7 +182,7 @@ static cb_status cpu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
 
-    if (!cpu_supports(kernel, dtype)) {
+    if (!cbs_op_supported(kernel, dtype)) {
         out->supported = 0;
         return CB_STATUS_OK;
     }
@@ -301,8 +301,8 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
 
     /* Kernel, dtype, flags, every dimension and scalar, and the bytes each
      * tensor needs (ops.c), so execute only has to check the buffers. */
-    cpu_layout layout;
-    cb_status status = cpu_check_op(op, &layout, error);
+    cbs_op_layout layout;
+    cb_status status = cbs_op_check(op, &layout, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -392,7 +392,7 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
     }
     const cb_op *op = &plan->op;
-    const cpu_layout *layout = &plan->layout;
+    const cbs_op_layout *layout = &plan->layout;
     const char *kernel = cbs_kernel_name(op->kernel);
     if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
@@ -401,8 +401,8 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
     if (inputs == NULL || outputs == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
     }
-    const void *in[CPU_MAX_INPUTS] = {NULL, NULL, NULL};
-    void *out[CPU_MAX_OUTPUTS] = {NULL, NULL};
+    const void *in[CBS_MAX_INPUTS] = {NULL, NULL, NULL};
+    void *out[CBS_MAX_OUTPUTS] = {NULL, NULL};
     for (size_t i = 0; i < n_inputs; i++) {
         cb_status status = check_operand(backend, plan, inputs[i], "input", i, layout->input_bytes[i], error);
         if (status != CB_STATUS_OK) {

@@ -25,22 +25,6 @@
 #define CPU_DENORMALS CB_DENORMALS_PRESERVE      /* IEEE gradual underflow, no FTZ/DAZ */
 #define CPU_ROUNDING CB_ROUNDING_NEAREST_EVEN    /* of results to the storage dtype */
 
-#define CPU_MAX_INPUTS 3
-#define CPU_MAX_OUTPUTS 2
-
-/* What execute must be handed for one op: how many tensors, and the bytes
- * each must hold. Filled by cpu_check_op. */
-typedef struct cpu_layout {
-    size_t n_inputs, n_outputs;
-    size_t input_bytes[CPU_MAX_INPUTS];
-    size_t output_bytes[CPU_MAX_OUTPUTS];
-} cpu_layout;
-
-/* 1 when the cpu backend implements kernel × dtype (query's answer). */
-CBS_HIDDEN int cpu_supports(uint32_t kernel, uint32_t dtype);
-/* Validates op (kernel, dtype, flags, ndims, dims, scalars) and fills *layout.
- * UNSUPPORTED for what this backend lacks, INVALID_ARGUMENT for a malformed op. */
-CBS_HIDDEN cb_status cpu_check_op(const cb_op *op, cpu_layout *layout, cb_error *error);
 /* Runs a checked op on host memory. */
 CBS_HIDDEN cb_status cpu_run(const cb_op *op, const void *const *in, void *const *out, cb_error *error);
 

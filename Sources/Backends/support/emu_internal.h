@@ -27,19 +27,6 @@ typedef struct emu_numerics {
 
 CBS_HIDDEN extern _Thread_local emu_numerics emu_nx;
 
-#define EMU_MAX_INPUTS 3
-#define EMU_MAX_OUTPUTS 2
-
-typedef struct emu_layout {
-    size_t n_inputs, n_outputs;
-    size_t input_bytes[EMU_MAX_INPUTS];
-    size_t output_bytes[EMU_MAX_OUTPUTS];
-} emu_layout;
-
-/* 1 when the emulator has an implementation of kernel × dtype (a stub may
- * still declare the pair missing on its chip). */
-CBS_HIDDEN int emu_supports(uint32_t kernel, uint32_t dtype);
-CBS_HIDDEN cb_status emu_check_op(const cb_op *op, emu_layout *layout, cb_error *error);
 CBS_HIDDEN cb_status emu_run(const cb_op *op, const void *const *in, void *const *out, cb_error *error);
 
 static inline cb_rounding emu_rounding(uint32_t dtype) {

@@ -46,7 +46,7 @@ typedef struct emu_plan {
     emu_backend *owner;
     struct emu_plan *prev, *next;
     cb_op op;          /* the harness's op, copied */
-    emu_layout layout; /* how many tensors execute takes, and the bytes each needs */
+    cbs_op_layout layout; /* how many tensors execute takes, and the bytes each needs */
     int has_timing;            /* 1 once an execute has completed */
     uint64_t last_execute_ns;
 } emu_plan;
@@ -103,7 +103,7 @@ cb_status cbs_emu_create_limited(const cbs_emu_config *config, const cbs_emu_gap
 /* 1 when the emulated chip has kernel × dtype: the emulator implements it
  * and the stub did not declare it missing. */
 static int chip_supports(const emu_backend *backend, uint32_t kernel, uint32_t dtype) {
-    if (!emu_supports(kernel, dtype)) {
+    if (!cbs_op_supported(kernel, dtype)) {
         return 0;
     }
     for (size_t i = 0; i < backend->n_gaps; i++) {
@@ -280,12 +280,12 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "op struct_size %zu is smaller than the ABI 1.0 cb_op (%zu)",
                         op->struct_size, sizeof(cb_op));
     }
-    if (emu_supports(op->kernel, op->dtype) && !chip_supports(backend, op->kernel, op->dtype)) {
+    if (cbs_op_supported(op->kernel, op->dtype) && !chip_supports(backend, op->kernel, op->dtype)) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
                         cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
     }
     emu_plan plan = {0};
-    cb_status status = emu_check_op(op, &plan.layout, error);
+    cb_status status = cbs_op_check(op, &plan.layout, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -359,7 +359,7 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
     }
     const cb_op *op = &plan->op;
-    const emu_layout *layout = &plan->layout;
+    const cbs_op_layout *layout = &plan->layout;
     const char *kernel = cbs_kernel_name(op->kernel);
     if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
@@ -368,9 +368,9 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
     if (inputs == NULL || outputs == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
     }
-    const void *in[EMU_MAX_INPUTS] = {NULL, NULL, NULL};
-    void *out[EMU_MAX_OUTPUTS] = {NULL, NULL};
-    emu_buffer *out_buffers[EMU_MAX_OUTPUTS] = {NULL, NULL};
+    const void *in[CBS_MAX_INPUTS] = {NULL, NULL, NULL};
+    void *out[CBS_MAX_OUTPUTS] = {NULL, NULL};
+    emu_buffer *out_buffers[CBS_MAX_OUTPUTS] = {NULL, NULL};
     for (size_t i = 0; i < n_inputs + n_outputs; i++) {
         const int is_input = i < n_inputs;
         emu_buffer *buffer = is_input ? as_buffer(inputs[i]) : as_buffer(outputs[i - n_inputs]);

@@ -134,6 +134,27 @@ CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_option
                                        const char *const *choices, size_t n_choices, size_t fallback, size_t *out,
                                        cb_error *error);
 
+/* ---- Checking an op against the kernel list (op_check.c) ---------------- */
+
+#define CBS_MAX_INPUTS 3
+#define CBS_MAX_OUTPUTS 2
+
+/* What execute must be handed for one op: how many tensors, and the bytes
+ * each must hold. Filled by cbs_op_check. */
+typedef struct cbs_op_layout {
+    size_t n_inputs, n_outputs;
+    size_t input_bytes[CBS_MAX_INPUTS];
+    size_t output_bytes[CBS_MAX_OUTPUTS];
+} cbs_op_layout;
+
+/* 1 when a host implementation covers kernel × dtype (every kernel of the
+ * header in its dtypes; a chip may still declare a pair missing). */
+CBS_HIDDEN int cbs_op_supported(uint32_t kernel, uint32_t dtype);
+/* Validates op (kernel, dtype, flags, ndims, dims, scalars) and fills *layout.
+ * UNSUPPORTED for a kernel × dtype no host implementation covers,
+ * INVALID_ARGUMENT (with a message naming the problem) for a malformed op. */
+CBS_HIDDEN cb_status cbs_op_check(const cb_op *op, cbs_op_layout *layout, cb_error *error);
+
 /* ---- Host emulation of a device, for the vendor stubs ------------------- */
 
 /* Defects planted on purpose so tests can check the battery catches them
