@@ -51,7 +51,7 @@ package struct CertifyCommand: ParsableCommand {
             23 subject mismatch.
             """,
         version: harnessVersion,
-        subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, KeygenCommand.self, WorkerCommand.self],
+        subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, ExplainCommand.self, KeygenCommand.self, WorkerCommand.self],
         defaultSubcommand: RunCommand.self
     )
 
