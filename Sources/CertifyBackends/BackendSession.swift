@@ -9,14 +9,39 @@ package struct ExecutionRequest: Sendable {
     /// Size of each output tensor in bytes, in ABI order.
     package var outputByteCounts: [Int]
     package var warmup: Int
+    /// The least number of timed executions.
     package var iterations: Int
+    /// The least time the timed executions add up to, nanoseconds; the loop runs until both this
+    /// and `iterations` are reached (and never beyond `Measurement.maxSamples`).
+    package var minTimeNanoseconds: UInt64
+    /// Flush the host's caches between timed executions, outside the timing (cold-cache mode).
+    package var flushCaches: Bool
+    /// Extra executions after the timed loop, each output compared bitwise with the first.
+    package var soak: Int
 
-    package init(testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int) {
+    package init(
+        testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int,
+        minTimeNanoseconds: UInt64 = 0, flushCaches: Bool = false, soak: Int = 0
+    ) {
         self.testCase = testCase
         self.inputs = inputs
         self.outputByteCounts = outputByteCounts
         self.warmup = warmup
         self.iterations = iterations
+        self.minTimeNanoseconds = minTimeNanoseconds
+        self.flushCaches = flushCaches
+        self.soak = soak
+    }
+}
+
+/// When the timed loop stops.
+package enum Measurement {
+    /// A cap on samples, so a minimum time on a nanosecond-scale op cannot fill memory.
+    package static let maxSamples = 1_000_000
+
+    /// Whether another timed execution is due after `samples` of them took `elapsed` nanoseconds.
+    package static func continues(samples: Int, elapsed: UInt64, iterations: Int, minTime: UInt64) -> Bool {
+        samples < iterations || (elapsed < minTime && samples < maxSamples)
     }
 }
 
@@ -36,6 +61,10 @@ package struct ExecutionOutcome: Sendable {
     package var memoryViolation: String? = nil
     /// Claims the supervisor caught the backend in (outputs never written, impossible device times).
     package var lies: [String] = []
+    /// Soak executions run after the timed loop.
+    package var soakRuns: Int = 0
+    /// Soak executions whose outputs were not bitwise identical to the first execute's.
+    package var soakMismatches: Int = 0
 }
 
 /// The one interface the runner uses to talk to a backend.

@@ -137,20 +137,36 @@ package final class InProcessSession: BackendSession {
         var hostSamples: [UInt64] = []
         var deviceSamples: [UInt64]? = library.hasDeviceTimer ? [] : nil
         hostSamples.reserveCapacity(request.iterations)
-        for _ in 0..<request.iterations {
+        var elapsed: UInt64 = 0
+        while Measurement.continues(
+            samples: hostSamples.count, elapsed: elapsed, iterations: request.iterations, minTime: request.minTimeNanoseconds)
+        {
+            // The flush counts toward the minimum time (not the samples), or a sub-microsecond case
+            // would need hours of flushing to add up to it.
+            if request.flushCaches { elapsed &+= CacheFlush.timed(Self.now) }
             let t0 = Self.now()
             try runOnce()
-            hostSamples.append(Self.now() &- t0)
+            let sample = Self.now() &- t0
+            hostSamples.append(sample)
+            elapsed &+= sample
             if deviceSamples != nil {
                 var ns: UInt64 = 0
                 try check("last_execute_ns") { api.last_execute_ns!(backend, plan, &ns, &$0) }
                 deviceSamples?.append(ns)
             }
         }
-        let last = request.iterations > 0 ? try download() : first
-        return ExecutionOutcome(
+        let last = hostSamples.isEmpty ? first : try download()
+        var mismatches = 0
+        for _ in 0..<request.soak {
+            try runOnce()
+            if try download() != first { mismatches += 1 }
+        }
+        var outcome = ExecutionOutcome(
             firstOutputs: first, lastOutputs: last, firstCallNanoseconds: firstCall,
             hostSamples: hostSamples, deviceSamples: deviceSamples)
+        outcome.soakRuns = request.soak
+        outcome.soakMismatches = mismatches
+        return outcome
     }
 
     /// The cb_op prepare() receives for `testCase`; the worker builds its ops here too.

@@ -22,6 +22,16 @@ package struct RunPlan: Sendable {
     package var iterations: Int
     /// Keyed by case id, kernel name or `default`, in that order of precedence.
     package var budgets: [String: BudgetMicroseconds]
+    /// The least time a case's timed executions add up to, nanoseconds.
+    package var minTimeNanoseconds: UInt64 = 0
+    /// Flush caches between timed executions of memory-bound cases.
+    package var coldCache = false
+    /// A case whose coefficient of variation exceeds this is re-measured once, then flagged unstable.
+    package var cvThreshold = LatencyStatistics.defaultCVThreshold
+    /// Extra executions of every case after its timed loop, each compared bitwise with the first.
+    package var soak = 0
+    /// The chip's declared peaks; throughput is read against them and decides which cases are memory-bound.
+    package var peaks: PeakRates?
 
     package init(
         cases: [BatteryCase], seed: UInt64, numerics: DeclaredNumericsModel, warmup: Int, iterations: Int,
@@ -132,14 +142,29 @@ package enum Runner {
         let oracleStart = DispatchTime.now().uptimeNanoseconds
         let inputs = testCase.inputs(seed: plan.seed)
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
+        let memoryBound =
+            plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
+            ?? (testCase.flops == 0)
+        let coldCache = plan.coldCache && memoryBound
         let request = ExecutionRequest(
             testCase: testCase,
             inputs: zip(testCase.inputTypes, inputs).map { $0.encode($1) },
             outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
-            warmup: plan.warmup, iterations: plan.iterations)
-        let outcome: ExecutionOutcome
+            warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
+            flushCaches: coldCache, soak: plan.soak)
+        var outcome: ExecutionOutcome
+        var remeasured = false
         do {
             outcome = try session.execute(request)
+            // Noise is measured, not trusted: a noisy case gets one more measurement, which stands.
+            if LatencyStatistics(samples: outcome.deviceSamples ?? outcome.hostSamples).isNoisy(threshold: plan.cvThreshold) {
+                var again = request
+                again.soak = 0
+                let second = try session.execute(again)
+                outcome.hostSamples = second.hostSamples
+                outcome.deviceSamples = second.deviceSamples
+                remeasured = true
+            }
         } catch {
             result.outcome = error.kind.outcome
             result.message = error.message
@@ -165,7 +190,17 @@ package enum Runner {
             samples: outcome.deviceSamples ?? outcome.hostSamples,
             firstCallNanoseconds: outcome.firstCallNanoseconds,
             budgetP50Microseconds: budget?.p50,
-            budgetP99Microseconds: budget?.p99)
+            budgetP99Microseconds: budget?.p99,
+            remeasured: remeasured, cvThreshold: plan.cvThreshold, coldCache: coldCache)
+        if let peaks = plan.peaks, let latency = result.latency {
+            result.throughput = peaks.throughput(
+                flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType,
+                p50Microseconds: latency.p50Microseconds)
+        }
+        if outcome.soakRuns > 0 {
+            result.soakRuns = outcome.soakRuns
+            result.soakMismatches = outcome.soakMismatches
+        }
         if result.outcome != .untrustworthy {
             result.outcome = .failed
             if result.passesStandard() { result.outcome = .passed }
@@ -185,7 +220,9 @@ package enum Runner {
         into result: inout CaseResult
     ) {
         let expectations = testCase.expectations(inputs, numerics: plan.numerics)
-        var repeatability = Repeatability(runs: plan.iterations > 0 ? 2 : 1, maxDifferenceRatio: 0, bitwiseIdentical: true)
+        var repeatability = Repeatability(
+            runs: (outcome.hostSamples.isEmpty ? 1 : 2) + outcome.soakRuns, maxDifferenceRatio: 0,
+            bitwiseIdentical: outcome.soakMismatches == 0)
         for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
             let first = type.decode(outcome.firstOutputs[index])

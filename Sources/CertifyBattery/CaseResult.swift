@@ -41,7 +41,8 @@ package struct CapabilityRecord: Sendable, Codable, Equatable {
 
 /// Whether running the same case again gives the same answer.
 package struct Repeatability: Sendable, Codable, Equatable {
-    /// Executions compared: the first and the last of the timed loop.
+    /// Executions compared: the first, the last of the timed loop, and every soak execution
+    /// (soak executions are compared bitwise only).
     package var runs: Int
     /// Largest element-wise difference between the runs, in units of the standard tolerance.
     package var maxDifferenceRatio: Double
@@ -62,7 +63,7 @@ package enum LatencyClock: String, Sendable, Codable {
     case device
 }
 
-/// Latency of one case: a fixed number of timed executions after a warm-up.
+/// Latency of one case: timed executions after a warm-up, until a minimum count and time are reached.
 package struct LatencyFigures: Sendable, Codable, Equatable {
     package var clock: LatencyClock
     package var warmup: Int
@@ -71,10 +72,20 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
     package var firstCallNanoseconds: UInt64
     package var budgetP50Microseconds: Double?
     package var budgetP99Microseconds: Double?
+    /// Summary of `samples`, kept in the report so readers need not recompute it.
+    package var statistics: LatencyStatistics
+    /// The case was measured twice because the first measurement's CV exceeded the threshold.
+    package var remeasured: Bool
+    /// The robust CV still exceeded `cvThreshold` after the re-measurement: not trusted for budgets.
+    package var unstable: Bool
+    package var cvThreshold: Double
+    /// Caches were flushed between timed executions (cold-cache mode, memory-bound cases).
+    package var coldCache: Bool
 
     package init(
         clock: LatencyClock, warmup: Int, samples: [UInt64], firstCallNanoseconds: UInt64,
-        budgetP50Microseconds: Double?, budgetP99Microseconds: Double?
+        budgetP50Microseconds: Double?, budgetP99Microseconds: Double?, remeasured: Bool = false,
+        cvThreshold: Double = LatencyStatistics.defaultCVThreshold, coldCache: Bool = false
     ) {
         self.clock = clock
         self.warmup = warmup
@@ -82,22 +93,144 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
         self.firstCallNanoseconds = firstCallNanoseconds
         self.budgetP50Microseconds = budgetP50Microseconds
         self.budgetP99Microseconds = budgetP99Microseconds
+        statistics = LatencyStatistics(samples: samples)
+        self.remeasured = remeasured
+        self.cvThreshold = cvThreshold
+        unstable = statistics.isNoisy(threshold: cvThreshold)
+        self.coldCache = coldCache
     }
 
     /// The nearest-rank percentile of the samples, in microseconds.
     package func percentileMicroseconds(_ p: Double) -> Double {
-        guard !samples.isEmpty else { return .nan }
-        let sorted = samples.sorted()
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1000
+        LatencyStatistics.percentile(samples.sorted(), p)
     }
 
-    package var p50Microseconds: Double { percentileMicroseconds(50) }
-    package var p99Microseconds: Double { percentileMicroseconds(99) }
+    package var p50Microseconds: Double { statistics.p50Microseconds }
+    package var p99Microseconds: Double { statistics.p99Microseconds }
 
     /// nil when the profile sets no p50 budget for the case.
     package var withinP50: Bool? { budgetP50Microseconds.map { p50Microseconds <= $0 } }
     package var withinP99: Bool? { budgetP99Microseconds.map { p99Microseconds <= $0 } }
+}
+
+/// Order statistics and moments of a latency sample, in microseconds.
+package struct LatencyStatistics: Sendable, Codable, Equatable {
+    /// A case whose coefficient of variation exceeds this is re-measured, then flagged unstable.
+    package static let defaultCVThreshold = 0.1
+
+    package var count: Int
+    package var minMicroseconds: Double
+    package var p50Microseconds: Double
+    package var p90Microseconds: Double
+    package var p99Microseconds: Double
+    package var maxMicroseconds: Double
+    package var meanMicroseconds: Double
+    /// Sample standard deviation (n − 1 in the denominator); 0 for a single sample.
+    package var standardDeviationMicroseconds: Double
+    /// Standard deviation over mean; 0 when the mean is 0.
+    package var coefficientOfVariation: Double
+    /// Interquartile range / 1.349 over the median: the CV of a normal distribution, but blind to
+    /// the few preempted samples a shared host adds; this is what decides `unstable`.
+    package var robustCoefficientOfVariation: Double
+
+    package init(samples: [UInt64]) {
+        let sorted = samples.sorted()
+        count = sorted.count
+        minMicroseconds = sorted.first.map { Double($0) / 1000 } ?? .nan
+        maxMicroseconds = sorted.last.map { Double($0) / 1000 } ?? .nan
+        p50Microseconds = Self.percentile(sorted, 50)
+        p90Microseconds = Self.percentile(sorted, 90)
+        p99Microseconds = Self.percentile(sorted, 99)
+        let values = sorted.map { Double($0) / 1000 }
+        meanMicroseconds = values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+        if values.count > 1 {
+            let mean = meanMicroseconds
+            let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            standardDeviationMicroseconds = (squares / Double(values.count - 1)).squareRoot()
+        } else {
+            standardDeviationMicroseconds = 0
+        }
+        coefficientOfVariation = meanMicroseconds > 0 ? standardDeviationMicroseconds / meanMicroseconds : 0
+        let iqr = Self.percentile(sorted, 75) - Self.percentile(sorted, 25)
+        robustCoefficientOfVariation = p50Microseconds > 0 ? iqr / 1.349 / p50Microseconds : 0
+    }
+
+    /// Below this p50 the spread measures the host's clock and scheduler, not the backend.
+    package static let stabilityFloorMicroseconds = 10.0
+
+    /// Whether the robust CV exceeds `threshold` for a case long enough to judge.
+    package func isNoisy(threshold: Double) -> Bool {
+        p50Microseconds >= Self.stabilityFloorMicroseconds && robustCoefficientOfVariation > threshold
+    }
+
+    /// The nearest-rank percentile of already sorted nanosecond samples, in microseconds.
+    package static func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1000
+    }
+}
+
+/// What a case moved per second at its p50, and the share of the chip's declared peak.
+package struct Throughput: Sendable, Codable, Equatable {
+    package enum Unit: String, Sendable, Codable {
+        case gflops = "GFLOP/s"
+        case gbps = "GB/s"
+    }
+
+    package var unit: Unit
+    package var value: Double
+    /// value / declared peak, in (0, …); nil when the profile declares no peak for the case's dtype.
+    package var utilisation: Double?
+    /// Arithmetic intensity (FLOP per byte) below the chip's ridge point, or no flops at all.
+    package var memoryBound: Bool
+
+    package init(unit: Unit, value: Double, utilisation: Double?, memoryBound: Bool) {
+        self.unit = unit
+        self.value = value
+        self.utilisation = utilisation
+        self.memoryBound = memoryBound
+    }
+}
+
+/// The chip's declared peaks, as the runner reads throughput against them.
+package struct PeakRates: Sendable, Equatable {
+    /// TFLOP/s per floating-point dtype.
+    package var tflops: [DType: Double]
+    /// GB/s (10^9 bytes per second).
+    package var bandwidthGBps: Double
+
+    package init(tflops: [DType: Double], bandwidthGBps: Double) {
+        self.tflops = tflops
+        self.bandwidthGBps = bandwidthGBps
+    }
+
+    /// The compute peak for `type`, FLOP/s: its own, or the largest declared for an integer type.
+    package func flopsPerSecond(_ type: DType?) -> Double? {
+        let tera = type.flatMap { tflops[$0] } ?? tflops.values.max()
+        return tera.map { $0 * 1e12 }
+    }
+
+    /// Whether a case of `flops` over `bytes` is limited by memory rather than compute: it has no
+    /// flops, or its FLOP per byte is below the peak FLOP/s over the peak bytes per second.
+    package func isMemoryBound(flops: Double, bytes: Int, type: DType?) -> Bool {
+        guard flops > 0 else { return true }
+        guard bytes > 0, let peak = flopsPerSecond(type) else { return false }
+        return flops / Double(bytes) < peak / (bandwidthGBps * 1e9)
+    }
+
+    /// Throughput at `p50Microseconds`; nil when the time is not positive.
+    package func throughput(flops: Double, bytes: Int, type: DType?, p50Microseconds: Double) -> Throughput? {
+        guard p50Microseconds > 0, p50Microseconds.isFinite else { return nil }
+        let seconds = p50Microseconds / 1e6
+        if isMemoryBound(flops: flops, bytes: bytes, type: type) {
+            let rate = Double(bytes) / seconds
+            return Throughput(unit: .gbps, value: rate / 1e9, utilisation: rate / (bandwidthGBps * 1e9), memoryBound: true)
+        }
+        let rate = flops / seconds
+        return Throughput(
+            unit: .gflops, value: rate / 1e9, utilisation: flopsPerSecond(type).map { rate / $0 }, memoryBound: false)
+    }
 }
 
 /// Everything measured about one case.
@@ -123,6 +256,11 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var tolerance: String
     package var repeatability: Repeatability?
     package var latency: LatencyFigures?
+    /// GFLOP/s or GB/s at the p50, against the chip's declared peaks; nil without a latency.
+    package var throughput: Throughput?
+    /// Soak executions after the timed loop and how many of them differed bitwise from the first.
+    package var soakRuns: Int?
+    package var soakMismatches: Int?
     package var flops: Double
     package var bytes: Int
     /// An out-of-bounds write caught by a guard page or canary, in words; nil when none was seen.

@@ -55,7 +55,10 @@ package struct CertifyCommand: ParsableCommand {
             35 latency regression (the most severe when several occur).
             """,
         version: harnessVersion,
-        subcommands: [RunCommand.self, BatteryCommand.self, VerifyCommand.self, GateCommand.self, KeygenCommand.self, WorkerCommand.self],
+        subcommands: [
+            RunCommand.self, BatteryCommand.self, VerifyCommand.self, ExplainCommand.self, GateCommand.self, KeygenCommand.self,
+            WorkerCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 

@@ -39,6 +39,12 @@ struct RunCommand: ParsableCommand {
             "Continue the interrupted run whose report folder is <dir>, skipping its finished cases.", valueName: "dir"))
     var resume: String?
 
+    @Option(help: "Execute every case N extra times after its timed loop, each output checked bitwise against the first (L3's soak).")
+    var soak: Int = 0
+
+    @Flag(help: "Flush caches between timed executions of memory-bound cases (overrides latency.cold_cache).")
+    var coldCache = false
+
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
@@ -57,6 +63,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard soak >= 0 else {
+            throw ValidationError("--soak must be at least 0, got \(soak)")
+        }
         guard maxConsecutiveCrashes >= 1 else {
             throw ValidationError("--max-consecutive-crashes must be at least 1, got \(maxConsecutiveCrashes)")
         }
@@ -131,10 +140,20 @@ struct RunCommand: ParsableCommand {
             throw ExitStatus.backendUnavailable.exitCode
         }
 
-        let plan = RunPlan(
+        // A tier may raise the measurement, never lower it: the strictest tier given sets it for the run.
+        var plan = RunPlan(
             cases: Battery.cases(suite), seed: seed, numerics: profile.numerics.model,
-            warmup: profile.latency.warmup, iterations: profile.latency.iterations,
+            warmup: profile.latency.warmup,
+            iterations: tiers.compactMap(\.iterations).reduce(profile.latency.iterations, max),
             budgets: profile.latency.budgets.mapValues { BudgetMicroseconds(p50: $0.p50Microseconds, p99: $0.p99Microseconds) })
+        let minTime = tiers.compactMap(\.minTimeMilliseconds).reduce(profile.latency.minTimeMilliseconds, max)
+        plan.minTimeNanoseconds = UInt64(minTime * 1e6)
+        plan.coldCache = coldCache || profile.latency.coldCache
+        plan.cvThreshold = profile.latency.cvThreshold
+        plan.soak = tiers.compactMap(\.soak).reduce(soak, max)
+        plan.peaks = PeakRates(
+            tflops: Dictionary(uniqueKeysWithValues: profile.peaks.tflops.map { ($0.key.dtype, $0.value) }),
+            bandwidthGBps: profile.peaks.memoryBandwidthGBps)
         let progress = ProgressReporter(live: Standard.errorIsTerminal)
         Interruption.install()
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress.handle)
@@ -146,7 +165,9 @@ struct RunCommand: ParsableCommand {
                 "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
         }
 
-        let context = LevelContext(backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker)
+        let soaked = plan.soak > 0 && summary.end == .completed && results.allSatisfy { $0.outcome != .notRun }
+        let context = LevelContext(
+            backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker, soakCompleted: soaked)
         let incompleteReason: String?
         switch summary.end {
         case .completed: incompleteReason = nil

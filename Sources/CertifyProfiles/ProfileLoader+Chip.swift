@@ -1,3 +1,8 @@
+/// A YAML boolean as a profile spells it.
+enum ProfileBool: String {
+    case `true`, `false`
+}
+
 extension ProfileLoader {
     private static let chipKeys = ["schema", "description", "chip", "peaks", "backend", "numerics", "latency"]
     private static let dtypeNames = ProfileDType.allCases.map(\.rawValue)
@@ -123,13 +128,24 @@ extension ProfileLoader {
         budgetKeys: Set<String>?
     ) throws(ProfileError) -> LatencySpec {
         let fields = try decoder.mapping(entry.value, at: entry.path)
-        try fields.rejectUnknownKeys(allowed: ["warmup", "iterations", "budgets", "case_timeout_s"])
+        try fields.rejectUnknownKeys(allowed: [
+            "warmup", "iterations", "min_time_ms", "cold_cache", "cv_threshold", "budgets", "case_timeout_s",
+        ])
         var latency = LatencySpec.default
         if let warmup = fields["warmup"] {
             latency.warmup = try decoder.integer(warmup.value, at: warmup.path, in: warmupRange)
         }
         if let iterations = fields["iterations"] {
             latency.iterations = try decoder.integer(iterations.value, at: iterations.path, in: iterationsRange)
+        }
+        if let minTime = fields["min_time_ms"] {
+            latency.minTimeMilliseconds = try decoder.nonNegativeNumber(minTime.value, at: minTime.path)
+        }
+        if let cold = fields["cold_cache"] {
+            latency.coldCache = try decoder.choice([ProfileBool.true, .false], cold.value, at: cold.path) == .true
+        }
+        if let cv = fields["cv_threshold"] {
+            latency.cvThreshold = try decoder.positiveNumber(cv.value, at: cv.path)
         }
         if let timeout = fields["case_timeout_s"] {
             latency.caseTimeoutSeconds = try decoder.positiveNumber(timeout.value, at: timeout.path)

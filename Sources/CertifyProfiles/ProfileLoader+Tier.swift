@@ -1,6 +1,8 @@
 extension ProfileLoader {
     private static let tierFileKeys = ["schema", "description", "tier"]
-    private static let tierKeys = ["id", "name", "required_level", "tolerance_scale"]
+    private static let tierKeys = [
+        "id", "name", "required_level", "tolerance_scale", "latency_percentile", "iterations", "min_time_ms", "soak",
+    ]
     private static let levels = ["L1": 1, "L2": 2, "L3": 3]
 
     static func decodeTier(_ root: YAMLNode, decoder: ProfileDecoder) throws(ProfileError) -> TierProfile {
@@ -56,7 +58,7 @@ extension ProfileLoader {
                 )
             }
         }
-        return TierProfile(
+        var profile = TierProfile(
             schema: schema,
             id: id,
             name: name,
@@ -64,5 +66,18 @@ extension ProfileLoader {
             toleranceScale: toleranceScale,
             path: decoder.source.path
         )
+        if let entry = tier["latency_percentile"] {
+            profile.latencyPercentile = try decoder.choice(BudgetPercentile.allCases, entry.value, at: entry.path)
+        }
+        if let entry = tier["iterations"] {
+            profile.iterations = try decoder.integer(entry.value, at: entry.path, in: 1...1_000_000)
+        }
+        if let entry = tier["min_time_ms"] {
+            profile.minTimeMilliseconds = try decoder.positiveNumber(entry.value, at: entry.path)
+        }
+        if let entry = tier["soak"] {
+            profile.soak = try decoder.integer(entry.value, at: entry.path, in: 0...1_000_000)
+        }
+        return profile
     }
 }

@@ -1,4 +1,5 @@
 import CertifyBattery
+import CertifyProfiles
 
 /// Why one level was not reached.
 package struct LevelGap: Sendable, Codable, Equatable {
@@ -39,17 +40,21 @@ package struct LevelContext: Sendable, Codable, Equatable {
 /// - L1 Compatible: every core case supported, no errors, within the functional tolerance, no lie
 ///   caught; no case at all crashed or hung the backend.
 /// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
-///   executions agree within it; every case has a p50 budget and meets it.
-/// - L3 Critical: bitwise-identical repeated executions; every case meets a p99 budget; the backend
+///   executions agree within it; every case has a p50 budget (or the tier's percentile) and meets it
+///   with a stable latency.
+/// - L3 Critical: bitwise-identical repeated executions (first, last and every soak execution);
+///   every case meets a p99 budget with a stable latency; the backend
 ///   binary is pinned by SHA-256; memory checked by the worker's guard pages and no violation
 ///   found; a soak without errors.
 package enum LevelPolicy {
-    /// Assesses `results` with every tolerance multiplied by `toleranceScale` (a tier may tighten).
+    /// Assesses `results` with every tolerance multiplied by `toleranceScale` (a tier may tighten)
+    /// and L2's budgets held at `percentile` (a tier may ask for p99).
     package static func assess(
-        _ results: [CaseResult], context: LevelContext, toleranceScale: Double = 1
+        _ results: [CaseResult], context: LevelContext, toleranceScale: Double = 1, percentile: BudgetPercentile = .p50,
+        listLimit: Int = 3
     ) -> LevelAssessment {
         let requirements = [
-            l1(results, toleranceScale), l2(results, toleranceScale), l3(results, context),
+            l1(results, toleranceScale), l2(results, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
         ]
         var level = 0
         for reasons in requirements {
@@ -90,7 +95,25 @@ package enum LevelPolicy {
         }
     }
 
-    private static func l2(_ results: [CaseResult], _ scale: Double) -> [String] {
+    private static func budget(_ latency: LatencyFigures, _ percentile: BudgetPercentile) -> Double? {
+        switch percentile {
+        case .p50: latency.budgetP50Microseconds
+        case .p99: latency.budgetP99Microseconds
+        }
+    }
+
+    /// Why `result` does not meet its `percentile` budget; nil when it does or has none.
+    private static func budgetReason(_ result: CaseResult, _ percentile: BudgetPercentile) -> String? {
+        guard let latency = result.latency, let limit = budget(latency, percentile) else { return nil }
+        if latency.unstable {
+            return "\(result.id) latency is unstable (robust CV \(Format.number(latency.statistics.robustCoefficientOfVariation)) above \(Format.number(latency.cvThreshold))\(latency.remeasured ? " after a re-measurement" : "")), so it cannot meet its \(percentile.rawValue) budget"
+        }
+        let measured = percentile == .p50 ? latency.p50Microseconds : latency.p99Microseconds
+        guard measured > limit else { return nil }
+        return "\(result.id) \(percentile.rawValue) \(Format.microseconds(measured)) exceeds its budget of \(Format.microseconds(limit))"
+    }
+
+    private static func l2(_ results: [CaseResult], _ scale: Double, _ percentile: BudgetPercentile, _ limit: Int) -> [String] {
         var reasons: [String] = []
         var missingBudgets: [String] = []
         for result in results {
@@ -119,43 +142,39 @@ package enum LevelPolicy {
                 reasons.append(
                     "\(result.id) gave different results on repeated runs (\(ratioText(repeatability.maxDifferenceRatio, scale)))")
             }
-            switch result.latency?.withinP50 {
-            case nil:
+            if let reason = budgetReason(result, percentile) {
+                reasons.append(reason)
+            } else if result.latency.flatMap({ budget($0, percentile) }) == nil {
                 missingBudgets.append(result.id)
-            case false?:
-                let latency = result.latency!
-                reasons.append(
-                    "\(result.id) p50 \(Format.microseconds(latency.p50Microseconds)) exceeds its budget of \(Format.microseconds(latency.budgetP50Microseconds!))")
-            case true?:
-                break
             }
         }
         if !missingBudgets.isEmpty {
-            reasons.append("no p50 latency budget in the chip profile for \(Format.list(missingBudgets))")
+            reasons.append(
+                "no \(percentile.rawValue) latency budget in the chip profile for \(Format.list(missingBudgets, limit: limit))")
         }
         return reasons
     }
 
-    private static func l3(_ results: [CaseResult], _ context: LevelContext) -> [String] {
+    private static func l3(_ results: [CaseResult], _ context: LevelContext, _ limit: Int) -> [String] {
         var reasons: [String] = []
         let ran = results.filter { $0.outcome == .passed || $0.outcome == .failed }
         let nondeterministic = ran.filter { $0.repeatability?.bitwiseIdentical == false }.map(\.id)
         if !nondeterministic.isEmpty {
-            reasons.append("repeated runs are not bitwise identical for \(Format.list(nondeterministic))")
+            reasons.append("repeated runs are not bitwise identical for \(Format.list(nondeterministic, limit: limit))")
         }
         var missingBudgets: [String] = []
         for result in ran {
-            switch result.latency?.withinP99 {
-            case nil: missingBudgets.append(result.id)
-            case false?:
-                let latency = result.latency!
-                reasons.append(
-                    "\(result.id) p99 \(Format.microseconds(latency.p99Microseconds)) exceeds its budget of \(Format.microseconds(latency.budgetP99Microseconds!))")
-            case true?: break
+            if let reason = budgetReason(result, .p99) {
+                reasons.append(reason)
+            } else if result.latency?.budgetP99Microseconds == nil {
+                missingBudgets.append(result.id)
+            }
+            if let mismatches = result.soakMismatches, mismatches > 0, let runs = result.soakRuns {
+                reasons.append("\(result.id) differed bitwise from its first execute in \(mismatches) of \(runs) soak executions")
             }
         }
         if !missingBudgets.isEmpty {
-            reasons.append("no p99 latency budget in the chip profile for \(Format.list(missingBudgets))")
+            reasons.append("no p99 latency budget in the chip profile for \(Format.list(missingBudgets, limit: limit))")
         }
         if !context.backendPinned {
             reasons.append("the chip profile does not pin the backend library's SHA-256 (backend.sha256)")
@@ -167,7 +186,7 @@ package enum LevelPolicy {
             if let violation = result.memoryViolation { reasons.append("\(result.id) violated memory: \(violation)") }
         }
         if !context.soakCompleted {
-            reasons.append("no soak was run: this certify does not have the soak test yet")
+            reasons.append("no soak was run: run with --soak N (or a tier with a soak key) to repeat every case N extra times")
         }
         return reasons
     }

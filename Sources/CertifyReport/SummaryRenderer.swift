@@ -28,6 +28,11 @@ package enum SummaryRenderer {
             lines.append("INCOMPLETE: \(p.incompleteReason ?? "the run did not finish"); the cases not run are marked NOT-RUN")
         }
         lines.append("")
+        if let clock = p.cases.compactMap(\.latency).first?.clock {
+            let cold = p.cases.contains { $0.latency?.coldCache == true } ? "; caches flushed between timed calls of memory-bound cases" : ""
+            lines.append(
+                "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls per case\(cold)")
+        }
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {
             lines.append("  L\(gap.level) \(LevelAssessment.names[gap.level].dropFirst(3)) not reached:")
@@ -49,7 +54,7 @@ package enum SummaryRenderer {
     }
 
     private static func table(_ cases: [CaseResult]) -> [String] {
-        let header = ["case", "verdict", "max abs", "max rel", "max ulp", "err/tol", "worst idx", "p50", "p50 budget"]
+        let header = ["case", "verdict", "max abs", "max rel", "max ulp", "err/tol", "worst idx", "p50", "p99", "rcv", "n", "throughput", "util", "p50 budget"]
         let rows: [[String]] = cases.map { c in
             let m = c.standard
             return [
@@ -61,6 +66,11 @@ package enum SummaryRenderer {
                 c.standardRatio.map(Format.number) ?? "-",
                 m?.worstIndex.map(String.init) ?? "-",
                 c.latency.map { Format.microseconds($0.p50Microseconds) } ?? "-",
+                c.latency.map { Format.microseconds($0.p99Microseconds) } ?? "-",
+                c.latency.map { Format.number($0.statistics.robustCoefficientOfVariation) + ($0.unstable ? " UNSTABLE" : "") } ?? "-",
+                c.latency.map { String($0.statistics.count) } ?? "-",
+                c.throughput.map { "\(Format.number($0.value)) \($0.unit.rawValue)" } ?? "-",
+                c.throughput?.utilisation.map { "\(Format.number($0 * 100))%" } ?? "-",
                 c.latency?.budgetP50Microseconds.map(Format.microseconds) ?? "-",
             ]
         }

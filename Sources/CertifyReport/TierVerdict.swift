@@ -7,6 +7,8 @@ package struct TierVerdict: Sendable, Codable, Equatable {
     package var name: String
     package var requiredLevel: Int
     package var toleranceScale: Double
+    /// The percentile held to the budgets at L2.
+    package var latencyPercentile: BudgetPercentile?
     /// The level reached with the tier's tolerance scale applied.
     package var levelReached: Int
     package var qualified: Bool
@@ -14,11 +16,13 @@ package struct TierVerdict: Sendable, Codable, Equatable {
 
     /// Assesses `results` under `tier`'s tolerance scale and compares with its required level.
     package init(tier: TierProfile, results: [CaseResult], context: LevelContext) {
-        let assessment = LevelPolicy.assess(results, context: context, toleranceScale: tier.toleranceScale)
+        let assessment = LevelPolicy.assess(
+            results, context: context, toleranceScale: tier.toleranceScale, percentile: tier.latencyPercentile)
         id = tier.id
         name = tier.name
         requiredLevel = tier.requiredLevel
         toleranceScale = tier.toleranceScale
+        latencyPercentile = tier.latencyPercentile
         levelReached = assessment.level
         qualified = assessment.level >= tier.requiredLevel
         reasons = assessment.gaps.filter { $0.level <= tier.requiredLevel }.flatMap { gap in

@@ -92,7 +92,7 @@ import Testing
         }
         #expect(report.predicate.run.batteryVersion == Battery.version)
         #expect(report.predicate.backend.name == "cpu")
-        #expect(report.predicate.cases.allSatisfy { $0.latency?.samples.count == 25 })
+        #expect(report.predicate.cases.allSatisfy { ($0.latency?.samples.count ?? 0) >= 25 })
     }
 
     @Test func sameSeedGivesTheSameFiguresAndAnotherSeedOthers() throws {

@@ -107,6 +107,30 @@ import Testing
         #expect(profile.latency.budgets["softmax"] == profile.latency.budgets["gemm"])
     }
 
+    @Test func latencyMeasurementKeysDecode() throws {
+        let text = TestSupport.edit(
+            TestSupport.chip, "  iterations: 25\n", "  iterations: 25\n  min_time_ms: 250\n  cold_cache: true\n  cv_threshold: 0.05\n")
+        let latency = try chip(text).latency
+        #expect(latency.minTimeMilliseconds == 250)
+        #expect(latency.coldCache)
+        #expect(latency.cvThreshold == 0.05)
+        let defaults = try chip(TestSupport.chip).latency
+        #expect(defaults.minTimeMilliseconds == 100)
+        #expect(!defaults.coldCache)
+        #expect(defaults.cvThreshold == 0.1)
+    }
+
+    @Test func tierMeasurementKeysDecode() throws {
+        let text = TestSupport.edit(
+            TestSupport.tier, "  tolerance_scale: 0.25\n",
+            "  tolerance_scale: 0.25\n  latency_percentile: p99\n  iterations: 100\n  min_time_ms: 200\n  soak: 5\n")
+        let tier = try ProfileLoader.loadTier(bytes: Array(text.utf8), path: "tier.yaml")
+        #expect(tier.latencyPercentile == .p99)
+        #expect(tier.iterations == 100)
+        #expect(tier.minTimeMilliseconds == 200)
+        #expect(tier.soak == 5)
+    }
+
     @Test func tierToleranceDefaultsToOne() throws {
         let text = TestSupport.edit(TestSupport.tier, "  tolerance_scale: 0.25\n", "")
         let tier = try ProfileLoader.loadTier(bytes: Array(text.utf8), path: "tier.yaml")

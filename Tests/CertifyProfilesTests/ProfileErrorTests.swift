@@ -393,6 +393,30 @@ private let errorCases: [ErrorCase] = [
         "tier.yaml:6:20: error: 'tier.tolerance_scale' must be a positive number no greater than 1, got '1.5'",
         keyPath: "tier.tolerance_scale"
     ),
+    .tier(
+        "latency percentile not budgeted",
+        editing: "tolerance_scale: 0.25",
+        to: "tolerance_scale: 0.25\n  latency_percentile: p90",
+        .badValue,
+        "tier.yaml:7:23: error: 'tier.latency_percentile' must be one of p50, p99; got 'p90'",
+        keyPath: "tier.latency_percentile"
+    ),
+    .chip(
+        "cold cache not a boolean",
+        editing: "iterations: 25",
+        to: "iterations: 25\n  cold_cache: yes",
+        .badValue,
+        "chip.yaml:17:15: error: 'latency.cold_cache' must be one of true, false; got 'yes'",
+        keyPath: "latency.cold_cache"
+    ),
+    .chip(
+        "negative minimum time",
+        editing: "iterations: 25",
+        to: "iterations: 25\n  min_time_ms: -1",
+        .badValue,
+        "chip.yaml:17:16: error: 'latency.min_time_ms' must be a number of at least 0, got '-1'",
+        keyPath: "latency.min_time_ms"
+    ),
 
     // unsupportedSchema
     .chip(

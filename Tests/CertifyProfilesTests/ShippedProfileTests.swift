@@ -16,7 +16,8 @@ import Testing
         )
         #expect(
             TestSupport.yamlFiles(in: "Profiles/tiers") == [
-                "Profiles/tiers/developer.yaml", "Profiles/tiers/enterprise.yaml", "Profiles/tiers/state-owned.yaml",
+                "Profiles/tiers/developer.yaml", "Profiles/tiers/enterprise.yaml", "Profiles/tiers/finance.yaml",
+                "Profiles/tiers/state-owned.yaml",
             ]
         )
     }
@@ -97,5 +98,12 @@ import Testing
         #expect(stateOwned.name == "State-owned enterprise")
         #expect(stateOwned.requiredLevel == 3)
         #expect(stateOwned.toleranceScale == 0.5)
+        #expect(stateOwned.soak == 10)
+        let finance = try ProfileLoader.loadTier(path: TestSupport.repositoryFile("Profiles/tiers/finance.yaml"))
+        #expect(finance.requiredLevel == 2)
+        #expect(finance.toleranceScale == 0.5)
+        #expect(finance.latencyPercentile == .p99)
+        #expect(finance.iterations == 100)
+        #expect(finance.minTimeMilliseconds == 200)
     }
 }

@@ -12,6 +12,9 @@ struct GuardedRequest {
     var testCase: BatteryCase
     var warmup: Int
     var iterations: Int
+    var minTimeNanoseconds: UInt64 = 0
+    var flushCaches = false
+    var soak = 0
     var inputCounts: [Int]
     var outputCounts: [Int]
 }
@@ -21,6 +24,7 @@ struct GuardedTimings {
     var firstCallNanoseconds: UInt64
     var hostSamples: [UInt64]
     var deviceSamples: [UInt64]?
+    var soakMismatches = 0
 }
 
 extension InProcessSession {
@@ -107,18 +111,47 @@ extension InProcessSession {
         var hostSamples: [UInt64] = []
         var deviceSamples: [UInt64]? = library.hasDeviceTimer ? [] : nil
         hostSamples.reserveCapacity(request.iterations)
-        for _ in 0..<request.iterations {
+        var elapsed: UInt64 = 0
+        while Measurement.continues(
+            samples: hostSamples.count, elapsed: elapsed, iterations: request.iterations, minTime: request.minTimeNanoseconds)
+        {
+            // The flush counts toward the minimum time (not the samples), or a sub-microsecond case
+            // would need hours of flushing to add up to it.
+            if request.flushCaches { elapsed &+= CacheFlush.timed(Self.now) }
             let t0 = Self.now()
             try runOnce()
-            hostSamples.append(Self.now() &- t0)
+            let sample = Self.now() &- t0
+            hostSamples.append(sample)
+            elapsed &+= sample
             if deviceSamples != nil {
                 var ns: UInt64 = 0
                 try check("last_execute_ns", .timer) { api.last_execute_ns!(backend, plan, &ns, $0) }
                 deviceSamples?.append(ns)
             }
         }
-        if request.iterations > 0 { try download(lastRegions) }
-        return GuardedTimings(firstCallNanoseconds: firstCall, hostSamples: hostSamples, deviceSamples: deviceSamples)
+        if !hostSamples.isEmpty { try download(lastRegions) }
+        // The soak reuses the last-output regions as scratch and leaves the timed loop's last output there.
+        var mismatches = 0
+        if request.soak > 0 {
+            let kept = lastRegions.map { Array(UnsafeRawBufferPointer(start: base + $0.offset, count: $0.count)) }
+            for _ in 0..<request.soak {
+                try runOnce()
+                try download(lastRegions)
+                for (first, last) in zip(firstRegions, lastRegions)
+                where memcmp(base + first.offset, base + last.offset, first.count) != 0 {
+                    mismatches += 1
+                    break
+                }
+            }
+            for (region, bytes) in zip(lastRegions, kept) {
+                bytes.withUnsafeBytes { raw in
+                    if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
+                }
+            }
+        }
+        return GuardedTimings(
+            firstCallNanoseconds: firstCall, hostSamples: hostSamples, deviceSamples: deviceSamples,
+            soakMismatches: mismatches)
     }
 }
 

@@ -24,6 +24,9 @@ extension GuardedRequest {
         w.blob(Array(try JSONEncoder().encode(testCase)))
         w.int(warmup)
         w.int(iterations)
+        w.u64(minTimeNanoseconds)
+        w.bool(flushCaches)
+        w.int(soak)
         w.ints(inputCounts)
         w.ints(outputCounts)
         return w.bytes
@@ -33,8 +36,8 @@ extension GuardedRequest {
         var r = WireReader(bytes)
         let testCase = try JSONDecoder().decode(BatteryCase.self, from: Data(try r.blob()))
         self.init(
-            testCase: testCase, warmup: try r.int(), iterations: try r.int(), inputCounts: try r.ints(),
-            outputCounts: try r.ints())
+            testCase: testCase, warmup: try r.int(), iterations: try r.int(), minTimeNanoseconds: try r.u64(),
+            flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
     }
 }
 
@@ -56,6 +59,7 @@ struct GuardedReply {
             w.u64s(timings.hostSamples)
             w.bool(timings.deviceSamples != nil)
             w.u64s(timings.deviceSamples ?? [])
+            w.int(timings.soakMismatches)
         case .failure(let error):
             w.bool(false)
             w.string(error.kind.rawValue)
@@ -79,8 +83,11 @@ struct GuardedReply {
             let host = try r.u64s()
             let hasDevice = try r.bool()
             let device = try r.u64s()
+            let mismatches = try r.int()
             result = .success(
-                GuardedTimings(firstCallNanoseconds: first, hostSamples: host, deviceSamples: hasDevice ? device : nil))
+                GuardedTimings(
+                    firstCallNanoseconds: first, hostSamples: host, deviceSamples: hasDevice ? device : nil,
+                    soakMismatches: mismatches))
         } else {
             let kind = BackendError.Kind(rawValue: try r.string()) ?? .callFailed
             result = .failure(BackendError(kind, try r.string()))

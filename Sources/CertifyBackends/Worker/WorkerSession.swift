@@ -87,8 +87,9 @@ package final class WorkerSession: BackendSession {
         }
         let testCase = request.testCase
         let guarded = GuardedRequest(
-            testCase: testCase, warmup: request.warmup, iterations: request.iterations, inputCounts: request.inputs.map(\.count),
-            outputCounts: request.outputByteCounts)
+            testCase: testCase, warmup: request.warmup, iterations: request.iterations,
+            minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
+            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts)
         let layout = SharedLayout(inputs: guarded.inputCounts, outputs: guarded.outputCounts)
         let base: UnsafeMutableRawPointer
         do {
@@ -105,7 +106,8 @@ package final class WorkerSession: BackendSession {
         }
 
         let timeout = CaseDeadline.seconds(
-            for: testCase, warmup: request.warmup, iterations: request.iterations, override: caseTimeoutSeconds)
+            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak,
+            override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)
         guard let encoded = try? guarded.encoded() else {
@@ -200,7 +202,7 @@ package final class WorkerSession: BackendSession {
             }
         }
         let first = read(.firstOutput)
-        let last = request.iterations > 0 ? read(.lastOutput) : first
+        let last = timings.hostSamples.isEmpty ? first : read(.lastOutput)
         var lies: [String] = []
         for (index, bytes) in first.enumerated() where !bytes.isEmpty && bytes.allSatisfy({ $0 == SharedLayout.sentinelByte }) {
             lies.append(
@@ -213,6 +215,8 @@ package final class WorkerSession: BackendSession {
         var outcome = ExecutionOutcome(
             firstOutputs: first, lastOutputs: last, firstCallNanoseconds: timings.firstCallNanoseconds,
             hostSamples: timings.hostSamples, deviceSamples: timings.deviceSamples)
+        outcome.soakRuns = request.soak
+        outcome.soakMismatches = timings.soakMismatches
         outcome.memoryViolation = memoryViolation
         outcome.lies = lies
         return outcome

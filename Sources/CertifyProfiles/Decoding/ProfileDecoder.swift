@@ -73,6 +73,19 @@ struct ProfileDecoder {
         return value
     }
 
+    /// A finite number ≥ 0 written as a plain YAML integer or float.
+    func nonNegativeNumber(_ node: YAMLNode, at path: FieldPath) throws(ProfileError) -> Double {
+        let value = try number(node, at: path)
+        guard value >= 0, value.isFinite else {
+            throw badValue(
+                node,
+                at: path,
+                "\(path.asSubject) must be a number of at least 0, got \(quoted(node.scalarText ?? ""))"
+            )
+        }
+        return value
+    }
+
     /// A number written as a plain YAML 1.2 core-schema integer or float, `.inf` and `.nan` included.
     func number(_ node: YAMLNode, at path: FieldPath) throws(ProfileError) -> Double {
         guard case .scalar(let text, isPlain: true) = node.content, let value = Self.parseNumber(text) else {

@@ -10,15 +10,36 @@ package struct TierProfile: Sendable, Equatable {
     package var requiredLevel: Int
     /// Multiplier on the battery's tolerances, in (0, 1]; 1 when the profile omits it.
     package var toleranceScale: Double
+    /// The percentile held to the chip's budgets at L2 (`latency_percentile`); L3 always holds p99.
+    package var latencyPercentile: BudgetPercentile = .p50
+    /// Raises the chip profile's minimum count of timed calls (`iterations`).
+    package var iterations: Int?
+    /// Raises the chip profile's minimum timed time, milliseconds (`min_time_ms`).
+    package var minTimeMilliseconds: Double?
+    /// Soak executions per case the tier asks for (`soak`).
+    package var soak: Int?
     /// The file path as given to the loader, not resolved.
     package var path: String
 
-    package init(schema: Int, id: String, name: String, requiredLevel: Int, toleranceScale: Double, path: String) {
+    package init(
+        schema: Int, id: String, name: String, requiredLevel: Int, toleranceScale: Double,
+        latencyPercentile: BudgetPercentile = .p50, iterations: Int? = nil, minTimeMilliseconds: Double? = nil,
+        soak: Int? = nil, path: String
+    ) {
         self.schema = schema
         self.id = id
         self.name = name
         self.requiredLevel = requiredLevel
         self.toleranceScale = toleranceScale
+        self.latencyPercentile = latencyPercentile
+        self.iterations = iterations
+        self.minTimeMilliseconds = minTimeMilliseconds
+        self.soak = soak
         self.path = path
     }
+}
+
+/// A percentile a chip profile can budget: `p50_us` or `p99_us`.
+package enum BudgetPercentile: String, Sendable, Codable, CaseIterable {
+    case p50, p99
 }

@@ -1,0 +1,52 @@
+import CertifyReport
+import Foundation
+import Testing
+
+/// `certify explain` on real reports: the cases to fix per level, and verification first.
+@Suite struct ExplainTests {
+    @Test func ropeDefectNeedsExactlyTheThreeRopeCasesForL1AndL2() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write(
+            "defective.yaml",
+            profile("cpu.yaml", options: ["defect": "rope-half-split"], library: "certify_backend_defective"))
+        _ = try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
+        // The report alone, without its envelope: explained unverified, with a warning.
+        let lone = try folder.write(
+            "report.json", String(decoding: try Data(contentsOf: folder.url.appendingPathComponent("report/report.json")), as: UTF8.self))
+        let result = try CLI.run(["explain", lone])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("has no signed envelope next to it; explaining it unverified"))
+        let below3 = result.stdout.components(separatedBy: "To reach L3 Critical:")[0]
+        #expect(
+            below3 == """
+                To reach L1 Compatible:
+                  fix 3 cases:
+                    rope.fp32.qk.4x4x128x64
+                    rope.fp16.qk.4x4x128x64
+                    rope.bf16.qk.4x4x128x64
+                To reach L2 Validated:
+                  fix 3 cases:
+                    rope.fp32.qk.4x4x128x64
+                    rope.fp16.qk.4x4x128x64
+                    rope.bf16.qk.4x4x128x64
+
+                """)
+        #expect(result.stdout.contains("    - the chip profile does not pin the backend library's SHA-256 (backend.sha256)\n"))
+    }
+
+    @Test func signedReportIsVerifiedFirst() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write("cpu.yaml", profile("cpu.yaml"))
+        _ = try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
+        // A development identity does not chain to the repository's Certs/: verify's exit code 22.
+        let result = try CLI.run(["explain", folder.path("report")])
+        #expect(result.status == 22)
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func missingReportExits66() throws {
+        let result = try CLI.run(["explain", "/nonexistent/report"])
+        #expect(result.status == 66)
+        #expect(result.stderr == "error: report '/nonexistent/report' does not exist\n")
+    }
+}
