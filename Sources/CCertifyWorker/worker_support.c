@@ -96,6 +96,8 @@ int certify_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int certify_memfd_cloexec(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
+int certify_pipe_grow(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
+
 int certify_die_with_parent(void) {
     pid_t parent = getppid();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;

@@ -33,6 +33,9 @@ void certify_guard_set_phase(uint32_t phase);
  * expose; -1 with errno on failure. */
 int certify_pipe_cloexec(int fds[2]);
 int certify_memfd_cloexec(const char *name);
+/* Grows a pipe's buffer to at least `bytes` (F_SETPIPE_SZ, capped by /proc/sys/fs/pipe-max-size
+ * for an unprivileged process); the new capacity, or -1 with errno. */
+int certify_pipe_grow(int fd, int bytes);
 
 /* Asks the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG), so a worker
  * stuck in a plugin never outlives a supervisor that was itself killed. */

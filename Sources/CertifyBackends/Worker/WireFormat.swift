@@ -30,9 +30,14 @@ struct WireWriter {
         values.forEach { int($0) }
     }
 
+    /// A whole array at once: a case's timed loop can leave a million samples to send.
     mutating func u64s(_ values: [UInt64]) {
         u32(UInt32(values.count))
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         values.forEach { u64($0) }
+        #endif
     }
 
     mutating func doubles(_ values: [Double]) {
@@ -59,11 +64,11 @@ struct WireReader {
     mutating func u8() throws(Malformed) -> UInt8 { try take(1).first! }
 
     mutating func u32() throws(Malformed) -> UInt32 {
-        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        UInt32(littleEndian: try take(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
     }
 
     mutating func u64() throws(Malformed) -> UInt64 {
-        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        UInt64(littleEndian: try take(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
     }
 
     mutating func int() throws(Malformed) -> Int { Int(Int64(bitPattern: try u64())) }
@@ -86,11 +91,19 @@ struct WireReader {
 
     mutating func u64s() throws(Malformed) -> [UInt64] {
         let count = Int(try u32())
-        guard count <= bytes.count else { throw Malformed() }
-        var values: [UInt64] = []
-        values.reserveCapacity(count)
-        for _ in 0..<count { values.append(try u64()) }
-        return values
+        let raw = try take(count * 8)
+        return [UInt64](unsafeUninitializedCapacity: count) { values, initialized in
+            raw.withUnsafeBytes { source in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(values).copyMemory(from: source)
+                #else
+                for index in 0..<count {
+                    values[index] = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+                }
+                #endif
+            }
+            initialized = count
+        }
     }
 
     mutating func doubles() throws(Malformed) -> [Double] {

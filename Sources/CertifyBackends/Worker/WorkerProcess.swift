@@ -33,6 +33,8 @@ final class WorkerProcess {
     /// Descriptor numbers in the worker.
     static let workerReplyFD: Int32 = 3
     static let workerMemoryFD: Int32 = 4
+    /// The reply pipe's buffer: 1 MiB, the default limit for an unprivileged process.
+    static let replyPipeBytes: Int32 = 1 << 20
 
     struct SpawnFailure: Error {
         var message: String
@@ -45,6 +47,10 @@ final class WorkerProcess {
         var reply: [Int32] = [-1, -1]
         guard certify_pipe_cloexec(&request) == 0 else { throw SpawnFailure(message: "pipe2: \(Self.errnoText())") }
         guard certify_pipe_cloexec(&reply) == 0 else { throw SpawnFailure(message: "pipe2: \(Self.errnoText())") }
+        // A case's reply carries its timing samples (16 bytes each, tens of thousands for a short op
+        // timed for a minimum time): in a 64 KiB pipe it would take several wake-ups of each side.
+        // Best effort: a smaller pipe is only slower.
+        _ = certify_pipe_grow(reply[0], Self.replyPipeBytes)
         let memory = certify_memfd_cloexec("certify-tensors")
         guard memory >= 0 else { throw SpawnFailure(message: "memfd_create: \(Self.errnoText())") }
         var log: Int32 = -1
