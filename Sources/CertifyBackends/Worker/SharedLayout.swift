@@ -65,6 +65,12 @@ struct SharedLayout: Equatable {
         totalBytes = offset
     }
 
+    /// Whether the `count` bytes at `start` all equal `byte`: each byte equals the next, and the first is `byte`.
+    static func holdsOnly(_ byte: UInt8, at start: UnsafeRawPointer, count: Int) -> Bool {
+        guard count > 0 else { return true }
+        return start.load(as: UInt8.self) == byte && memcmp(start, start + 1, count - 1) == 0
+    }
+
     /// The guard page `id` in words: which buffers it separates.
     func guardName(_ id: Int) -> String {
         if id == Self.errorSlotGuard { return "the guard page after the cb_error message slot" }

@@ -109,6 +109,7 @@ package enum WorkerService {
     private static func checkCanaries(_ layout: SharedLayout, _ base: UnsafeMutableRawPointer) -> [String] {
         layout.regions.compactMap { region in
             let slack = UnsafeRawBufferPointer(start: base + region.offset + region.count, count: region.capacity - region.count)
+            if SharedLayout.holdsOnly(SharedLayout.canaryByte, at: slack.baseAddress!, count: slack.count) { return nil }
             guard let last = slack.lastIndex(where: { $0 != SharedLayout.canaryByte }) else { return nil }
             return "the backend wrote \(last + 1) bytes past the end of \(region.name)'s host buffer (\(region.count) bytes)"
         }

@@ -204,9 +204,10 @@ package final class WorkerSession: BackendSession {
         let first = read(.firstOutput)
         let last = timings.hostSamples.isEmpty ? first : read(.lastOutput)
         var lies: [String] = []
-        for (index, bytes) in first.enumerated() where !bytes.isEmpty && bytes.allSatisfy({ $0 == SharedLayout.sentinelByte }) {
+        for (index, region) in layout.regions.filter({ $0.role == .firstOutput }).enumerated()
+        where region.count > 0 && SharedLayout.holdsOnly(SharedLayout.sentinelByte, at: base + region.offset, count: region.count) {
             lies.append(
-                "execute returned OK but never wrote output \(index): all \(bytes.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
+                "execute returned OK but never wrote output \(index): all \(region.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
         }
         if let device = timings.deviceSamples, let longest = device.max(), longest > elapsed {
             lies.append(
