@@ -1,3 +1,3 @@
 import CertifyCommands
 
-CertifyCommand.main()
+CertifyCommand.start()
