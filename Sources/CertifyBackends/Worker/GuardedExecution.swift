@@ -9,7 +9,8 @@ import Glibc
 
 /// One case as the worker receives it: the op and the sizes of its host buffers.
 struct GuardedRequest {
-    var testCase: BatteryCase
+    /// What prepare() receives, built by the supervisor with `InProcessSession.op(for:)`.
+    var op: cb_op
     var warmup: Int
     var iterations: Int
     var minTimeNanoseconds: UInt64 = 0
@@ -99,7 +100,7 @@ extension InProcessSession {
             try check("synchronize", .synchronize) { api.synchronize!(backend, $0) }
         }
 
-        var op = Self.op(for: request.testCase)
+        var op = request.op
         let start = Self.now()
         try check("prepare", .prepare) { api.prepare!(backend, &op, &plan, $0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }

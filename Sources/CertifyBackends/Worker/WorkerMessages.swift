@@ -1,3 +1,4 @@
+internal import CCertifyBackend
 import CertifyBattery
 import CertifyNumerics
 import Foundation
@@ -18,10 +19,11 @@ enum WorkerRecord {
 }
 
 extension GuardedRequest {
-    /// The case travels as its JSON, so the worker builds exactly the op an in-process run would.
-    func encoded() throws -> [UInt8] {
+    /// The op travels as the bytes of its `cb_op`: the worker is the same binary, so it hands
+    /// prepare() exactly the struct an in-process run would build.
+    func encoded() -> [UInt8] {
         var w = WireWriter()
-        w.blob(Array(try JSONEncoder().encode(testCase)))
+        withUnsafeBytes(of: op) { w.blob(Array($0)) }
         w.int(warmup)
         w.int(iterations)
         w.u64(minTimeNanoseconds)
@@ -32,11 +34,15 @@ extension GuardedRequest {
         return w.bytes
     }
 
-    init(decoding bytes: [UInt8]) throws {
+    init(decoding bytes: [UInt8]) throws(WireReader.Malformed) {
         var r = WireReader(bytes)
-        let testCase = try JSONDecoder().decode(BatteryCase.self, from: Data(try r.blob()))
+        let raw = try r.blob()
+        guard raw.count == MemoryLayout<cb_op>.size else { throw WireReader.Malformed() }
+        var op = cb_op()
+        withUnsafeMutableBytes(of: &op) { $0.copyBytes(from: raw) }
+        guard op.struct_size == MemoryLayout<cb_op>.size else { throw WireReader.Malformed() }
         self.init(
-            testCase: testCase, warmup: try r.int(), iterations: try r.int(), minTimeNanoseconds: try r.u64(),
+            op: op, warmup: try r.int(), iterations: try r.int(), minTimeNanoseconds: try r.u64(),
             flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 
 /// Runs a plugin in a `certify worker` child process: the default `BackendSession`.
 ///
-/// One round trip per case: the request record carries the case, the tensors go through shared
+/// One round trip per case: the request record carries the op, the tensors go through shared
 /// memory. A crash, a hang past the case's deadline, or a write into a guard page ends that
 /// worker (its whole process group) and the case; the next case starts a fresh worker. After
 /// `maxConsecutiveCrashes` such cases in a row the backend is unusable. The supervisor checks
@@ -87,7 +87,7 @@ package final class WorkerSession: BackendSession {
         }
         let testCase = request.testCase
         let guarded = GuardedRequest(
-            testCase: testCase, warmup: request.warmup, iterations: request.iterations,
+            op: InProcessSession.op(for: testCase), warmup: request.warmup, iterations: request.iterations,
             minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
             inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts)
         let layout = SharedLayout(inputs: guarded.inputCounts, outputs: guarded.outputCounts)
@@ -110,10 +110,7 @@ package final class WorkerSession: BackendSession {
             override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)
-        guard let encoded = try? guarded.encoded() else {
-            throw BackendError(.callFailed, "cannot encode case \(testCase.id) for the worker")
-        }
-        guard worker.send(WorkerRecord.execute, encoded) else {
+        guard worker.send(WorkerRecord.execute, guarded.encoded()) else {
             try lost(worker, header, violation: nil)
         }
         var violation: String?
