@@ -121,17 +121,22 @@ final class WorkerProcess {
     }
 
     /// The shared memory, grown to at least `bytes`.
+    ///
+    /// It grows at least twofold, so both processes map it again only a few times in a run;
+    /// pages no case has touched take no memory.
     func shared(bytes: Int) throws(SpawnFailure) -> UnsafeMutableRawPointer {
         if let mapping, mappedBytes >= bytes { return mapping }
         if let mapping { munmap(mapping, mappedBytes) }
         mapping = nil
-        guard ftruncate(memoryFD, off_t(bytes)) == 0 else {
-            throw SpawnFailure(message: "cannot size shared memory to \(bytes) bytes: \(Self.errnoText())")
+        let size = max(bytes, 2 * mappedBytes)
+        mappedBytes = 0
+        guard ftruncate(memoryFD, off_t(size)) == 0 else {
+            throw SpawnFailure(message: "cannot size shared memory to \(size) bytes: \(Self.errnoText())")
         }
-        guard let pointer = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFD, 0), pointer != MAP_FAILED
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFD, 0), pointer != MAP_FAILED
         else { throw SpawnFailure(message: "cannot map shared memory: \(Self.errnoText())") }
         mapping = pointer
-        mappedBytes = bytes
+        mappedBytes = size
         return pointer
     }
 

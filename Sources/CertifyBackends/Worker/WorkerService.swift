@@ -49,18 +49,12 @@ package enum WorkerService {
         else { return 70 }
         guard send(WorkerRecord.ready, ready) else { return 0 }
 
-        var mapped: (layout: SharedLayout, base: UnsafeMutableRawPointer)?
+        var arena: Arena?
         while let (type, payload) = receive() {
             let received = Clock.nanoseconds()
             guard type == WorkerRecord.execute, let request = try? GuardedRequest(decoding: payload) else { return 70 }
             let layout = SharedLayout(inputs: request.inputCounts, outputs: request.outputCounts)
-            if mapped?.layout != layout {
-                if let old = mapped { munmap(old.base, old.layout.totalBytes) }
-                mapped = nil
-                guard let base = map(layout, errorSlot: errorSlot) else { return 70 }
-                mapped = (layout, base)
-            }
-            let base = mapped!.base
+            guard let base = arrange(layout, in: &arena, errorSlot: errorSlot) else { return 70 }
             let header = base.bindMemory(to: UInt32.self, capacity: 1)
             prepareCanaries(layout, base)
             let result: Result<GuardedTimings, BackendError>
@@ -80,18 +74,45 @@ package enum WorkerService {
         return 0
     }
 
-    /// Maps the shared memory for `layout` and makes its guard pages PROT_NONE.
-    private static func map(_ layout: SharedLayout, errorSlot: GuardedErrorSlot) -> UnsafeMutableRawPointer? {
-        guard let base = mmap(nil, layout.totalBytes, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFD, 0),
-            base != MAP_FAILED
-        else { return nil }
-        certify_guard_clear()
+    /// The shared memory as the worker maps it, and the layout whose guard pages are PROT_NONE.
+    private struct Arena {
+        var base: UnsafeMutableRawPointer
+        var bytes: Int
+        var layout: SharedLayout
+    }
+
+    /// Makes exactly `layout`'s guard pages, and the mapping past its end, PROT_NONE, and
+    /// registers them with the fault handler.
+    ///
+    /// The whole file stays mapped from case to case, and is mapped again only when the supervisor
+    /// has grown it past the mapping: a fresh mapping would fault in every page again. The part
+    /// past the layout's last guard page counts as that guard page.
+    private static func arrange(
+        _ layout: SharedLayout, in arena: inout Arena?, errorSlot: GuardedErrorSlot
+    ) -> UnsafeMutableRawPointer? {
+        if let current = arena, current.layout == layout { return current.base }
+        if let current = arena, current.bytes >= layout.totalBytes {
+            guard mprotect(current.base, current.bytes, PROT_READ | PROT_WRITE) == 0 else { return nil }
+        } else {
+            if let current = arena { munmap(current.base, current.bytes) }
+            arena = nil
+            var status = stat()
+            guard fstat(memoryFD, &status) == 0, Int(status.st_size) >= layout.totalBytes else { return nil }
+            let bytes = Int(status.st_size)
+            guard let base = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFD, 0), base != MAP_FAILED
+            else { return nil }
+            arena = Arena(base: base, bytes: bytes, layout: layout)
+        }
+        arena!.layout = layout
+        let base = arena!.base
         let page = SharedLayout.pageSize
+        certify_guard_clear()
         _ = certify_guard_add(
             UnsafeRawPointer(errorSlot.slot) + MemoryLayout<cb_error>.stride, page, UInt32(SharedLayout.errorSlotGuard))
         for (id, offset) in layout.guards.enumerated() {
-            guard mprotect(base + offset, page, PROT_NONE) == 0 else { return nil }
-            _ = certify_guard_add(base + offset, page, UInt32(id))
+            let length = id == layout.guards.count - 1 ? arena!.bytes - offset : page
+            guard mprotect(base + offset, length, PROT_NONE) == 0 else { return nil }
+            _ = certify_guard_add(base + offset, length, UInt32(id))
         }
         return base
     }
