@@ -65,6 +65,28 @@ struct SharedLayout: Equatable {
         totalBytes = offset
     }
 
+    /// The byte ranges the worker keeps PROT_NONE when this layout is at the start of a mapping
+    /// of `mappedBytes`: guard page i for i < last, and the last guard page on to the mapping's end.
+    func guardRanges(mappedBytes: Int) -> [Range<Int>] {
+        guards.enumerated().map { id, offset in
+            offset..<(id == guards.count - 1 ? mappedBytes : offset + Self.pageSize)
+        }
+    }
+
+    /// The parts of `ranges` outside every range of `removed`; both sorted and disjoint.
+    static func subtract(_ removed: [Range<Int>], from ranges: [Range<Int>]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for range in ranges {
+            var start = range.lowerBound
+            for cut in removed where cut.upperBound > start && cut.lowerBound < range.upperBound {
+                if cut.lowerBound > start { result.append(start..<cut.lowerBound) }
+                start = cut.upperBound
+            }
+            if start < range.upperBound { result.append(start..<range.upperBound) }
+        }
+        return result
+    }
+
     /// Whether the `count` bytes at `start` all equal `byte`: each byte equals the next, and the first is `byte`.
     static func holdsOnly(_ byte: UInt8, at start: UnsafeRawPointer, count: Int) -> Bool {
         guard count > 0 else { return true }

@@ -81,18 +81,20 @@ package enum WorkerService {
         var layout: SharedLayout
     }
 
-    /// Makes exactly `layout`'s guard pages, and the mapping past its end, PROT_NONE, and
-    /// registers them with the fault handler.
+    /// Makes exactly `layout`'s guard ranges PROT_NONE and registers them with the fault handler.
     ///
     /// The whole file stays mapped from case to case, and is mapped again only when the supervisor
-    /// has grown it past the mapping: a fresh mapping would fault in every page again. The part
-    /// past the layout's last guard page counts as that guard page.
+    /// has grown it past the mapping: a fresh mapping would fault in every page again. Only the
+    /// pages whose protection changes are touched, since on a virtual machine each mprotect costs
+    /// microseconds per call and per page. The part past the layout's last guard page is PROT_NONE
+    /// too and counts as that guard page.
     private static func arrange(
         _ layout: SharedLayout, in arena: inout Arena?, errorSlot: GuardedErrorSlot
     ) -> UnsafeMutableRawPointer? {
         if let current = arena, current.layout == layout { return current.base }
+        var protected: [Range<Int>] = []
         if let current = arena, current.bytes >= layout.totalBytes {
-            guard mprotect(current.base, current.bytes, PROT_READ | PROT_WRITE) == 0 else { return nil }
+            protected = current.layout.guardRanges(mappedBytes: current.bytes)
         } else {
             if let current = arena { munmap(current.base, current.bytes) }
             arena = nil
@@ -105,14 +107,19 @@ package enum WorkerService {
         }
         arena!.layout = layout
         let base = arena!.base
-        let page = SharedLayout.pageSize
+        let wanted = layout.guardRanges(mappedBytes: arena!.bytes)
+        for range in SharedLayout.subtract(wanted, from: protected) {
+            guard mprotect(base + range.lowerBound, range.count, PROT_READ | PROT_WRITE) == 0 else { return nil }
+        }
+        for range in SharedLayout.subtract(protected, from: wanted) {
+            guard mprotect(base + range.lowerBound, range.count, PROT_NONE) == 0 else { return nil }
+        }
         certify_guard_clear()
         _ = certify_guard_add(
-            UnsafeRawPointer(errorSlot.slot) + MemoryLayout<cb_error>.stride, page, UInt32(SharedLayout.errorSlotGuard))
-        for (id, offset) in layout.guards.enumerated() {
-            let length = id == layout.guards.count - 1 ? arena!.bytes - offset : page
-            guard mprotect(base + offset, length, PROT_NONE) == 0 else { return nil }
-            _ = certify_guard_add(base + offset, length, UInt32(id))
+            UnsafeRawPointer(errorSlot.slot) + MemoryLayout<cb_error>.stride, SharedLayout.pageSize,
+            UInt32(SharedLayout.errorSlotGuard))
+        for (id, range) in wanted.enumerated() {
+            _ = certify_guard_add(base + range.lowerBound, range.count, UInt32(id))
         }
         return base
     }
