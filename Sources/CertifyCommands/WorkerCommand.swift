@@ -4,11 +4,12 @@ import CertifyBackends
 /// `certify worker`: the process a run's supervisor starts to host the backend plugin.
 ///
 /// Hidden: it speaks the worker protocol on stdin and fd 3 with a shared-memory file on fd 4, and
-/// is useless by hand.
+/// is useless by hand. `CertifyCommand.start()` parses it as a root command of its own.
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Host a backend plugin for a supervising certify run (internal).",
+        usage: "certify worker --library <path> [--sha256 <hex>] [--option <key=value> ...]",
         shouldDisplay: false)
 
     @Option(help: "The plugin's path.")
