@@ -159,10 +159,14 @@ struct RunCommand: ParsableCommand {
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress.handle)
         let results = summary.results
         progress.finish()
-        if let worker = session as? WorkerSession, !worker.roundTripOverheads.isEmpty {
-            let sorted = worker.roundTripOverheads.sorted()
-            Standard.error(
-                "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
+        if let worker = session as? WorkerSession {
+            // The worker's exit overlaps writing the report.
+            worker.stop()
+            if !worker.roundTripOverheads.isEmpty {
+                let sorted = worker.roundTripOverheads.sorted()
+                Standard.error(
+                    "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
+            }
         }
 
         let soaked = plan.soak > 0 && summary.end == .completed && results.allSatisfy { $0.outcome != .notRun }

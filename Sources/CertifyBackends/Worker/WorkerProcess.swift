@@ -214,12 +214,17 @@ final class WorkerProcess {
         return reap()
     }
 
-    /// Closes the request pipe so the worker finishes, then waits up to `seconds` before killing it.
-    func finish(within seconds: Double) {
+    /// Closes the request pipe: the worker ends once it has answered the request in hand.
+    func closeRequests() {
         if requestFD >= 0 {
             close(requestFD)
             requestFD = -1
         }
+    }
+
+    /// Closes the request pipe so the worker finishes, then waits up to `seconds` before killing it.
+    func finish(within seconds: Double) {
+        closeRequests()
         let deadline = Clock.nanoseconds() + UInt64(seconds * 1e9)
         while reaped == nil && Clock.nanoseconds() < deadline {
             var status: Int32 = 0

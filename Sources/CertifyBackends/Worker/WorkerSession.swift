@@ -29,6 +29,7 @@ package final class WorkerSession: BackendSession {
     private let maxConsecutiveCrashes: Int
     private var consecutiveCrashes = 0
     private var worker: WorkerProcess?
+    private var stopped = false
     private let capabilities: [String: Result<CapabilityRecord, BackendError>]
 
     /// Seconds a worker may take to load the plugin and answer every capability query.
@@ -72,7 +73,15 @@ package final class WorkerSession: BackendSession {
         return try answer.get()
     }
 
+    /// Lets the worker exit now, while the supervisor goes on with its report, rather than when
+    /// the session is released; no case may run after this.
+    package func stop() {
+        stopped = true
+        worker?.closeRequests()
+    }
+
     package func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
+        precondition(!stopped, "a case was run on a stopped worker session")
         if let unusableReason { throw BackendError(.notRun, unusableReason) }
         let worker: WorkerProcess
         if let current = self.worker {
