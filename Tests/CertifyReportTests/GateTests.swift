@@ -10,7 +10,12 @@ import Testing
         var predicate = syntheticStatement().predicate
         predicate.cases[0].outcome = outcome
         predicate.cases[0].standardRatio = ratio
-        predicate.cases[0].latency?.samples = (0..<25).map { p50 - 1200 + UInt64($0) * 100 }
+        if let latency = predicate.cases[0].latency {
+            predicate.cases[0].latency = LatencyFigures(
+                clock: latency.clock, warmup: latency.warmup, samples: (0..<25).map { p50 - 1200 + UInt64($0) * 100 },
+                firstCallNanoseconds: latency.firstCallNanoseconds, budgetP50Microseconds: latency.budgetP50Microseconds,
+                budgetP99Microseconds: latency.budgetP99Microseconds)
+        }
         return predicate
     }
 
