@@ -226,7 +226,7 @@ struct RunCommand: ParsableCommand {
             break
         }
         if let baseline {
-            let rerun = { (ids: [String]) -> Set<String> in
+            let rerun = { (ids: [String]) -> [String: CaseResult] in
                 Self.rerun(ids, plan: plan, library: libraryPath, profile: profile, folder: folder, isolation: isolation)
             }
             try gate.gate(
@@ -237,11 +237,11 @@ struct RunCommand: ParsableCommand {
         if !certified { throw ExitStatus.notCertified.exitCode }
     }
 
-    /// Runs the cases `ids` of `plan` again, each in a fresh worker, and returns those that pass.
+    /// Runs the cases `ids` of `plan` again, each in a fresh worker, and returns their results.
     private static func rerun(
         _ ids: [String], plan: RunPlan, library: String, profile: ChipProfile, folder: URL, isolation: Isolation
-    ) -> Set<String> {
-        var passed: Set<String> = []
+    ) -> [String: CaseResult] {
+        var again: [String: CaseResult] = [:]
         let options = profile.backend.options.map { (key: $0.key, value: $0.value) }
         for id in ids {
             var single = plan
@@ -261,13 +261,11 @@ struct RunCommand: ParsableCommand {
                 Standard.error("warning: cannot start a fresh worker to re-run \(id): \(error.message)")
                 continue
             }
-            let results = Runner.run(single, on: session)
-            if results.first?.outcome == .passed {
-                passed.insert(id)
-                Standard.error("note: \(id) passed when re-run in a fresh worker: a flake")
-            }
+            guard let result = Runner.run(single, on: session).first else { continue }
+            again[id] = result
+            Standard.error("note: \(id) re-run in a fresh worker: \(result.outcome.rawValue)" + (result.latency.map { String(format: ", p50 %.1f µs", $0.p50Microseconds) } ?? ""))
         }
-        return passed
+        return again
     }
 
     /// The journal of the run in `folder`, checked to be a run of the same battery, suite, seed,

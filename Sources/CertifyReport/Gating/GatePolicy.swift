@@ -17,11 +17,16 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     /// ratio by 1 + this (3.0 is 4×): single cases of two clean runs on one shared host differed
     /// by up to 2.1× beyond the battery's drift.
     package var caseLatencyThreshold: Double
+    /// ... and by more than this many robust standard deviations (1.4826 × the median absolute
+    /// deviation) of the battery's log p50 ratios, so the limit widens on a noisy host.
+    package var noiseSigmas: Double
 
     package init(
         errorGrowth: Double = 4, negligibleErrorRatio: Double = 0.01, alpha: Double = 0.001, latencyThreshold: Double = 0.10,
-        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0
+        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0,
+        noiseSigmas: Double = 6
     ) {
+        self.noiseSigmas = noiseSigmas
         self.globalLatencyThreshold = globalLatencyThreshold
         self.caseLatencyThreshold = caseLatencyThreshold
         self.errorGrowth = errorGrowth
