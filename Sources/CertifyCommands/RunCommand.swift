@@ -185,7 +185,8 @@ struct RunCommand: ParsableCommand {
                         batteryVersion: Battery.version, suite: suite, seed: seed,
                         warmup: plan.warmup, iterations: plan.iterations,
                         startedAt: Timestamp.iso8601(started), finishedAt: Timestamp.iso8601(Date()),
-                        isolation: isolation.rawValue),
+                        isolation: isolation.rawValue, minTimeMilliseconds: Double(plan.minTimeNanoseconds) / 1e6,
+                        soak: plan.soak, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold),
                     chip: ChipRecord(
                         vendor: profile.chip.vendor, family: profile.chip.family, model: profile.chip.model,
                         profile: chipPath, declaredNumerics: plan.numerics,
