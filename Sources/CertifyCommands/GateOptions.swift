@@ -141,8 +141,7 @@ struct GateOptions: ParsableArguments {
             }
             return Verified(path: path, sha256: FileDigest.sha256(Array(bytes)), report: verified)
         } catch {
-            Standard.error("error: \(path): \(error.message)")
-            throw VerifyCommand.exitStatus(error.kind).exitCode
+            throw VerifyCommand.refuse(path, error).exitCode
         }
     }
 
