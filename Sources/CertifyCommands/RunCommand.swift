@@ -42,6 +42,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Execute every case N extra times after its timed loop, each output checked bitwise against the first (L3's soak).")
     var soak: Int = 0
 
+    @Option(
+        help: "Run every case this many times, each with its own prepare; every run's output must agree with the first (L2 within tolerance, L3 bitwise).")
+    var runs: Int = 2
+
     @Flag(help: "Flush caches between timed executions of memory-bound cases (overrides latency.cold_cache).")
     var coldCache = false
 
@@ -65,6 +69,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard soak >= 0 else {
             throw ValidationError("--soak must be at least 0, got \(soak)")
+        }
+        guard (1...1000).contains(runs) else {
+            throw ValidationError("--runs must be between 1 and 1000, got \(runs)")
         }
         guard maxConsecutiveCrashes >= 1 else {
             throw ValidationError("--max-consecutive-crashes must be at least 1, got \(maxConsecutiveCrashes)")
@@ -151,6 +158,7 @@ struct RunCommand: ParsableCommand {
         plan.coldCache = coldCache || profile.latency.coldCache
         plan.cvThreshold = profile.latency.cvThreshold
         plan.soak = tiers.compactMap(\.soak).reduce(soak, max)
+        plan.runs = tiers.compactMap(\.runs).reduce(runs, max)
         plan.peaks = PeakRates(
             tflops: Dictionary(uniqueKeysWithValues: profile.peaks.tflops.map { ($0.key.dtype, $0.value) }),
             bandwidthGBps: profile.peaks.memoryBandwidthGBps)
@@ -186,7 +194,7 @@ struct RunCommand: ParsableCommand {
                         warmup: plan.warmup, iterations: plan.iterations,
                         startedAt: Timestamp.iso8601(started), finishedAt: Timestamp.iso8601(Date()),
                         isolation: isolation.rawValue, minTimeMilliseconds: Double(plan.minTimeNanoseconds) / 1e6,
-                        soak: plan.soak, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold),
+                        soak: plan.soak, runs: plan.runs, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold),
                     chip: ChipRecord(
                         vendor: profile.chip.vendor, family: profile.chip.family, model: profile.chip.model,
                         profile: chipPath, declaredNumerics: plan.numerics,

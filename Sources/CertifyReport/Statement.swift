@@ -105,6 +105,8 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var minTimeMilliseconds: Double?
     /// Extra executions of every case checked bitwise (`--soak`, or a tier's `soak`); absent: none.
     package var soak: Int?
+    /// Independent runs of every case, each with its own prepare, compared with the first.
+    package var runs: Int?
     /// Caches were flushed between timed executions of memory-bound cases.
     package var coldCache: Bool?
     /// The robust CV above which a latency was re-measured, then flagged unstable.
@@ -113,10 +115,11 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package init(
         harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int,
         startedAt: String, finishedAt: String, isolation: String, minTimeMilliseconds: Double? = nil, soak: Int? = nil,
-        coldCache: Bool? = nil, cvThreshold: Double? = nil
+        runs: Int? = nil, coldCache: Bool? = nil, cvThreshold: Double? = nil
     ) {
         self.minTimeMilliseconds = minTimeMilliseconds
         self.soak = soak
+        self.runs = runs
         self.coldCache = coldCache
         self.cvThreshold = cvThreshold
         self.harness = harness
