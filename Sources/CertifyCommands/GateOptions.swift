@@ -23,7 +23,7 @@ struct GateOptions: ParsableArguments {
     var latencyThreshold: Double = 0.10
 
     @Option(help: "... and by more than this many microseconds.")
-    var latencyFloorUs: Double = 2
+    var latencyFloorUs: Double = 10
 
     @Option(help: "Fail when the battery's median p50 ratio exceeds 1 + this (1.0 is 2×; lower it on a dedicated host).")
     var latencyGlobalThreshold: Double = 1.0

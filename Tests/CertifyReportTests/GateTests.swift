@@ -86,6 +86,14 @@ import Testing
         #expect(Gate.compare(baseline: battery(), candidate: battery([id: 3]), policy: GatePolicy(caseLatencyThreshold: 0.25)).count == 1)
     }
 
+    @Test func aFewMicrosecondsMoreIsNotARegression() {
+        let id = Battery.cases(.quick)[3].id
+        // 2 µs → 10 µs is 5×, but 8 µs is within what cache state and the scheduler move.
+        #expect(Gate.compare(baseline: battery(scale: 0.02), candidate: battery([id: 5], scale: 0.02), policy: GatePolicy()).isEmpty)
+        let findings = Gate.compare(baseline: battery(scale: 0.02), candidate: battery([id: 20], scale: 0.02), policy: GatePolicy())
+        #expect(findings.map(\.subject) == [id])
+    }
+
     @Test func theCaseLimitWidensWithTheBatterysOwnSpread() throws {
         let id = Battery.cases(.quick)[3].id
         // Cases strayed ±60 % between two runs of one build: an 8× case is within 6 robust σ.
