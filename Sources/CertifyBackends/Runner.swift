@@ -30,6 +30,9 @@ package struct RunPlan: Sendable {
     package var cvThreshold = LatencyStatistics.defaultCVThreshold
     /// Extra executions of every case after its timed loop, each compared bitwise with the first.
     package var soak = 0
+    /// Independent runs of every case (each a new request: upload, prepare, one execute); the
+    /// first is the timed one, and every other run's outputs are compared with its first output.
+    package var runs = 1
     /// The chip's declared peaks; throughput is read against them and decides which cases are memory-bound.
     package var peaks: PeakRates?
 
@@ -154,8 +157,14 @@ package enum Runner {
             flushCaches: coldCache, soak: plan.soak)
         var outcome: ExecutionOutcome
         var remeasured = false
+        var repeats: [[[UInt8]]] = []
         do {
             outcome = try session.execute(request)
+            if plan.runs > 1 {
+                var once = request
+                (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak) = (0, 1, 0, false, 0)
+                for _ in 1..<plan.runs { repeats.append(try session.execute(once).firstOutputs) }
+            }
             // Noise is measured, not trusted: a noisy case gets one more measurement, which stands.
             if LatencyStatistics(samples: outcome.deviceSamples ?? outcome.hostSamples).isNoisy(threshold: plan.cvThreshold) {
                 var again = request
@@ -179,7 +188,7 @@ package enum Runner {
             return result
         }
         let judgeStart = DispatchTime.now().uptimeNanoseconds
-        judge(testCase, outcome: outcome, inputs: inputs, plan: plan, into: &result)
+        judge(testCase, outcome: outcome, repeats: repeats, inputs: inputs, plan: plan, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
 
@@ -215,13 +224,14 @@ package enum Runner {
     }
 
     /// Compares every output with the oracle's expectation; the worst output's figures are kept.
+    /// `repeats` are the outputs of the case's further independent runs.
     static func judge(
-        _ testCase: BatteryCase, outcome: ExecutionOutcome, inputs: [[Double]], plan: RunPlan,
+        _ testCase: BatteryCase, outcome: ExecutionOutcome, repeats: [[[UInt8]]] = [], inputs: [[Double]], plan: RunPlan,
         into result: inout CaseResult
     ) {
         let expectations = testCase.expectations(inputs, numerics: plan.numerics)
         var repeatability = Repeatability(
-            runs: (outcome.hostSamples.isEmpty ? 1 : 2) + outcome.soakRuns, maxDifferenceRatio: 0,
+            runs: (outcome.hostSamples.isEmpty ? 1 : 2) + repeats.count + outcome.soakRuns, maxDifferenceRatio: 0,
             bitwiseIdentical: outcome.soakMismatches == 0)
         for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
@@ -256,6 +266,11 @@ package enum Runner {
                 repeatability.maxDifferenceRatio, differenceRatio(first, last, expected.standard))
             repeatability.bitwiseIdentical =
                 repeatability.bitwiseIdentical && outcome.firstOutputs[index] == outcome.lastOutputs[index]
+            for run in repeats {
+                repeatability.maxDifferenceRatio = max(
+                    repeatability.maxDifferenceRatio, differenceRatio(first, type.decode(run[index]), expected.standard))
+                repeatability.bitwiseIdentical = repeatability.bitwiseIdentical && run[index] == outcome.firstOutputs[index]
+            }
             if index == 0 && type.floatType != nil && testCase.isDegenerate(expected.values) {
                 result.outcome = .untrustworthy
                 result.message = "the oracle's output is mostly zeros or constant, so agreement proves little"

@@ -67,7 +67,7 @@ package enum LatencyClock: String, Sendable, Codable {
 package struct LatencyFigures: Sendable, Codable, Equatable {
     package var clock: LatencyClock
     package var warmup: Int
-    package var samples: [UInt64]
+    package private(set) var samples: [UInt64]
     /// prepare() plus the first execute, nanoseconds: first-call latency.
     package var firstCallNanoseconds: UInt64
     package var budgetP50Microseconds: Double?

@@ -67,8 +67,7 @@ struct ExplainCommand: ParsableCommand {
         switch result {
         case .success(let report): return report.statement
         case .failure(let error):
-            Standard.error("error: \(envelopePath): \(error.message)")
-            throw VerifyCommand.exitStatus(error.kind).exitCode
+            throw VerifyCommand.refuse(envelopePath, error).exitCode
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CertifyBackends
+import CertifyBattery
 import CertifyProfiles
 import CertifyReport
 import Foundation
@@ -22,13 +23,16 @@ struct GateOptions: ParsableArguments {
     var latencyThreshold: Double = 0.10
 
     @Option(help: "... and by more than this many microseconds.")
-    var latencyFloorUs: Double = 2
+    var latencyFloorUs: Double = 10
 
     @Option(help: "Fail when the battery's median p50 ratio exceeds 1 + this (1.0 is 2×; lower it on a dedicated host).")
     var latencyGlobalThreshold: Double = 1.0
 
     @Option(help: "A single case must also be slower than the battery's median p50 ratio by 1 + this (3.0 is 4×).")
     var latencyCaseThreshold: Double = 3.0
+
+    @Option(help: "... and by more than this many robust standard deviations of the battery's log p50 ratios.")
+    var latencyNoiseSigmas: Double = 6
 
     @Option(help: ArgumentHelp("Write a Markdown summary fit for a pull-request comment.", valueName: "file"))
     var markdown: String?
@@ -44,17 +48,24 @@ struct GateOptions: ParsableArguments {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1, got \(alpha)") }
         guard latencyThreshold >= 0 else { throw ValidationError("--latency-threshold must not be negative, got \(latencyThreshold)") }
         guard latencyFloorUs >= 0 else { throw ValidationError("--latency-floor-us must not be negative, got \(latencyFloorUs)") }
+        guard latencyNoiseSigmas >= 0 else {
+            throw ValidationError("--latency-noise-sigmas must not be negative, got \(latencyNoiseSigmas)")
+        }
     }
 
     var policy: GatePolicy {
         GatePolicy(
             errorGrowth: errorGrowth, alpha: alpha, latencyThreshold: latencyThreshold, latencyFloorMicroseconds: latencyFloorUs,
-            globalLatencyThreshold: latencyGlobalThreshold, caseLatencyThreshold: latencyCaseThreshold)
+            globalLatencyThreshold: latencyGlobalThreshold, caseLatencyThreshold: latencyCaseThreshold,
+            noiseSigmas: latencyNoiseSigmas)
     }
 
     /// Verifies both reports, compares them and writes every output; throws the gate's exit code
-    /// when it fails. `rerun` re-runs failing case ids in a fresh worker and returns those that passed.
-    func gate(baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> Set<String>)? = nil) throws {
+    /// when it fails. `rerun` runs case ids again, each in a fresh worker, and returns their results:
+    /// the cases that newly fail or are slower, which count only if the re-run confirms them.
+    func gate(
+        baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> [String: CaseResult])? = nil
+    ) throws {
         let store = try VerifyCommand.trustStore(trust)
         let loadedExpectations: GateExpectations
         if let expectations {
@@ -75,12 +86,13 @@ struct GateOptions: ParsableArguments {
             baseline: old.report.statement.predicate, candidate: new.report.statement.predicate, policy: policy,
             expectations: loadedExpectations)
         if let rerun {
-            let failing = findings.filter { $0.kind == .newFailure }.map(\.subject)
-            if !failing.isEmpty {
-                let flakes = rerun(failing)
+            let cases = Set(new.report.statement.predicate.cases.map(\.id))
+            let suspects = findings.filter { ($0.kind == .newFailure || $0.kind == .latencyRegression) && cases.contains($0.subject) }
+                .map(\.subject)
+            if !suspects.isEmpty {
                 findings = Gate.compare(
                     baseline: old.report.statement.predicate, candidate: new.report.statement.predicate, policy: policy,
-                    expectations: loadedExpectations, flakes: flakes)
+                    expectations: loadedExpectations, reruns: rerun(suspects))
             }
         }
         let result = GateVerdict(
@@ -129,8 +141,7 @@ struct GateOptions: ParsableArguments {
             }
             return Verified(path: path, sha256: FileDigest.sha256(Array(bytes)), report: verified)
         } catch {
-            Standard.error("error: \(path): \(error.message)")
-            throw VerifyCommand.exitStatus(error.kind).exitCode
+            throw VerifyCommand.refuse(path, error).exitCode
         }
     }
 

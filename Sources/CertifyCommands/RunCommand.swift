@@ -42,6 +42,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Execute every case N extra times after its timed loop, each output checked bitwise against the first (L3's soak).")
     var soak: Int = 0
 
+    @Option(
+        help: "Run every case this many times, each with its own prepare; every run's output must agree with the first (L2 within tolerance, L3 bitwise).")
+    var runs: Int = 2
+
     @Flag(help: "Flush caches between timed executions of memory-bound cases (overrides latency.cold_cache).")
     var coldCache = false
 
@@ -65,6 +69,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard soak >= 0 else {
             throw ValidationError("--soak must be at least 0, got \(soak)")
+        }
+        guard (1...1000).contains(runs) else {
+            throw ValidationError("--runs must be between 1 and 1000, got \(runs)")
         }
         guard maxConsecutiveCrashes >= 1 else {
             throw ValidationError("--max-consecutive-crashes must be at least 1, got \(maxConsecutiveCrashes)")
@@ -151,6 +158,7 @@ struct RunCommand: ParsableCommand {
         plan.coldCache = coldCache || profile.latency.coldCache
         plan.cvThreshold = profile.latency.cvThreshold
         plan.soak = tiers.compactMap(\.soak).reduce(soak, max)
+        plan.runs = tiers.compactMap(\.runs).reduce(runs, max)
         plan.peaks = PeakRates(
             tflops: Dictionary(uniqueKeysWithValues: profile.peaks.tflops.map { ($0.key.dtype, $0.value) }),
             bandwidthGBps: profile.peaks.memoryBandwidthGBps)
@@ -189,7 +197,8 @@ struct RunCommand: ParsableCommand {
                         batteryVersion: Battery.version, suite: suite, seed: seed,
                         warmup: plan.warmup, iterations: plan.iterations,
                         startedAt: Timestamp.iso8601(started), finishedAt: Timestamp.iso8601(Date()),
-                        isolation: isolation.rawValue),
+                        isolation: isolation.rawValue, minTimeMilliseconds: Double(plan.minTimeNanoseconds) / 1e6,
+                        soak: plan.soak, runs: plan.runs, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold),
                     chip: ChipRecord(
                         vendor: profile.chip.vendor, family: profile.chip.family, model: profile.chip.model,
                         profile: chipPath, declaredNumerics: plan.numerics,
@@ -230,7 +239,7 @@ struct RunCommand: ParsableCommand {
             break
         }
         if let baseline {
-            let rerun = { (ids: [String]) -> Set<String> in
+            let rerun = { (ids: [String]) -> [String: CaseResult] in
                 Self.rerun(ids, plan: plan, library: libraryPath, profile: profile, folder: folder, isolation: isolation)
             }
             try gate.gate(
@@ -241,11 +250,11 @@ struct RunCommand: ParsableCommand {
         if !certified { throw ExitStatus.notCertified.exitCode }
     }
 
-    /// Runs the cases `ids` of `plan` again, each in a fresh worker, and returns those that pass.
+    /// Runs the cases `ids` of `plan` again, each in a fresh worker, and returns their results.
     private static func rerun(
         _ ids: [String], plan: RunPlan, library: String, profile: ChipProfile, folder: URL, isolation: Isolation
-    ) -> Set<String> {
-        var passed: Set<String> = []
+    ) -> [String: CaseResult] {
+        var again: [String: CaseResult] = [:]
         let options = profile.backend.options.map { (key: $0.key, value: $0.value) }
         for id in ids {
             var single = plan
@@ -265,13 +274,11 @@ struct RunCommand: ParsableCommand {
                 Standard.error("warning: cannot start a fresh worker to re-run \(id): \(error.message)")
                 continue
             }
-            let results = Runner.run(single, on: session)
-            if results.first?.outcome == .passed {
-                passed.insert(id)
-                Standard.error("note: \(id) passed when re-run in a fresh worker: a flake")
-            }
+            guard let result = Runner.run(single, on: session).first else { continue }
+            again[id] = result
+            Standard.error("note: \(id) re-run in a fresh worker: \(result.outcome.rawValue)" + (result.latency.map { String(format: ", p50 %.1f µs", $0.p50Microseconds) } ?? ""))
         }
-        return passed
+        return again
     }
 
     /// The journal of the run in `folder`, checked to be a run of the same battery, suite, seed,

@@ -68,8 +68,7 @@ struct VerifyCommand: ParsableCommand {
             }
             Standard.output(summary(verified, path: envelopePath, store: store, checked: checked))
         } catch let error as VerificationError {
-            Standard.error("error: \(envelopePath): \(error.message)")
-            throw Self.exitStatus(error.kind).exitCode
+            throw Self.refuse(envelopePath, error).exitCode
         }
         if render {
             let directory = URL(fileURLWithPath: envelopePath).deletingLastPathComponent()
@@ -81,6 +80,17 @@ struct VerifyCommand: ParsableCommand {
             }
             Standard.output("rendered  \(ReportWriter.markdownFile), \(ReportWriter.htmlFile), \(ReportWriter.junitFile) in \(directory.path)\n")
         }
+    }
+
+    /// Prints why `path` did not verify, with how to look at a development-identity report
+    /// anyway, and returns the exit status for it.
+    static func refuse(_ path: String, _ error: VerificationError) -> ExitStatus {
+        Standard.error("error: \(path): \(error.message)")
+        if error.kind == .untrustedSigner && error.message.contains("development identity") {
+            let root = DevelopmentIdentity.directory().appendingPathComponent("root.pem").path
+            Standard.error("hint: on the machine that ran certify, --trust '\(root)' accepts it for a look; it certifies nothing")
+        }
+        return exitStatus(error.kind)
     }
 
     static func exitStatus(_ kind: VerificationError.Kind) -> ExitStatus {

@@ -1,7 +1,7 @@
 extension ProfileLoader {
     private static let tierFileKeys = ["schema", "description", "tier"]
     private static let tierKeys = [
-        "id", "name", "required_level", "tolerance_scale", "latency_percentile", "iterations", "min_time_ms", "soak",
+        "id", "name", "required_level", "tolerance_scale", "latency_percentile", "iterations", "min_time_ms", "soak", "runs",
     ]
     private static let levels = ["L1": 1, "L2": 2, "L3": 3]
 
@@ -77,6 +77,9 @@ extension ProfileLoader {
         }
         if let entry = tier["soak"] {
             profile.soak = try decoder.integer(entry.value, at: entry.path, in: 0...1_000_000)
+        }
+        if let entry = tier["runs"] {
+            profile.runs = try decoder.integer(entry.value, at: entry.path, in: 1...1000)
         }
         return profile
     }

@@ -11,6 +11,8 @@ package struct Explanation: Sendable, Equatable {
         package var cases: [String]
         /// Reasons that name no case (a profile or run requirement), in their words.
         package var requirements: [String]
+        /// What is wrong with a case, where a reason is about that case alone ("is outside …").
+        package var problems: [String: String] = [:]
     }
 
     package var targets: [Target]
@@ -40,16 +42,20 @@ package struct Explanation: Sendable, Equatable {
     private static func target(_ title: String, reasons: [String], results: [CaseResult]) -> Target {
         var cases: [String] = []
         var requirements: [String] = []
+        var problems: [String: String] = [:]
         for reason in reasons {
             let named = results.map(\.id).filter { mentions(reason, $0) }
             if named.isEmpty {
                 if !requirements.contains(reason) { requirements.append(reason) }
             }
             for id in named where !cases.contains(id) { cases.append(id) }
+            if named.count == 1, let id = named.first, problems[id] == nil, reason.hasPrefix(id + " ") {
+                problems[id] = String(reason.dropFirst(id.count + 1))
+            }
         }
         let order = Dictionary(results.enumerated().map { ($0.element.id, $0.offset) }) { first, _ in first }
         cases.sort { order[$0]! < order[$1]! }
-        return Target(title: title, cases: cases, requirements: requirements)
+        return Target(title: title, cases: cases, requirements: requirements, problems: problems)
     }
 
     /// Whether `text` names `id` as a whole word (not as the prefix of a longer id).
@@ -78,7 +84,7 @@ package struct Explanation: Sendable, Equatable {
             lines.append("To reach \(target.title):")
             if !target.cases.isEmpty {
                 lines.append("  fix \(target.cases.count) case\(target.cases.count == 1 ? "" : "s"):")
-                lines.append(contentsOf: target.cases.map { "    \($0)" })
+                lines.append(contentsOf: target.cases.map { id in "    \(id)" + (target.problems[id].map { ": \($0)" } ?? "") })
             }
             if !target.requirements.isEmpty {
                 lines.append("  and:")

@@ -101,10 +101,27 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var finishedAt: String
     /// How the backend was run: "worker" (a separate process, the default) or "in-process".
     package var isolation: String
+    /// The timed loop ran at least `iterations` calls and this many milliseconds (absent: none).
+    package var minTimeMilliseconds: Double?
+    /// Extra executions of every case checked bitwise (`--soak`, or a tier's `soak`); absent: none.
+    package var soak: Int?
+    /// Independent runs of every case, each with its own prepare, compared with the first.
+    package var runs: Int?
+    /// Caches were flushed between timed executions of memory-bound cases.
+    package var coldCache: Bool?
+    /// The robust CV above which a latency was re-measured, then flagged unstable.
+    package var cvThreshold: Double?
 
     package init(
-        harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int, startedAt: String, finishedAt: String, isolation: String
+        harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int,
+        startedAt: String, finishedAt: String, isolation: String, minTimeMilliseconds: Double? = nil, soak: Int? = nil,
+        runs: Int? = nil, coldCache: Bool? = nil, cvThreshold: Double? = nil
     ) {
+        self.minTimeMilliseconds = minTimeMilliseconds
+        self.soak = soak
+        self.runs = runs
+        self.coldCache = coldCache
+        self.cvThreshold = cvThreshold
         self.harness = harness
         self.harnessVersion = harnessVersion
         self.batteryVersion = batteryVersion

@@ -30,8 +30,10 @@ package enum SummaryRenderer {
         lines.append("")
         if let clock = p.cases.compactMap(\.latency).first?.clock {
             let cold = p.cases.contains { $0.latency?.coldCache == true } ? "; caches flushed between timed calls of memory-bound cases" : ""
+            let minimum = p.run.minTimeMilliseconds.flatMap { $0 > 0 ? " and \(Format.number($0)) ms" : nil } ?? ""
+            let soak = p.run.soak.flatMap { $0 > 0 ? "; soak: \($0) extra executions per case" : nil } ?? ""
             lines.append(
-                "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls per case\(cold)")
+                "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls\(minimum) per case\(cold)\(soak)")
         }
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {

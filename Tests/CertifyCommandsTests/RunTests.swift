@@ -1,3 +1,4 @@
+import CertifyBackends
 import CertifyBattery
 import CertifyReport
 import Foundation
@@ -29,6 +30,56 @@ import Testing
         #expect(report.predicate.levelContext.memorySafetyChecked)
         #expect(!l3.reasons.contains { $0.contains("memory") })
         #expect(report.predicate.complete)
+    }
+
+    /// A pinned backend, soaked, with cold caches: everything L3 asks for, measured end to end.
+    @Test func aPinnedSoakedDeterministicBackendReachesL3() throws {
+        let folder = try TemporaryDirectory()
+        let library = CLI.buildDirectory.appendingPathComponent("libcertify_backend_cpu.so").path
+        let path = try folder.write("pinned.yaml", profile("cpu.yaml", sha256: try FileDigest.sha256(ofFile: library)))
+        let (result, statement, _) = try certify(path, ["--soak", "2", "--cold-cache"])
+        let report = try #require(statement, "\(result.stderr)")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Level reached: L3 Critical"), "\(report.predicate.level.gaps)")
+        #expect(report.predicate.level.level == 3)
+        #expect(report.predicate.levelContext.soakCompleted)
+        #expect(report.predicate.run.soak == 2 && report.predicate.run.coldCache == true && report.predicate.run.minTimeMilliseconds == 10)
+        #expect(report.predicate.cases.allSatisfy { $0.outcome != .passed || $0.soakRuns == 2 })
+        let timed = report.predicate.cases.compactMap(\.latency)
+        #expect(timed.contains { $0.coldCache } && timed.contains { !$0.coldCache })
+    }
+
+    /// `--runs 3` runs every case twice more, each with its own prepare, and compares their outputs.
+    @Test func everyCaseRunsAsOftenAsAsked() throws {
+        let (result, statement, _) = try certify("Profiles/cpu.yaml", ["--runs", "3", "--isolation", "in-process"])
+        let report = try #require(statement, "\(result.stderr)")
+        #expect(report.predicate.run.runs == 3)
+        let passed = report.predicate.cases.filter { $0.outcome == .passed }
+        #expect(!passed.isEmpty)
+        // The first execute, the timed loop's last, and two more runs.
+        #expect(passed.allSatisfy { $0.repeatability?.runs == 4 && $0.repeatability?.bitwiseIdentical == true })
+        let refused = try CLI.run(["--chip", "Profiles/cpu.yaml", "--runs", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--runs must be between 1 and 1000, got 0"))
+    }
+
+    /// A backend whose every second execute differs by one ulp (which also fails the exact
+    /// kernels): pinned and soaked, L3 names the soak executions that differed.
+    @Test func aNondeterministicBackendFailsTheSoak() throws {
+        let folder = try TemporaryDirectory()
+        let library = CLI.buildDirectory.appendingPathComponent("libcertify_backend_defective.so").path
+        let path = try folder.write(
+            "racy.yaml",
+            profile(
+                "cpu.yaml", options: ["defect": "alternate-call-ulp"], library: "certify_backend_defective",
+                sha256: try FileDigest.sha256(ofFile: library)))
+        let (_, statement, _) = try certify(path, ["--soak", "3"])
+        let report = try #require(statement)
+        #expect(report.predicate.level.level < 3)
+        let reasons = try #require(report.predicate.level.gaps.first { $0.level == 3 }).reasons
+        #expect(reasons.contains { $0.contains("soak executions") }, "\(reasons)")
+        #expect(!reasons.contains { $0.hasPrefix("no soak was run") })
+        #expect(!reasons.contains { $0.contains("SHA-256") })
     }
 
     /// Every stub passes every case it implements; a declared gap costs the level it should.

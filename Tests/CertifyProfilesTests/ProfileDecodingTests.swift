@@ -123,12 +123,13 @@ import Testing
     @Test func tierMeasurementKeysDecode() throws {
         let text = TestSupport.edit(
             TestSupport.tier, "  tolerance_scale: 0.25\n",
-            "  tolerance_scale: 0.25\n  latency_percentile: p99\n  iterations: 100\n  min_time_ms: 200\n  soak: 5\n")
+            "  tolerance_scale: 0.25\n  latency_percentile: p99\n  iterations: 100\n  min_time_ms: 200\n  soak: 5\n  runs: 4\n")
         let tier = try ProfileLoader.loadTier(bytes: Array(text.utf8), path: "tier.yaml")
         #expect(tier.latencyPercentile == .p99)
         #expect(tier.iterations == 100)
         #expect(tier.minTimeMilliseconds == 200)
         #expect(tier.soak == 5)
+        #expect(tier.runs == 4)
     }
 
     @Test func tierToleranceDefaultsToOne() throws {

@@ -394,6 +394,14 @@ private let errorCases: [ErrorCase] = [
         keyPath: "tier.tolerance_scale"
     ),
     .tier(
+        "no run at all",
+        editing: "tolerance_scale: 0.25",
+        to: "tolerance_scale: 0.25\n  runs: 0",
+        .badValue,
+        "tier.yaml:7:9: error: 'tier.runs' must be an integer from 1 to 1000, got '0'",
+        keyPath: "tier.runs"
+    ),
+    .tier(
         "latency percentile not budgeted",
         editing: "tolerance_scale: 0.25",
         to: "tolerance_scale: 0.25\n  latency_percentile: p90",

@@ -99,6 +99,7 @@ import Testing
         #expect(stateOwned.requiredLevel == 3)
         #expect(stateOwned.toleranceScale == 0.5)
         #expect(stateOwned.soak == 10)
+        #expect(stateOwned.runs == 5)
         let finance = try ProfileLoader.loadTier(path: TestSupport.repositoryFile("Profiles/tiers/finance.yaml"))
         #expect(finance.requiredLevel == 2)
         #expect(finance.toleranceScale == 0.5)

@@ -86,6 +86,51 @@ import Testing
         #expect(Gate.compare(baseline: battery(), candidate: battery([id: 3]), policy: GatePolicy(caseLatencyThreshold: 0.25)).count == 1)
     }
 
+    @Test func aFewMicrosecondsMoreIsNotARegression() {
+        let id = Battery.cases(.quick)[3].id
+        // 2 µs → 10 µs is 5×, but 8 µs is within what cache state and the scheduler move.
+        #expect(Gate.compare(baseline: battery(scale: 0.02), candidate: battery([id: 5], scale: 0.02), policy: GatePolicy()).isEmpty)
+        let findings = Gate.compare(baseline: battery(scale: 0.02), candidate: battery([id: 20], scale: 0.02), policy: GatePolicy())
+        #expect(findings.map(\.subject) == [id])
+    }
+
+    @Test func theCaseLimitWidensWithTheBatterysOwnSpread() throws {
+        let id = Battery.cases(.quick)[3].id
+        // Cases strayed ±60 % between two runs of one build: an 8× case is within 6 robust σ.
+        var noisy: [String: Double] = [:]
+        for (index, testCase) in Battery.cases(.quick).prefix(20).enumerated() { noisy[testCase.id] = index % 2 == 0 ? 1.6 : 0.6 }
+        noisy[id] = 8
+        #expect(Gate.compare(baseline: battery(), candidate: battery(noisy), policy: GatePolicy()).isEmpty)
+        let findings = Gate.compare(baseline: battery(), candidate: battery(noisy), policy: GatePolicy(noiseSigmas: 1))
+        #expect(findings.map(\.kind) == [.latencyRegression])
+        #expect(findings.first?.subject == id)
+    }
+
+    @Test func anUnstableLatencyIsNotCompared() throws {
+        let id = Battery.cases(.quick)[3].id
+        var candidate = battery([id: 5])
+        let index = try #require(candidate.cases.firstIndex { $0.id == id })
+        let center = UInt64(500_000)
+        candidate.cases[index].latency = LatencyFigures(
+            clock: .hostMonotonic, warmup: 1, samples: (0..<25).map { center / 2 + UInt64($0) * center / 12 },
+            firstCallNanoseconds: 1, budgetP50Microseconds: nil, budgetP99Microseconds: nil)
+        #expect(candidate.cases[index].latency?.unstable == true)
+        #expect(Gate.compare(baseline: battery(), candidate: candidate, policy: GatePolicy()).isEmpty)
+    }
+
+    @Test func aSlowerCaseMustBeSlowerAgainWhenReMeasured() throws {
+        let id = Battery.cases(.quick)[3].id
+        let candidate = battery([id: 5])
+        let slowAgain = try #require(candidate.cases.first { $0.id == id })
+        let confirmed = Gate.compare(baseline: battery(), candidate: candidate, policy: GatePolicy(), reruns: [id: slowAgain])
+        #expect(confirmed.map(\.kind) == [.latencyRegression])
+        let fastAgain = try #require(battery().cases.first { $0.id == id })
+        let noise = Gate.compare(baseline: battery(), candidate: candidate, policy: GatePolicy(), reruns: [id: fastAgain])
+        #expect(noise.map(\.kind) == [.flake])
+        #expect(noise.first?.detail.hasSuffix("re-measured in a fresh worker at 100.2 µs (1.00×): noise") == true, "\(noise)")
+        #expect(Gate.worst(noise) == nil)
+    }
+
     @Test func aLowerLevelAndALostTierAreTheMostSevere() {
         var old = predicate()
         var new = predicate(ratio: 3, outcome: .failed)
@@ -120,7 +165,8 @@ import Testing
         let flake = Gate.compare(baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(), expectations: flaky)
         #expect(flake.contains { $0.kind == .flake && $0.subject == id })
         let rerun = Gate.compare(
-            baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(), flakes: [id])
+            baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(),
+            reruns: [id: predicate().cases[0]])
         #expect(rerun.first { $0.subject == id }?.detail.hasSuffix("then passed when re-run in a fresh worker") == true)
         let skipped = Gate.compare(
             baseline: predicate(), candidate: predicate(ratio: 3, outcome: .failed), policy: GatePolicy(),

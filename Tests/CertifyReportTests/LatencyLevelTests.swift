@@ -157,7 +157,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         let text = explanation.render()
         #expect(
             text.hasPrefix(
-                "To reach L2 Validated:\n  fix \(ropeIDs.count) cases:\n" + ropeIDs.map { "    \($0)\n" }.joined()
+                "To reach L2 Validated:\n  fix \(ropeIDs.count) cases:\n" + ropeIDs.map { "    \($0): is outside the standard tolerance (worst element at 3× its bound)\n" }.joined()
                     + "To reach L3 Critical:\n"))
     }
 

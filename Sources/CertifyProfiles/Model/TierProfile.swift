@@ -18,14 +18,17 @@ package struct TierProfile: Sendable, Equatable {
     package var minTimeMilliseconds: Double?
     /// Soak executions per case the tier asks for (`soak`).
     package var soak: Int?
+    /// Independent runs of every case whose outputs must agree (`runs`).
+    package var runs: Int?
     /// The file path as given to the loader, not resolved.
     package var path: String
 
     package init(
         schema: Int, id: String, name: String, requiredLevel: Int, toleranceScale: Double,
         latencyPercentile: BudgetPercentile = .p50, iterations: Int? = nil, minTimeMilliseconds: Double? = nil,
-        soak: Int? = nil, path: String
+        soak: Int? = nil, runs: Int? = nil, path: String
     ) {
+        self.runs = runs
         self.schema = schema
         self.id = id
         self.name = name

@@ -5,10 +5,12 @@ import Foundation
 /// Compares a candidate report with a baseline report and lists every regression.
 package enum Gate {
     /// Judges `candidate` against `baseline` under `policy`, with `expectations` deciding which
-    /// failures are expected, flaky or skipped; `flakes` are case ids that passed when re-run.
+    /// failures are expected, flaky or skipped. `reruns` are results of cases run again in a fresh
+    /// worker: a failure that passes there, or a latency regression its re-measurement does not
+    /// confirm, is a flake.
     package static func compare(
         baseline: CertificationPredicate, candidate: CertificationPredicate, policy: GatePolicy,
-        expectations: GateExpectations = GateExpectations(), flakes: Set<String> = []
+        expectations: GateExpectations = GateExpectations(), reruns: [String: CaseResult] = [:]
     ) -> [GateFinding] {
         var findings: [GateFinding] = []
         if candidate.level.level < baseline.level.level {
@@ -48,14 +50,14 @@ package enum Gate {
                             "passes but \(expectations.path):\(expected.line) expects it to fail (\(expected.reason))"))
                 }
             } else if old.outcome == .passed {
-                findings.append(regression(old, new, expectations: expectations, flakes: flakes))
+                findings.append(regression(old, new, expectations: expectations, rerun: reruns[old.id]))
             }
             guard let new, old.outcome == .passed, new.outcome == .passed else { continue }
             if let growth = errorGrowth(old, new, policy: policy) { findings.append(growth) }
             timed.append((old, new))
         }
 
-        findings += latencyRegressions(timed, policy: policy)
+        findings += latencyRegressions(timed, policy: policy, reruns: reruns)
         return findings.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
     }
 
@@ -66,7 +68,7 @@ package enum Gate {
 
     /// A case that passed in the baseline and does not pass now.
     private static func regression(
-        _ old: CaseResult, _ new: CaseResult?, expectations: GateExpectations, flakes: Set<String>
+        _ old: CaseResult, _ new: CaseResult?, expectations: GateExpectations, rerun: CaseResult?
     ) -> GateFinding {
         let outcome = new.map { describe($0) } ?? "is missing from the candidate report"
         if let expected = expectations.expectedFailure(old.id) {
@@ -75,7 +77,7 @@ package enum Gate {
         if let flake = expectations.flake(old.id) {
             return GateFinding(.flake, old.id, "\(outcome); known flake: \(flake.reason)")
         }
-        if flakes.contains(old.id) {
+        if rerun?.outcome == .passed {
             return GateFinding(.flake, old.id, "\(outcome), then passed when re-run in a fresh worker")
         }
         if new?.outcome == .unsupported {
@@ -106,30 +108,25 @@ package enum Gate {
 
     /// Cases slower beyond noise, and the battery as a whole.
     ///
-    /// Samples within one run are not independent of the host's load, which shifts whole runs:
-    /// a case counts only when it is significantly slower by Mann–Whitney U (α / cases), slower by
-    /// the effect floor, and slower than the battery's median ratio by the case threshold; the
-    /// battery counts when
-    /// its median p50 ratio passes the global threshold and most cases are significantly slower.
-    private static func latencyRegressions(_ timed: [(CaseResult, CaseResult)], policy: GatePolicy) -> [GateFinding] {
-        struct Compared {
-            var id: String
-            var before: Double
-            var after: Double
-            var p: Double
-            var logRatio: Double { log(after / before) }
-        }
-        let compared: [Compared] = timed.compactMap { old, new in
-            guard let before = old.latency, let after = new.latency, before.samples.count > 1, after.samples.count > 1,
-                before.p50Microseconds > 0, after.p50Microseconds > 0
-            else { return nil }
-            return Compared(
-                id: old.id, before: before.p50Microseconds, after: after.p50Microseconds,
-                p: MannWhitney.greater(after.samples, than: before.samples).p)
-        }
+    /// Samples within one run are not independent of the host's load, which shifts whole runs
+    /// and, less, single cases. Only cases stable in both reports are compared (an `unstable`
+    /// latency is not trusted). A case counts when it is significantly slower by Mann–Whitney U
+    /// (α / cases), slower by the effect floors, and its log p50 ratio exceeds the battery's
+    /// median log ratio by both the case threshold and `noiseSigmas` robust standard deviations
+    /// of the battery's log ratios: on a noisy host the cases' ratios spread, and the limit widens
+    /// with them. A case re-measured in a fresh worker must be slower there too. The battery
+    /// counts when its median p50 ratio passes the global threshold and most cases are
+    /// significantly slower.
+    private static func latencyRegressions(
+        _ timed: [(CaseResult, CaseResult)], policy: GatePolicy, reruns: [String: CaseResult]
+    ) -> [GateFinding] {
+        let compared = timed.compactMap { LatencyComparison($0, $1) }
         guard !compared.isEmpty else { return [] }
         let level = policy.alpha / Double(compared.count)
-        let center = median(compared.map(\.logRatio))
+        let logs = compared.map(\.logRatio)
+        let center = median(logs)
+        let spread = 1.4826 * median(logs.map { abs($0 - center) })
+        let limit = max(log(1 + policy.caseLatencyThreshold), policy.noiseSigmas * spread)
         var findings: [GateFinding] = []
         let significant = compared.filter { $0.p < level }
         let shift = exp(center)
@@ -140,19 +137,45 @@ package enum Gate {
                     String(format: "the median p50 ratio over %d cases is %.2f× (limit %.2f×); %d cases are slower by Mann–Whitney U at p < %.2g",
                         compared.count, shift, 1 + policy.globalLatencyThreshold, significant.count, level)))
         }
-        for c in significant {
-            let change = c.after / c.before
-            let relative = change / shift
-            guard change > 1 + policy.latencyThreshold, c.after - c.before > policy.latencyFloorMicroseconds,
-                relative > 1 + policy.caseLatencyThreshold
-            else { continue }
-            findings.append(
-                GateFinding(
-                    .latencyRegression, c.id,
-                    String(format: "p50 %.1f µs → %.1f µs (%.2f×, %.2f× the battery's median ratio %.2f×); Mann–Whitney p = %.2g < %.2g",
-                        c.before, c.after, change, relative, shift, c.p, level)))
+        func regressed(_ c: LatencyComparison) -> Bool {
+            c.p < level && c.after / c.before > 1 + policy.latencyThreshold
+                && c.after - c.before > policy.latencyFloorMicroseconds && c.logRatio - center > limit
+        }
+        for c in compared where regressed(c) {
+            let detail = String(
+                format: "p50 %.1f µs → %.1f µs (%.2f×, %.2f× the battery's median ratio %.2f×, limit %.2f×); Mann–Whitney p = %.2g < %.2g",
+                c.before, c.after, c.after / c.before, exp(c.logRatio - center), shift, exp(limit), c.p, level)
+            if let again = reruns[c.id], let old = timed.first(where: { $0.0.id == c.id })?.0 {
+                if let remeasured = LatencyComparison(old, again), !regressed(remeasured) {
+                    findings.append(
+                        GateFinding(
+                            .flake, c.id,
+                            detail + String(format: "; re-measured in a fresh worker at %.1f µs (%.2f×): noise", remeasured.after, remeasured.after / remeasured.before)))
+                    continue
+                }
+            }
+            findings.append(GateFinding(.latencyRegression, c.id, detail))
         }
         return findings
+    }
+
+    /// One case's latency in two reports; nil when either is missing, too short to test, or unstable.
+    private struct LatencyComparison {
+        var id: String
+        var before: Double
+        var after: Double
+        var p: Double
+        var logRatio: Double { log(after / before) }
+
+        init?(_ old: CaseResult, _ new: CaseResult) {
+            guard let was = old.latency, let now = new.latency, was.samples.count > 1, now.samples.count > 1,
+                was.p50Microseconds > 0, now.p50Microseconds > 0, !was.unstable, !now.unstable
+            else { return nil }
+            id = old.id
+            before = was.p50Microseconds
+            after = now.p50Microseconds
+            p = MannWhitney.greater(now.samples, than: was.samples).p
+        }
     }
 
     private static func median(_ values: [Double]) -> Double {

@@ -12,7 +12,8 @@ package struct GateFinding: Sendable, Codable, Equatable {
         case unexpectedPass = "unexpected-pass"
         /// A failure listed as expected in the expectations file.
         case expectedFailure = "expected-failure"
-        /// A failure listed as a known flake, or one that passed when re-run.
+        /// A failure listed as a known flake, or one that passed when re-run; a latency
+        /// regression that re-measuring in a fresh worker did not confirm.
         case flake
         /// A case the expectations file skips.
         case skipped

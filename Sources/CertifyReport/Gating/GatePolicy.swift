@@ -8,7 +8,8 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     package var alpha: Double
     /// A latency regression must also raise p50 by more than this fraction (0.10 is 10 %).
     package var latencyThreshold: Double
-    /// ... and by more than this many microseconds, below the timer's and the worker's noise.
+    /// ... and by more than this many microseconds: under 10 µs a p50 moves with cache and TLB
+    /// state and the scheduler (the same floor below which a latency is never flagged unstable).
     package var latencyFloorMicroseconds: Double
     /// The whole battery is a latency regression when its median p50 ratio exceeds 1 + this
     /// (1.0 is 2×): runs on one shared host drift by up to 1.5× as a whole between runs.
@@ -17,11 +18,16 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     /// ratio by 1 + this (3.0 is 4×): single cases of two clean runs on one shared host differed
     /// by up to 2.1× beyond the battery's drift.
     package var caseLatencyThreshold: Double
+    /// ... and by more than this many robust standard deviations (1.4826 × the median absolute
+    /// deviation) of the battery's log p50 ratios, so the limit widens on a noisy host.
+    package var noiseSigmas: Double
 
     package init(
         errorGrowth: Double = 4, negligibleErrorRatio: Double = 0.01, alpha: Double = 0.001, latencyThreshold: Double = 0.10,
-        latencyFloorMicroseconds: Double = 2, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0
+        latencyFloorMicroseconds: Double = 10, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0,
+        noiseSigmas: Double = 6
     ) {
+        self.noiseSigmas = noiseSigmas
         self.globalLatencyThreshold = globalLatencyThreshold
         self.caseLatencyThreshold = caseLatencyThreshold
         self.errorGrowth = errorGrowth
