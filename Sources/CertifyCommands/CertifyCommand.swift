@@ -67,15 +67,16 @@ package struct CertifyCommand: ParsableCommand {
     ///
     /// `certify worker` is dispatched here and is not among the subcommands: a run starts one
     /// worker, and another after every crash, and parsing (in a debug build, validating) every
-    /// subcommand's options first would add ~40 ms to each start. Nor would `--isolation worker`
-    /// then cost ~12 ms: the parser takes a value equal to a subcommand's name for a possible
-    /// subcommand and validates that command's options.
+    /// subcommand's options first would add ~40 ms to each start (and `WorkerCommand.runSupervised`
+    /// saves another ~5 ms). Nor would `--isolation worker` then cost ~12 ms: the parser takes a
+    /// value equal to a subcommand's name for a possible subcommand and validates its options.
     package static func start() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == WorkerCommand.configuration.commandName {
-            WorkerCommand.main(Array(arguments.dropFirst()))
-        } else {
-            main()
+        guard arguments.first == WorkerCommand.configuration.commandName else { return main() }
+        let options = Array(arguments.dropFirst())
+        if let status = WorkerCommand.runSupervised(options) {
+            exit(withError: ExitCode(status))
         }
+        WorkerCommand.main(options)
     }
 }

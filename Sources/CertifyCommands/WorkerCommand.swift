@@ -22,11 +22,29 @@ struct WorkerCommand: ParsableCommand {
     var option: [String] = []
 
     func run() throws {
-        let options = option.map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
+        throw ExitCode(WorkerService.run(library: library, expectedSHA256: sha256, options: option.map(Self.pair)))
+    }
+
+    /// Serves as the worker `WorkerSession` starts: `--library <path>`, then any number of
+    /// `--sha256 <hex>` and `--option <key=value>`, read without the argument parser, which costs
+    /// a debug build ~5 ms of every worker's start-up. Returns the exit status; nil, having run
+    /// nothing, for any other arguments, which `main` then parses and, if need be, explains.
+    static func runSupervised(_ arguments: [String]) -> Int32? {
+        guard arguments.count >= 2, arguments.count % 2 == 0, arguments[0] == "--library" else { return nil }
+        var sha256: String?
+        var options: [(key: String, value: String)] = []
+        for index in stride(from: 2, to: arguments.count, by: 2) {
+            switch arguments[index] {
+            case "--sha256": sha256 = arguments[index + 1]
+            case "--option": options.append(pair(arguments[index + 1]))
+            default: return nil
+            }
         }
-        let status = WorkerService.run(library: library, expectedSHA256: sha256, options: options)
-        throw ExitCode(status)
+        return WorkerService.run(library: arguments[1], expectedSHA256: sha256, options: options)
+    }
+
+    private static func pair(_ option: String) -> (key: String, value: String) {
+        let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        return (key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
     }
 }
