@@ -172,8 +172,9 @@ struct RunCommand: ParsableCommand {
             worker.stop()
             if !worker.roundTripOverheads.isEmpty {
                 let sorted = worker.roundTripOverheads.sorted()
+                let perCase = sorted.reduce(0, +) / UInt64(max(results.count, 1))
                 Standard.error(
-                    "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per case over \(sorted.count) cases")
+                    "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per request over \(sorted.count) requests, \(perCase / 1000) µs per case over \(results.count) cases")
             }
         }
 

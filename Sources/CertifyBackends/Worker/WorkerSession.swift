@@ -17,8 +17,9 @@ import Glibc
 package final class WorkerSession: BackendSession {
     package let description: BackendDescription
     package private(set) var unusableReason: String?
-    /// Per answered case, the supervisor's round trip minus the worker's time on the case,
-    /// nanoseconds: what isolation costs (pipes, shared-memory copies, scheduling).
+    /// Per answered request (a case's timed run, each further run, a re-measurement), the
+    /// supervisor's round trip minus the worker's time on it, nanoseconds: what isolation costs
+    /// (pipes, shared-memory copies, scheduling).
     package private(set) var roundTripOverheads: [UInt64] = []
 
     private let executable: String
