@@ -35,6 +35,13 @@ private let reference = DeclaredNumericsModel(
         }
     }
 
+    /// A gather moves its indices and the rows it returns (read, then written), not the table:
+    /// 16 tokens of a 65024 × 128 fp32 table move 16·4 + 2·16·128·4 bytes.
+    @Test func anEmbeddingMovesItsRowsNotItsTable() throws {
+        let embedding = try #require(Battery.cases(.standard).first { $0.id == "embedding.fp32.embed.16x65024x128" })
+        #expect(embedding.bytes == 16 * 4 + 2 * 16 * 128 * 4)
+    }
+
     @Test func inputsReproduceFromSeedAndIdAlone() {
         let testCase = Battery.cases(.quick)[0]
         let again = Battery.cases(.quick).first { $0.id == testCase.id }!
