@@ -215,11 +215,7 @@ static cb_status cpu_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, c
     }
     buffer->owner = backend;
     buffer->size = bytes;
-    buffer->next = backend->buffers; /* push onto the backend's list */
-    if (backend->buffers != NULL) {
-        backend->buffers->prev = buffer;
-    }
-    backend->buffers = buffer;
+    CBS_LIST_PUSH(backend->buffers, buffer); /* onto the backend's list */
     *out = buffer;
     return CB_STATUS_OK;
 }
@@ -230,14 +226,7 @@ static void cpu_free(cb_backend *backend, cb_buffer *buffer) {
     if (backend == NULL || buffer == NULL || buffer->owner != backend) {
         return;
     }
-    if (buffer->prev != NULL) {
-        buffer->prev->next = buffer->next;
-    } else {
-        backend->buffers = buffer->next;
-    }
-    if (buffer->next != NULL) {
-        buffer->next->prev = buffer->prev;
-    }
+    CBS_LIST_REMOVE(backend->buffers, buffer);
     free(buffer->data);
     free(buffer);
 }
@@ -315,11 +304,7 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
     plan->op.struct_size = sizeof(cb_op);
     plan->layout = layout;
     plan->owner = backend;
-    plan->next = backend->plans;
-    if (backend->plans != NULL) {
-        backend->plans->prev = plan;
-    }
-    backend->plans = plan;
+    CBS_LIST_PUSH(backend->plans, plan);
     *out = plan;
     return CB_STATUS_OK;
 }
@@ -329,14 +314,7 @@ static void cpu_release(cb_backend *backend, cb_plan *plan) {
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return;
     }
-    if (plan->prev != NULL) {
-        plan->prev->next = plan->next;
-    } else {
-        backend->plans = plan->next;
-    }
-    if (plan->next != NULL) {
-        plan->next->prev = plan->prev;
-    }
+    CBS_LIST_REMOVE(backend->plans, plan);
     free(plan);
 }
 

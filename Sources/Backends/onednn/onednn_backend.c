@@ -503,11 +503,7 @@ static cb_status od_prepare(cb_backend *backend, const cb_op *op, cb_plan **out,
     memcpy(&plan->op, op, sizeof(cb_op));
     plan->geometry = g;
     plan->owner = backend;
-    plan->next = backend->plans;
-    if (backend->plans != NULL) {
-        backend->plans->prev = plan;
-    }
-    backend->plans = plan;
+    CBS_LIST_PUSH(backend->plans, plan);
     *out = plan;
     return CB_STATUS_OK;
 }
@@ -516,14 +512,7 @@ static void od_release(cb_backend *backend, cb_plan *plan) {
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return;
     }
-    if (plan->prev != NULL) {
-        plan->prev->next = plan->next;
-    } else {
-        backend->plans = plan->next;
-    }
-    if (plan->next != NULL) {
-        plan->next->prev = plan->prev;
-    }
+    CBS_LIST_REMOVE(backend->plans, plan);
     release_plan_objects(plan);
     free(plan);
 }

@@ -178,25 +178,14 @@ static cb_status ob_prepare(cb_backend *backend, const cb_op *op, cb_plan **out,
             }
         }
     }
-    plan->next = backend->plans;
-    if (backend->plans != NULL) {
-        backend->plans->prev = plan;
-    }
-    backend->plans = plan;
+    CBS_LIST_PUSH(backend->plans, plan);
     *out = plan;
     return CB_STATUS_OK;
 }
 
 static void ob_release(cb_backend *backend, cb_plan *plan) {
     if (backend != NULL && plan != NULL && plan->owner == backend) {
-        if (plan->prev != NULL) {
-            plan->prev->next = plan->next;
-        } else {
-            backend->plans = plan->next;
-        }
-        if (plan->next != NULL) {
-            plan->next->prev = plan->prev;
-        }
+        CBS_LIST_REMOVE(backend->plans, plan);
         free(plan->scratch);
         free(plan);
     }

@@ -257,11 +257,7 @@ static cb_status ocl_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, c
     }
     buffer->owner = backend;
     buffer->size = bytes;
-    buffer->next = backend->buffers;
-    if (backend->buffers != NULL) {
-        backend->buffers->prev = buffer;
-    }
-    backend->buffers = buffer;
+    CBS_LIST_PUSH(backend->buffers, buffer);
     *out = buffer;
     return CB_STATUS_OK;
 }
@@ -270,14 +266,7 @@ static void ocl_free(cb_backend *backend, cb_buffer *buffer) {
     if (backend == NULL || buffer == NULL || buffer->owner != backend) {
         return;
     }
-    if (buffer->prev != NULL) {
-        buffer->prev->next = buffer->next;
-    } else {
-        backend->buffers = buffer->next;
-    }
-    if (buffer->next != NULL) {
-        buffer->next->prev = buffer->prev;
-    }
+    CBS_LIST_REMOVE(backend->buffers, buffer);
     if (buffer->mem != NULL) {
         clReleaseMemObject(buffer->mem);
     }
@@ -422,11 +411,7 @@ static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
     plan->work_dims = work_dims;
     memcpy(plan->global, global, sizeof global);
     plan->owner = backend;
-    plan->next = backend->plans;
-    if (backend->plans != NULL) {
-        backend->plans->prev = plan;
-    }
-    backend->plans = plan;
+    CBS_LIST_PUSH(backend->plans, plan);
     *out = plan;
     return CB_STATUS_OK;
 }
@@ -435,14 +420,7 @@ static void ocl_release(cb_backend *backend, cb_plan *plan) {
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return;
     }
-    if (plan->prev != NULL) {
-        plan->prev->next = plan->next;
-    } else {
-        backend->plans = plan->next;
-    }
-    if (plan->next != NULL) {
-        plan->next->prev = plan->prev;
-    }
+    CBS_LIST_REMOVE(backend->plans, plan);
     if (plan->last != NULL) {
         clReleaseEvent(plan->last);
     }

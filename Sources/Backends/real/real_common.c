@@ -232,11 +232,7 @@ cb_status rc_host_alloc(rc_host_memory *memory, size_t bytes, rc_host_buffer **o
     }
     buffer->owner = memory;
     buffer->size = bytes;
-    buffer->next = memory->buffers;
-    if (memory->buffers != NULL) {
-        memory->buffers->prev = buffer;
-    }
-    memory->buffers = buffer;
+    CBS_LIST_PUSH(memory->buffers, buffer);
     *out = buffer;
     return CB_STATUS_OK;
 }
@@ -245,14 +241,7 @@ void rc_host_free(rc_host_memory *memory, rc_host_buffer *buffer) {
     if (memory == NULL || buffer == NULL || buffer->owner != memory) {
         return;
     }
-    if (buffer->prev != NULL) {
-        buffer->prev->next = buffer->next;
-    } else {
-        memory->buffers = buffer->next;
-    }
-    if (buffer->next != NULL) {
-        buffer->next->prev = buffer->prev;
-    }
+    CBS_LIST_REMOVE(memory->buffers, buffer);
     free(buffer->data);
     free(buffer);
 }

@@ -206,11 +206,7 @@ cb_status cbs_emu_alloc(cb_backend *handle, size_t bytes, cb_buffer **out, cb_er
     }
     buffer->owner = backend;
     buffer->size = bytes;
-    buffer->next = backend->buffers;
-    if (backend->buffers != NULL) {
-        backend->buffers->prev = buffer;
-    }
-    backend->buffers = buffer;
+    CBS_LIST_PUSH(backend->buffers, buffer);
     *out = (cb_buffer *)(void *)buffer;
     return CB_STATUS_OK;
 }
@@ -221,14 +217,7 @@ void cbs_emu_free(cb_backend *handle, cb_buffer *buffer_handle) {
     if (backend == NULL || buffer == NULL || buffer->owner != backend) {
         return;
     }
-    if (buffer->prev != NULL) {
-        buffer->prev->next = buffer->next;
-    } else {
-        backend->buffers = buffer->next;
-    }
-    if (buffer->next != NULL) {
-        buffer->next->prev = buffer->prev;
-    }
+    CBS_LIST_REMOVE(backend->buffers, buffer);
     free(buffer->data);
     free(buffer);
 }
@@ -297,11 +286,7 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
     memcpy(&prepared->op, op, sizeof(cb_op)); /* the ABI 1.0 part; newer fields are not ours to read */
     prepared->op.struct_size = sizeof(cb_op);
     prepared->owner = backend;
-    prepared->next = backend->plans;
-    if (backend->plans != NULL) {
-        backend->plans->prev = prepared;
-    }
-    backend->plans = prepared;
+    CBS_LIST_PUSH(backend->plans, prepared);
     *out = (cb_plan *)(void *)prepared;
     return CB_STATUS_OK;
 }
@@ -312,14 +297,7 @@ void cbs_emu_release(cb_backend *handle, cb_plan *plan_handle) {
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return;
     }
-    if (plan->prev != NULL) {
-        plan->prev->next = plan->next;
-    } else {
-        backend->plans = plan->next;
-    }
-    if (plan->next != NULL) {
-        plan->next->prev = plan->prev;
-    }
+    CBS_LIST_REMOVE(backend->plans, plan);
     free(plan);
 }
 

@@ -253,6 +253,23 @@ CBS_HIDDEN cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan,
  * request this plugin can read; the check every bootstrap makes. */
 CBS_HIDDEN int cbs_bootstrap_accepts(const cb_bootstrap_request *request);
 
+/* What a backend owns (buffers, plans) is kept on intrusive doubly linked
+ * lists, so destroy() can release whatever the harness did not: `node` has
+ * `prev` and `next`, `head` is the list's first node or NULL. */
+#define CBS_LIST_PUSH(head, node)                                                                                       \
+    do {                                                                                                               \
+        (node)->prev = NULL;                                                                                           \
+        (node)->next = (head);                                                                                         \
+        if ((head) != NULL) (head)->prev = (node);                                                                     \
+        (head) = (node);                                                                                               \
+    } while (0)
+#define CBS_LIST_REMOVE(head, node)                                                                                     \
+    do {                                                                                                               \
+        if ((node)->prev != NULL) (node)->prev->next = (node)->next;                                                   \
+        else (head) = (node)->next;                                                                                    \
+        if ((node)->next != NULL) (node)->next->prev = (node)->prev;                                                   \
+    } while (0)
+
 #ifdef __cplusplus
 }
 #endif
