@@ -1,6 +1,10 @@
 import CertifyBattery
 import CertifyNumerics
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One case's run, as the supervisor asks for it: inputs in storage bytes and how often to time it.
 package struct ExecutionRequest: Sendable {
     package var testCase: BatteryCase
@@ -11,8 +15,8 @@ package struct ExecutionRequest: Sendable {
     package var warmup: Int
     /// The least number of timed executions.
     package var iterations: Int
-    /// The least time the timed executions add up to, nanoseconds; the loop runs until both this
-    /// and `iterations` are reached (and never beyond `Measurement.maxSamples`).
+    /// The least wall time of the timed loop, nanoseconds; the loop runs until both this and
+    /// `iterations` are reached (and never beyond `Measurement.maxSamples`).
     package var minTimeNanoseconds: UInt64
     /// Flush the host's caches between timed executions, outside the timing (cold-cache mode).
     package var flushCaches: Bool
@@ -34,14 +38,56 @@ package struct ExecutionRequest: Sendable {
     }
 }
 
-/// When the timed loop stops.
+/// When the timed loop stops, and the loop itself: one copy, run in-process and in the worker alike.
 package enum Measurement {
-    /// A cap on samples, so a minimum time on a nanosecond-scale op cannot fill memory.
-    package static let maxSamples = 1_000_000
+    /// How far the minimum time may extend a case's timed loop: a sub-microsecond op would
+    /// otherwise leave tens of thousands of samples per case, each stored, sent, judged and
+    /// signed, for a p99 that 10,000 already pin down (its 100 slowest). `iterations` above
+    /// this still run in full.
+    package static let maxSamples = 10_000
 
-    /// Whether another timed execution is due after `samples` of them took `elapsed` nanoseconds.
+    /// Whether another timed execution is due after `samples` of them, `elapsed` nanoseconds
+    /// into the timed loop.
     package static func continues(samples: Int, elapsed: UInt64, iterations: Int, minTime: UInt64) -> Bool {
         samples < iterations || (elapsed < minTime && samples < maxSamples)
+    }
+
+    /// The host's monotonic clock, nanoseconds.
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Runs `warmup` untimed executions, then timed ones until `continues` says stop. A sample is
+    /// one `execute` (execute + synchronize) on the host clock, and `deviceTime`'s reading after
+    /// it when `deviceTimer` says the backend has one.
+    ///
+    /// The minimum time is the timed loop's wall time, not the sum of the samples: the loop then
+    /// lasts as long whatever a call costs around the timed part (a cache flush, a device-timer
+    /// query, the harness's own bookkeeping), so a faster harness path does not buy itself more
+    /// samples to store, send and judge, and a cold-cache case's flushes count toward it.
+    package static func timedLoop(
+        warmup: Int, iterations: Int, minTime: UInt64, flushCaches: Bool,
+        execute: () throws(BackendError) -> Void, deviceTimer: Bool, deviceTime: () throws(BackendError) -> UInt64
+    ) throws(BackendError) -> (host: [UInt64], device: [UInt64]?) {
+        for _ in 0..<warmup { try execute() }
+        var host: [UInt64] = []
+        var device: [UInt64]? = deviceTimer ? [] : nil
+        host.reserveCapacity(iterations)
+        device?.reserveCapacity(iterations)
+        let start = now()
+        var elapsed: UInt64 = 0
+        while continues(samples: host.count, elapsed: elapsed, iterations: iterations, minTime: minTime) {
+            if flushCaches { CacheFlush.run() }
+            let t0 = now()
+            try execute()
+            let t1 = now()
+            host.append(t1 &- t0)
+            if deviceTimer { device?.append(try deviceTime()) }
+            elapsed = t1 &- start
+        }
+        return (host, device)
     }
 }
 

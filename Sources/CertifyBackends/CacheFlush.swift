@@ -17,11 +17,4 @@ enum CacheFlush {
         pass &+= 1
         memset(buffer, pass & 0xFF, bytes)
     }
-
-    /// Runs a flush and returns how long it took on `clock`, nanoseconds.
-    static func timed(_ clock: () -> UInt64) -> UInt64 {
-        let start = clock()
-        run()
-        return clock() &- start
-    }
 }

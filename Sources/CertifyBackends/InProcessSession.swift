@@ -68,6 +68,7 @@ package final class InProcessSession: BackendSession {
 
     package func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
         let api = library.api.pointee
+        let backend = self.backend
         let testCase = request.testCase
         var buffers: [OpaquePointer] = []
         var plan: OpaquePointer?
@@ -130,34 +131,21 @@ package final class InProcessSession: BackendSession {
         }
 
         var op = Self.op(for: testCase)
-        let start = Self.now()
+        let start = Measurement.now()
         try check("prepare") { api.prepare!(backend, &op, &plan, &$0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
         try runOnce()
-        let firstCall = Self.now() &- start
+        let firstCall = Measurement.now() &- start
         let first = try download()
 
-        for _ in 0..<request.warmup { try runOnce() }
-        var hostSamples: [UInt64] = []
-        var deviceSamples: [UInt64]? = library.hasDeviceTimer ? [] : nil
-        hostSamples.reserveCapacity(request.iterations)
-        var elapsed: UInt64 = 0
-        while Measurement.continues(
-            samples: hostSamples.count, elapsed: elapsed, iterations: request.iterations, minTime: request.minTimeNanoseconds)
-        {
-            // The flush counts toward the minimum time (not the samples), or a sub-microsecond case
-            // would need hours of flushing to add up to it.
-            if request.flushCaches { elapsed &+= CacheFlush.timed(Self.now) }
-            let t0 = Self.now()
-            try runOnce()
-            let sample = Self.now() &- t0
-            hostSamples.append(sample)
-            elapsed &+= sample
-            if deviceSamples != nil {
-                var ns: UInt64 = 0
-                try check("last_execute_ns") { api.last_execute_ns!(backend, plan, &ns, &$0) }
-                deviceSamples?.append(ns)
-            }
+        let (hostSamples, deviceSamples) = try Measurement.timedLoop(
+            warmup: request.warmup, iterations: request.iterations, minTime: request.minTimeNanoseconds,
+            flushCaches: request.flushCaches, execute: runOnce,
+            deviceTimer: library.hasDeviceTimer
+        ) { () throws(BackendError) -> UInt64 in
+            var ns: UInt64 = 0
+            try check("last_execute_ns") { api.last_execute_ns!(backend, plan, &ns, &$0) }
+            return ns
         }
         let last = hostSamples.isEmpty ? first : try download()
         var mismatches = 0
@@ -190,12 +178,6 @@ package final class InProcessSession: BackendSession {
             for (i, s) in testCase.scalars.enumerated() { scalars[i] = s }
         }
         return op
-    }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     static func emptyError() -> cb_error {

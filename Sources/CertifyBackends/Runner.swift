@@ -22,7 +22,7 @@ package struct RunPlan: Sendable {
     package var iterations: Int
     /// Keyed by case id, kernel name or `default`, in that order of precedence.
     package var budgets: [String: BudgetMicroseconds]
-    /// The least time a case's timed executions add up to, nanoseconds.
+    /// The least wall time of a case's timed loop, nanoseconds.
     package var minTimeNanoseconds: UInt64 = 0
     /// Flush caches between timed executions of memory-bound cases.
     package var coldCache = false

@@ -101,34 +101,21 @@ extension InProcessSession {
         }
 
         var op = request.op
-        let start = Self.now()
+        let start = Measurement.now()
         try check("prepare", .prepare) { api.prepare!(backend, &op, &plan, $0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
         try runOnce()
-        let firstCall = Self.now() &- start
+        let firstCall = Measurement.now() &- start
         try download(firstRegions)
 
-        for _ in 0..<request.warmup { try runOnce() }
-        var hostSamples: [UInt64] = []
-        var deviceSamples: [UInt64]? = library.hasDeviceTimer ? [] : nil
-        hostSamples.reserveCapacity(request.iterations)
-        var elapsed: UInt64 = 0
-        while Measurement.continues(
-            samples: hostSamples.count, elapsed: elapsed, iterations: request.iterations, minTime: request.minTimeNanoseconds)
-        {
-            // The flush counts toward the minimum time (not the samples), or a sub-microsecond case
-            // would need hours of flushing to add up to it.
-            if request.flushCaches { elapsed &+= CacheFlush.timed(Self.now) }
-            let t0 = Self.now()
-            try runOnce()
-            let sample = Self.now() &- t0
-            hostSamples.append(sample)
-            elapsed &+= sample
-            if deviceSamples != nil {
-                var ns: UInt64 = 0
-                try check("last_execute_ns", .timer) { api.last_execute_ns!(backend, plan, &ns, $0) }
-                deviceSamples?.append(ns)
-            }
+        let (hostSamples, deviceSamples) = try Measurement.timedLoop(
+            warmup: request.warmup, iterations: request.iterations, minTime: request.minTimeNanoseconds,
+            flushCaches: request.flushCaches, execute: runOnce,
+            deviceTimer: library.hasDeviceTimer
+        ) { () throws(BackendError) -> UInt64 in
+            var ns: UInt64 = 0
+            try check("last_execute_ns", .timer) { api.last_execute_ns!(backend, plan, &ns, $0) }
+            return ns
         }
         if !hostSamples.isEmpty { try download(lastRegions) }
         // The soak reuses the last-output regions as scratch and leaves the timed loop's last output there.

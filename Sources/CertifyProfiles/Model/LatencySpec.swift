@@ -4,7 +4,7 @@ package struct LatencySpec: Sendable, Equatable {
     package var warmup: Int
     /// Timed calls per case; 1...1_000_000, 20 when the profile omits it.
     package var iterations: Int
-    /// The least time a case's timed calls add up to, milliseconds (`min_time_ms`); timing runs
+    /// The least wall time of a case's timed loop, milliseconds (`min_time_ms`); timing runs
     /// until both this and `iterations` are reached.
     package var minTimeMilliseconds: Double = LatencySpec.defaultMinTimeMilliseconds
     /// Flush caches between timed calls of memory-bound cases (`cold_cache`).
