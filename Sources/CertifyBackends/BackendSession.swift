@@ -22,6 +22,10 @@ package struct ExecutionRequest: Sendable {
     package var flushCaches: Bool
     /// Extra executions after the timed loop, each output compared bitwise with the first.
     package var soak: Int
+    /// Independent runs of the case: this request's own, then `runs - 1` more after its buffers and
+    /// plan are released, each with fresh buffers, upload, prepare and one execute. They travel in
+    /// one request so a worker answers a case in one round trip however many runs a tier asks for.
+    package var runs = 1
 
     package init(
         testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int,
@@ -35,6 +39,16 @@ package struct ExecutionRequest: Sendable {
         self.minTimeNanoseconds = minTimeNanoseconds
         self.flushCaches = flushCaches
         self.soak = soak
+    }
+}
+
+extension ExecutionRequest {
+    /// A further independent run of this request: prepare and one execute, nothing timed.
+    var furtherRun: ExecutionRequest {
+        var once = self
+        (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
+            (0, 0, 0, false, 0, 1)
+        return once
     }
 }
 
@@ -111,6 +125,8 @@ package struct ExecutionOutcome: Sendable {
     package var soakRuns: Int = 0
     /// Soak executions whose outputs were not bitwise identical to the first execute's.
     package var soakMismatches: Int = 0
+    /// Each further independent run's outputs (`ExecutionRequest.runs - 1` of them).
+    package var repeatOutputs: [[[UInt8]]] = []
 }
 
 /// The one interface the runner uses to talk to a backend.

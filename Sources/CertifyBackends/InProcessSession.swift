@@ -67,6 +67,16 @@ package final class InProcessSession: BackendSession {
     }
 
     package func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
+        var outcome = try run(request)
+        if request.runs > 1 {
+            let once = request.furtherRun
+            for _ in 1..<request.runs { outcome.repeatOutputs.append(try run(once).firstOutputs) }
+        }
+        return outcome
+    }
+
+    /// One run of `request`: its buffers and plan are released when it returns.
+    private func run(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
         let api = library.api.pointee
         let backend = self.backend
         let testCase = request.testCase

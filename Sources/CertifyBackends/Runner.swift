@@ -30,8 +30,8 @@ package struct RunPlan: Sendable {
     package var cvThreshold = LatencyStatistics.defaultCVThreshold
     /// Extra executions of every case after its timed loop, each compared bitwise with the first.
     package var soak = 0
-    /// Independent runs of every case (each a new request: upload, prepare, one execute); the
-    /// first is the timed one, and every other run's outputs are compared with its first output.
+    /// Independent runs of every case (each with its own buffers, upload, prepare and one execute);
+    /// the first is the timed one, and every other run's outputs are compared with its first output.
     package var runs = 1
     /// The chip's declared peaks; throughput is read against them and decides which cases are memory-bound.
     package var peaks: PeakRates?
@@ -149,26 +149,21 @@ package enum Runner {
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
             ?? (testCase.flops == 0)
         let coldCache = plan.coldCache && memoryBound
-        let request = ExecutionRequest(
+        var request = ExecutionRequest(
             testCase: testCase,
             inputs: zip(testCase.inputTypes, inputs).map { $0.encode($1) },
             outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
             warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
             flushCaches: coldCache, soak: plan.soak)
+        request.runs = plan.runs
         var outcome: ExecutionOutcome
         var remeasured = false
-        var repeats: [[[UInt8]]] = []
         do {
             outcome = try session.execute(request)
-            if plan.runs > 1 {
-                var once = request
-                (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak) = (0, 1, 0, false, 0)
-                for _ in 1..<plan.runs { repeats.append(try session.execute(once).firstOutputs) }
-            }
             // Noise is measured, not trusted: a noisy case gets one more measurement, which stands.
             if LatencyStatistics(samples: outcome.deviceSamples ?? outcome.hostSamples).isNoisy(threshold: plan.cvThreshold) {
                 var again = request
-                again.soak = 0
+                (again.soak, again.runs) = (0, 1)
                 let second = try session.execute(again)
                 outcome.hostSamples = second.hostSamples
                 outcome.deviceSamples = second.deviceSamples
@@ -188,7 +183,7 @@ package enum Runner {
             return result
         }
         let judgeStart = DispatchTime.now().uptimeNanoseconds
-        judge(testCase, outcome: outcome, repeats: repeats, inputs: inputs, plan: plan, into: &result)
+        judge(testCase, outcome: outcome, repeats: outcome.repeatOutputs, inputs: inputs, plan: plan, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
 

@@ -49,15 +49,22 @@ import Testing
         #expect(timed.contains { $0.coldCache } && timed.contains { !$0.coldCache })
     }
 
-    /// `--runs 3` runs every case twice more, each with its own prepare, and compares their outputs.
-    @Test func everyCaseRunsAsOftenAsAsked() throws {
-        let (result, statement, _) = try certify("Profiles/cpu.yaml", ["--runs", "3", "--isolation", "in-process"])
+    /// `--runs 3` runs every case twice more, each with its own prepare, and compares their
+    /// outputs; a worker gets all three runs of a case in one request.
+    @Test(arguments: ["in-process", "worker"])
+    func everyCaseRunsAsOftenAsAsked(isolation: String) throws {
+        let (result, statement, _) = try certify("Profiles/cpu.yaml", ["--runs", "3", "--isolation", isolation])
         let report = try #require(statement, "\(result.stderr)")
         #expect(report.predicate.run.runs == 3)
         let passed = report.predicate.cases.filter { $0.outcome == .passed }
         #expect(!passed.isEmpty)
         // The first execute, the timed loop's last, and two more runs.
         #expect(passed.allSatisfy { $0.repeatability?.runs == 4 && $0.repeatability?.bitwiseIdentical == true })
+        if isolation == "worker" {
+            let sent = report.predicate.cases.filter { $0.outcome != .unsupported }.count
+                + report.predicate.cases.filter { $0.latency?.remeasured == true }.count
+            #expect(result.stderr.contains("per request over \(sent) requests,"), "\(result.stderr)")
+        }
         let refused = try CLI.run(["--chip", "Profiles/cpu.yaml", "--runs", "0"])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("--runs must be between 1 and 1000, got 0"))

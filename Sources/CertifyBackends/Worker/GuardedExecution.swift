@@ -18,6 +18,19 @@ struct GuardedRequest {
     var soak = 0
     var inputCounts: [Int]
     var outputCounts: [Int]
+    /// Independent runs: this one, then `runs - 1` more, each into its own output regions.
+    var runs = 1
+
+    /// The shared-memory layout both sides compute for this request.
+    var layout: SharedLayout { SharedLayout(inputs: inputCounts, outputs: outputCounts, runs: runs) }
+
+    /// A further independent run: prepare and one execute, nothing timed.
+    var furtherRun: GuardedRequest {
+        var once = self
+        (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
+            (0, 0, 0, false, 0, 1)
+        return once
+    }
 }
 
 /// The timings of one guarded case; the outputs are in shared memory.

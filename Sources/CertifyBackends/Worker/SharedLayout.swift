@@ -5,20 +5,12 @@ import Glibc
 /// Where each host buffer of one case lives in the shared-memory file, with guard pages around.
 ///
 /// `[header][guard][input 0 | canary][guard][input 1 | canary][guard] … [first output 0 | canary][guard]
-/// … [last output 0 | canary][guard]`: every buffer starts on a page, its slack up to the next
+/// … [last output 0 | canary][guard] … [run 2's output 0 | canary][guard] …`: every buffer starts on a page, its slack up to the next
 /// guard page (at least `minimumCanary` bytes) holds the canary pattern, and the worker maps
 /// every guard page PROT_NONE. Both sides compute the same layout from the byte counts.
 struct SharedLayout: Equatable {
     enum Role: Int {
-        case input = 1, firstOutput = 2, lastOutput = 3
-
-        var name: String {
-            switch self {
-            case .input: "input"
-            case .firstOutput: "output"
-            case .lastOutput: "output (timed loop)"
-            }
-        }
+        case input = 1, firstOutput = 2, lastOutput = 3, repeatOutput = 4
     }
 
     struct Region: Equatable {
@@ -28,8 +20,17 @@ struct SharedLayout: Equatable {
         var count: Int
         /// Bytes from `offset` to the next guard page.
         var capacity: Int
+        /// Which independent run a `repeatOutput` belongs to: 2 for the first repeat.
+        var run = 1
 
-        var name: String { "\(role.name) \(index)" }
+        var name: String {
+            switch role {
+            case .input: "input \(index)"
+            case .firstOutput: "output \(index)"
+            case .lastOutput: "output \(index) (timed loop)"
+            case .repeatOutput: "output \(index) (run \(run))"
+            }
+        }
     }
 
     static let minimumCanary = 64
@@ -44,25 +45,41 @@ struct SharedLayout: Equatable {
     var guards: [Int] = []
     var totalBytes = 0
 
-    init(inputs: [Int], outputs: [Int]) {
+    /// The layout of a case with `inputs` and `outputs` of these byte counts, run `runs` times.
+    init(inputs: [Int], outputs: [Int], runs: Int = 1) {
         let page = Self.pageSize
         // Page 0 is the header: the worker keeps its current phase there for the supervisor.
         var offset = page
-        func add(_ role: Role, _ counts: [Int]) {
+        func add(_ role: Role, _ counts: [Int], run: Int = 1) {
             for (index, count) in counts.enumerated() {
                 guards.append(offset)
                 offset += page
                 let capacity = (count + Self.minimumCanary + page - 1) / page * page
-                regions.append(Region(role: role, index: index, offset: offset, count: count, capacity: capacity))
+                regions.append(
+                    Region(role: role, index: index, offset: offset, count: count, capacity: capacity, run: run))
                 offset += capacity
             }
         }
         add(.input, inputs)
         add(.firstOutput, outputs)
         add(.lastOutput, outputs)
+        for run in stride(from: 2, through: runs, by: 1) { add(.repeatOutput, outputs, run: run) }
         guards.append(offset)
         offset += page
         totalBytes = offset
+    }
+
+    /// The layout one further run `run` (2 or more) executes in: its output regions stand where
+    /// the first run's are, so the same guarded execution fills them.
+    func forRun(_ run: Int) -> SharedLayout {
+        var view = self
+        view.regions = regions.filter { $0.role == .input || $0.role == .lastOutput }
+        view.regions += regions.filter { $0.role == .repeatOutput && $0.run == run }.map {
+            var region = $0
+            region.role = .firstOutput
+            return region
+        }
+        return view
     }
 
     /// The byte ranges the worker keeps PROT_NONE when this layout is at the start of a mapping

@@ -31,6 +31,7 @@ extension GuardedRequest {
         w.int(soak)
         w.ints(inputCounts)
         w.ints(outputCounts)
+        w.int(runs)
         return w.bytes
     }
 
@@ -44,6 +45,8 @@ extension GuardedRequest {
         self.init(
             op: op, warmup: try r.int(), iterations: try r.int(), minTimeNanoseconds: try r.u64(),
             flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
+        runs = try r.int()
+        guard runs >= 1 else { throw WireReader.Malformed() }
     }
 }
 

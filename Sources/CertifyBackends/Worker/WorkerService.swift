@@ -53,17 +53,25 @@ package enum WorkerService {
         while let (type, payload) = receive() {
             let received = Clock.nanoseconds()
             guard type == WorkerRecord.execute, let request = try? GuardedRequest(decoding: payload) else { return 70 }
-            let layout = SharedLayout(inputs: request.inputCounts, outputs: request.outputCounts)
+            let layout = request.layout
             guard let base = arrange(layout, in: &arena, errorSlot: errorSlot) else { return 70 }
             let header = base.bindMemory(to: UInt32.self, capacity: 1)
             prepareCanaries(layout, base)
             let result: Result<GuardedTimings, BackendError>
             do {
-                result = .success(
-                    try session.executeGuarded(request, layout: layout, base: base, errorSlot: errorSlot.slot) {
-                        header.pointee = $0.rawValue
-                        certify_guard_set_phase($0.rawValue)
-                    })
+                let phase = { (current: WorkerPhase) in
+                    header.pointee = current.rawValue
+                    certify_guard_set_phase(current.rawValue)
+                }
+                let timings = try session.executeGuarded(
+                    request, layout: layout, base: base, errorSlot: errorSlot.slot, phase: phase)
+                // Further runs, each after the last released its buffers and plan, in the same round trip.
+                for run in stride(from: 2, through: request.runs, by: 1) {
+                    _ = try session.executeGuarded(
+                        request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot.slot,
+                        phase: phase)
+                }
+                result = .success(timings)
             } catch {
                 result = .failure(error)
             }

@@ -99,8 +99,8 @@ package final class WorkerSession: BackendSession {
         let guarded = GuardedRequest(
             op: InProcessSession.op(for: testCase), warmup: request.warmup, iterations: request.iterations,
             minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
-            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts)
-        let layout = SharedLayout(inputs: guarded.inputCounts, outputs: guarded.outputCounts)
+            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs)
+        let layout = guarded.layout
         let base: UnsafeMutableRawPointer
         do {
             base = try worker.shared(bytes: layout.totalBytes)
@@ -116,7 +116,7 @@ package final class WorkerSession: BackendSession {
         }
 
         let timeout = CaseDeadline.seconds(
-            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak,
+            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak + 2 * (request.runs - 1),
             override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)
@@ -230,6 +230,11 @@ package final class WorkerSession: BackendSession {
         outcome.soakMismatches = timings.soakMismatches
         outcome.memoryViolation = memoryViolation
         outcome.lies = lies
+        outcome.repeatOutputs = stride(from: 2, through: request.runs, by: 1).map { run in
+            layout.regions.filter { $0.role == .repeatOutput && $0.run == run }.map {
+                Array(UnsafeRawBufferPointer(start: base + $0.offset, count: $0.count))
+            }
+        }
         return outcome
     }
 
