@@ -42,13 +42,12 @@ package struct ExecutionRequest: Sendable {
     }
 }
 
-extension ExecutionRequest {
-    /// A further independent run of this request: prepare and one execute, nothing timed.
-    var furtherRun: ExecutionRequest {
-        var once = self
-        (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
-            (0, 0, 0, false, 0, 1)
-        return once
+/// The host's monotonic clock, the one every host-side time is read on.
+enum Clock {
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 }
 
@@ -64,13 +63,6 @@ package enum Measurement {
     /// into the timed loop.
     package static func continues(samples: Int, elapsed: UInt64, iterations: Int, minTime: UInt64) -> Bool {
         samples < iterations || (elapsed < minTime && samples < maxSamples)
-    }
-
-    /// The host's monotonic clock, nanoseconds.
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     /// Runs `warmup` untimed executions, then timed ones until `continues` says stop. A sample is
@@ -90,13 +82,13 @@ package enum Measurement {
         var device: [UInt64]? = deviceTimer ? [] : nil
         host.reserveCapacity(iterations)
         device?.reserveCapacity(iterations)
-        let start = now()
+        let start = Clock.nanoseconds()
         var elapsed: UInt64 = 0
         while continues(samples: host.count, elapsed: elapsed, iterations: iterations, minTime: minTime) {
             if flushCaches { CacheFlush.run() }
-            let t0 = now()
+            let t0 = Clock.nanoseconds()
             try execute()
-            let t1 = now()
+            let t1 = Clock.nanoseconds()
             host.append(t1 &- t0)
             if deviceTimer { device?.append(try deviceTime()) }
             elapsed = t1 &- start

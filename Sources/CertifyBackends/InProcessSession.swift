@@ -13,6 +13,14 @@ package final class InProcessSession: BackendSession {
     package let description: BackendDescription
     let library: PluginLibrary
     let backend: OpaquePointer
+    /// The host buffers of the case in progress (in-process runs only; the worker uses its shared memory).
+    private let hostMemory = HostMemory()
+    /// The cb_error every in-process call reports through.
+    private let errorSlot: UnsafeMutablePointer<cb_error> = {
+        let slot = UnsafeMutablePointer<cb_error>.allocate(capacity: 1)
+        slot.initialize(to: InProcessSession.emptyError())
+        return slot
+    }()
 
     /// Loads the plugin at `path` and creates a backend with the profile's options.
     package init(path: String, expectedSHA256: String?, options: [(key: String, value: String)]) throws(BackendError) {
@@ -49,6 +57,7 @@ package final class InProcessSession: BackendSession {
 
     deinit {
         library.api.pointee.destroy!(backend)
+        errorSlot.deallocate()
     }
 
     package func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
@@ -66,109 +75,28 @@ package final class InProcessSession: BackendSession {
             rounding: capability.rounding == CB_ROUNDING_TOWARD_ZERO.rawValue ? .towardZero : .nearestEven)
     }
 
+    /// Runs `request` the way the worker does, on host buffers laid out as in the worker's shared
+    /// memory (without its guard pages): one execution path for both isolations, so the two
+    /// differ only by the process boundary, and an in-process run also finds untouched outputs,
+    /// impossible device times and overwritten canaries.
     package func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
-        var outcome = try run(request)
-        if request.runs > 1 {
-            let once = request.furtherRun
-            for _ in 1..<request.runs { outcome.repeatOutputs.append(try run(once).firstOutputs) }
+        let guarded = GuardedRequest(request)
+        let layout = guarded.layout
+        guard let base = hostMemory.reserve(layout.totalBytes) else {
+            throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
-        return outcome
-    }
-
-    /// One run of `request`: its buffers and plan are released when it returns.
-    private func run(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
-        let api = library.api.pointee
-        let backend = self.backend
-        let testCase = request.testCase
-        var buffers: [OpaquePointer] = []
-        var plan: OpaquePointer?
-        defer {
-            if let plan { api.release!(backend, plan) }
-            for buffer in buffers { api.free!(backend, buffer) }
+        layout.copyInputs(request.inputs, to: base)
+        layout.prepareCanaries(at: base)
+        let started = Clock.nanoseconds()
+        let result: Result<GuardedTimings, BackendError>
+        do {
+            result = .success(try executeRuns(guarded, layout: layout, base: base, errorSlot: errorSlot) { _ in })
+        } catch {
+            result = .failure(error)
         }
-        // One cb_error for the case, cleared before each call as the worker clears its error slot:
-        // zeroing all 528 bytes per call made in-process calls slower than the worker's.
-        var error = Self.emptyError()
-        func check(_ entry: String, _ call: (inout cb_error) -> cb_status) throws(BackendError) {
-            error.code = 0
-            error.message.0 = 0
-            let status = call(&error)
-            guard status == CB_STATUS_OK else {
-                let kind: BackendError.Kind = status == CB_STATUS_UNSUPPORTED ? .unsupported : .callFailed
-                throw BackendError(kind, "\(entry) failed: \(Self.describe(status, error))")
-            }
-        }
-        func allocate(_ bytes: Int) throws(BackendError) -> OpaquePointer {
-            var buffer: OpaquePointer?
-            try check("alloc(\(bytes) bytes)") { api.alloc!(backend, bytes, &buffer, &$0) }
-            guard let buffer else { throw BackendError(.callFailed, "alloc(\(bytes) bytes) returned OK and no buffer") }
-            buffers.append(buffer)
-            return buffer
-        }
-        var inputs: [OpaquePointer?] = []
-        for bytes in request.inputs {
-            let buffer = try allocate(bytes.count)
-            try check("upload") { error in
-                bytes.withUnsafeBytes { api.upload!(backend, buffer, $0.baseAddress, $0.count, &error) }
-            }
-            inputs.append(buffer)
-        }
-        var output: [OpaquePointer?] = []
-        for bytes in request.outputByteCounts {
-            output.append(try allocate(bytes))
-        }
-
-        func download() throws(BackendError) -> [[UInt8]] {
-            var result: [[UInt8]] = []
-            for (buffer, count) in zip(output, request.outputByteCounts) {
-                var bytes = [UInt8](repeating: 0, count: count)
-                try check("download") { error in
-                    bytes.withUnsafeMutableBytes { api.download!(backend, buffer, $0.baseAddress, $0.count, &error) }
-                }
-                result.append(bytes)
-            }
-            return result
-        }
-        func runOnce() throws(BackendError) {
-            try check("execute") { error in
-                inputs.withUnsafeBufferPointer { ins in
-                    output.withUnsafeBufferPointer { outs in
-                        api.execute!(backend, plan, ins.baseAddress, ins.count, outs.baseAddress, outs.count, &error)
-                    }
-                }
-            }
-            try check("synchronize") { api.synchronize!(backend, &$0) }
-        }
-
-        var op = Self.op(for: testCase)
-        let start = Measurement.now()
-        try check("prepare") { api.prepare!(backend, &op, &plan, &$0) }
-        guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
-        try runOnce()
-        let firstCall = Measurement.now() &- start
-        let first = try download()
-
-        let (hostSamples, deviceSamples) = try Measurement.timedLoop(
-            warmup: request.warmup, iterations: request.iterations, minTime: request.minTimeNanoseconds,
-            flushCaches: request.flushCaches, execute: runOnce,
-            deviceTimer: library.hasDeviceTimer
-        ) { () throws(BackendError) -> UInt64 in
-            var ns: UInt64 = 0
-            try check("last_execute_ns") { api.last_execute_ns!(backend, plan, &ns, &$0) }
-            return ns
-        }
-        let last = hostSamples.isEmpty ? first : try download()
-        var mismatches = 0
-        for _ in 0..<request.soak {
-            try runOnce()
-            if try download() != first { mismatches += 1 }
-        }
-        var outcome = ExecutionOutcome(
-            firstOutputs: first, lastOutputs: last, firstCallNanoseconds: firstCall,
-            hostSamples: hostSamples, deviceSamples: deviceSamples)
-        outcome.soakRuns = request.soak
-        outcome.soakMismatches = mismatches
-        return outcome
+        return try ExecutionOutcome(
+            result, canaryViolations: layout.canaryViolations(at: base), layout: layout, base: base, request: request,
+            elapsed: Clock.nanoseconds() - started)
     }
 
     /// The cb_op prepare() receives for `testCase`; the worker builds its ops here too.
@@ -239,6 +167,28 @@ package final class InProcessSession: BackendSession {
         case CB_STATUS_INTERNAL: "INTERNAL"
         default: "status \(status.rawValue)"
         }
+    }
+}
+
+/// Page-aligned host memory kept from case to case and grown (at least twofold) when a case needs more.
+private final class HostMemory {
+    private var base: UnsafeMutableRawPointer?
+    private var bytes = 0
+
+    func reserve(_ needed: Int) -> UnsafeMutableRawPointer? {
+        if let base, bytes >= needed { return base }
+        if let base { munmap(base, bytes) }
+        base = nil
+        let size = max(needed, 2 * bytes)
+        bytes = 0
+        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED
+        else { return nil }
+        (base, bytes) = (mapped, size)
+        return mapped
+    }
+
+    deinit {
+        if let base { munmap(base, bytes) }
     }
 }
 

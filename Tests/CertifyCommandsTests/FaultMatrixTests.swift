@@ -66,13 +66,23 @@ import Testing
         #expect(combinations.count == 64)
     }
 
-    static func check(fault: String, kernel: Kernel, _ problems: Problems) throws {
+    /// The faults a process survives, run in-process: the same execution path as the worker's finds
+    /// each of them the same way (only guard pages, and surviving a crash, need the worker).
+    @Test(arguments: ["untouched", "device-time", "oob-write", "lie-capability", "garbage-error", "wrong", "nan"])
+    func inProcessRunsFindTheFaultsAProcessSurvives(fault: String) throws {
+        let problems = Problems()
+        try Self.check(fault: fault, kernel: .gemm, problems, isolation: "in-process")
+        #expect(problems.list.isEmpty, "\(problems.list.joined(separator: "\n"))")
+    }
+
+    static func check(fault: String, kernel: Kernel, _ problems: Problems, isolation: String = "worker") throws {
         let expected = try #require(expectations[fault])
         let folder = try TemporaryDirectory()
         let path = try folder.write("faulty.yaml", faultyProfile(["fault.\(kernel.rawValue)": fault]))
         // Every case of the faulted kernel crashes in a row: let them all run and be recorded.
         let result = try CLI.run([
             "--chip", path, "--suite", "quick", "--output", folder.path("report"), "--max-consecutive-crashes", "1000",
+            "--isolation", isolation,
         ])
         let label = "\(fault) on \(kernel.rawValue)"
         if result.stderr.contains("Fatal error") || result.status >= 128 {

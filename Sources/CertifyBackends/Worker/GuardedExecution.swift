@@ -33,6 +33,16 @@ struct GuardedRequest {
     }
 }
 
+extension GuardedRequest {
+    /// The guarded form of `request`: its op, counts and sizes; the tensors go into the layout.
+    init(_ request: ExecutionRequest) {
+        self.init(
+            op: InProcessSession.op(for: request.testCase), warmup: request.warmup, iterations: request.iterations,
+            minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
+            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs)
+    }
+}
+
 /// The timings of one guarded case; the outputs are in shared memory.
 struct GuardedTimings {
     var firstCallNanoseconds: UInt64
@@ -42,6 +52,19 @@ struct GuardedTimings {
 }
 
 extension InProcessSession {
+    /// Runs every run of `request` (`executeGuarded` for the first, then each further run, each
+    /// after the previous released its buffers and plan) and returns the first run's timings.
+    func executeRuns(
+        _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
+        errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
+    ) throws(BackendError) -> GuardedTimings {
+        let timings = try executeGuarded(request, layout: layout, base: base, errorSlot: errorSlot, phase: phase)
+        for run in stride(from: 2, through: request.runs, by: 1) {
+            _ = try executeGuarded(request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot, phase: phase)
+        }
+        return timings
+    }
+
     /// Runs one case on host buffers in the guarded shared-memory `layout` at `base`; errors go
     /// through `errorSlot`, a cb_error that ends at a guard page. `phase` is told each call.
     ///
@@ -114,11 +137,11 @@ extension InProcessSession {
         }
 
         var op = request.op
-        let start = Measurement.now()
+        let start = Clock.nanoseconds()
         try check("prepare", .prepare) { api.prepare!(backend, &op, &plan, $0) }
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
         try runOnce()
-        let firstCall = Measurement.now() &- start
+        let firstCall = Clock.nanoseconds() &- start
         try download(firstRegions)
 
         let (hostSamples, deviceSamples) = try Measurement.timedLoop(
@@ -178,5 +201,67 @@ final class GuardedErrorSlot {
 
     deinit {
         munmap(base, length)
+    }
+}
+
+extension ExecutionOutcome {
+    /// What a guarded execution left in `layout` at `base`, and what the supervisor finds in it:
+    /// outputs still holding the sentinel after a successful execute, and device times longer
+    /// than the `elapsed` nanoseconds the whole request took on the host's clock, are lies; a
+    /// changed canary is a memory violation (an error when the execution failed too).
+    init(
+        _ result: Result<GuardedTimings, BackendError>, canaryViolations: [String], layout: SharedLayout,
+        base: UnsafeMutableRawPointer, request: ExecutionRequest, elapsed: UInt64
+    ) throws(BackendError) {
+        let memoryViolation = canaryViolations.isEmpty ? nil : canaryViolations.joined(separator: "; ")
+        let timings: GuardedTimings
+        switch result {
+        case .success(let value): timings = value
+        case .failure(let error):
+            guard let memoryViolation else { throw error }
+            throw BackendError(.memoryViolation, "\(error.message); \(memoryViolation)")
+        }
+        func read(_ regions: [SharedLayout.Region]) -> [[UInt8]] {
+            regions.map { Array(UnsafeRawBufferPointer(start: base + $0.offset, count: $0.count)) }
+        }
+        let firstRegions = layout.regions.filter { $0.role == .firstOutput }
+        let first = read(firstRegions)
+        self.init(
+            firstOutputs: first,
+            lastOutputs: timings.hostSamples.isEmpty ? first : read(layout.regions.filter { $0.role == .lastOutput }),
+            firstCallNanoseconds: timings.firstCallNanoseconds, hostSamples: timings.hostSamples,
+            deviceSamples: timings.deviceSamples)
+        for (index, region) in firstRegions.enumerated()
+        where region.count > 0 && SharedLayout.holdsOnly(SharedLayout.sentinelByte, at: base + region.offset, count: region.count) {
+            lies.append(
+                "execute returned OK but never wrote output \(index): all \(region.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
+        }
+        if let device = timings.deviceSamples {
+            let longest = Self.longest(device)
+            if longest > elapsed {
+                lies.append(
+                    "the device timer claims \(longest / 1000) µs for one execute, but the whole case took \(elapsed / 1000) µs on the supervisor's clock")
+            }
+        }
+        soakRuns = request.soak
+        soakMismatches = timings.soakMismatches
+        self.memoryViolation = memoryViolation
+        repeatOutputs = stride(from: 2, through: request.runs, by: 1).map { run in
+            read(layout.regions.filter { $0.role == .repeatOutput && $0.run == run })
+        }
+    }
+
+    /// The largest sample, 0 for none. A plain loop: a debug build's generic `max()` costs ~50 ns
+    /// per sample, and a short op timed for a minimum time leaves thousands.
+    private static func longest(_ samples: [UInt64]) -> UInt64 {
+        samples.withUnsafeBufferPointer { buffer in
+            var longest: UInt64 = 0
+            var index = 0
+            while index < buffer.count {
+                if buffer[index] > longest { longest = buffer[index] }
+                index += 1
+            }
+            return longest
+        }
     }
 }

@@ -82,6 +82,35 @@ struct SharedLayout: Equatable {
         return view
     }
 
+    /// Copies the request's input tensors into their regions.
+    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer) {
+        for (region, bytes) in zip(regions.filter { $0.role == .input }, inputs) {
+            bytes.withUnsafeBytes { raw in
+                if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
+            }
+        }
+    }
+
+    /// Fills every buffer's slack with the canary and every output with the sentinel.
+    func prepareCanaries(at base: UnsafeMutableRawPointer) {
+        for region in regions {
+            if region.role != .input {
+                memset(base + region.offset, Int32(Self.sentinelByte), region.count)
+            }
+            memset(base + region.offset + region.count, Int32(Self.canaryByte), region.capacity - region.count)
+        }
+    }
+
+    /// Each buffer whose canary was overwritten, in words.
+    func canaryViolations(at base: UnsafeMutableRawPointer) -> [String] {
+        regions.compactMap { region in
+            let slack = UnsafeRawBufferPointer(start: base + region.offset + region.count, count: region.capacity - region.count)
+            if Self.holdsOnly(Self.canaryByte, at: slack.baseAddress!, count: slack.count) { return nil }
+            guard let last = slack.lastIndex(where: { $0 != Self.canaryByte }) else { return nil }
+            return "the backend wrote \(last + 1) bytes past the end of \(region.name)'s host buffer (\(region.count) bytes)"
+        }
+    }
+
     /// The byte ranges the worker keeps PROT_NONE when this layout is at the start of a mapping
     /// of `mappedBytes`: guard page i for i < last, and the last guard page on to the mapping's end.
     func guardRanges(mappedBytes: Int) -> [Range<Int>] {

@@ -258,14 +258,6 @@ final class WorkerProcess {
 }
 
 /// The monotonic clock in nanoseconds.
-enum Clock {
-    static func nanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
-}
-
 /// Signal names as users know them: SIGSEGV, not "Segmentation fault".
 package enum SignalName {
     /// "SIGSEGV" for 11, "signal 42" for one without a common name.

@@ -56,26 +56,20 @@ package enum WorkerService {
             let layout = request.layout
             guard let base = arrange(layout, in: &arena, errorSlot: errorSlot) else { return 70 }
             let header = base.bindMemory(to: UInt32.self, capacity: 1)
-            prepareCanaries(layout, base)
+            layout.prepareCanaries(at: base)
             let result: Result<GuardedTimings, BackendError>
             do {
                 let phase = { (current: WorkerPhase) in
                     header.pointee = current.rawValue
                     certify_guard_set_phase(current.rawValue)
                 }
-                let timings = try session.executeGuarded(
+                let timings = try session.executeRuns(
                     request, layout: layout, base: base, errorSlot: errorSlot.slot, phase: phase)
-                // Further runs, each after the last released its buffers and plan, in the same round trip.
-                for run in stride(from: 2, through: request.runs, by: 1) {
-                    _ = try session.executeGuarded(
-                        request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot.slot,
-                        phase: phase)
-                }
                 result = .success(timings)
             } catch {
                 result = .failure(error)
             }
-            var reply = GuardedReply(result: result, canaryViolations: checkCanaries(layout, base))
+            var reply = GuardedReply(result: result, canaryViolations: layout.canaryViolations(at: base))
             reply.busyNanoseconds = Clock.nanoseconds() - received
             guard send(WorkerRecord.done, reply.encoded()) else { return 0 }
         }
@@ -130,25 +124,6 @@ package enum WorkerService {
             _ = certify_guard_add(base + range.lowerBound, range.count, UInt32(id))
         }
         return base
-    }
-
-    /// Fills every buffer's slack with the canary and every output with the sentinel.
-    private static func prepareCanaries(_ layout: SharedLayout, _ base: UnsafeMutableRawPointer) {
-        for region in layout.regions {
-            if region.role != .input {
-                memset(base + region.offset, Int32(SharedLayout.sentinelByte), region.count)
-            }
-            memset(base + region.offset + region.count, Int32(SharedLayout.canaryByte), region.capacity - region.count)
-        }
-    }
-
-    private static func checkCanaries(_ layout: SharedLayout, _ base: UnsafeMutableRawPointer) -> [String] {
-        layout.regions.compactMap { region in
-            let slack = UnsafeRawBufferPointer(start: base + region.offset + region.count, count: region.capacity - region.count)
-            if SharedLayout.holdsOnly(SharedLayout.canaryByte, at: slack.baseAddress!, count: slack.count) { return nil }
-            guard let last = slack.lastIndex(where: { $0 != SharedLayout.canaryByte }) else { return nil }
-            return "the backend wrote \(last + 1) bytes past the end of \(region.name)'s host buffer (\(region.count) bytes)"
-        }
     }
 
     @discardableResult

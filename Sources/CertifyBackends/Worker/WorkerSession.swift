@@ -96,10 +96,7 @@ package final class WorkerSession: BackendSession {
             }
         }
         let testCase = request.testCase
-        let guarded = GuardedRequest(
-            op: InProcessSession.op(for: testCase), warmup: request.warmup, iterations: request.iterations,
-            minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
-            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs)
+        let guarded = GuardedRequest(request)
         let layout = guarded.layout
         let base: UnsafeMutableRawPointer
         do {
@@ -109,11 +106,7 @@ package final class WorkerSession: BackendSession {
         }
         let header = base.bindMemory(to: UInt32.self, capacity: 1)
         header.pointee = WorkerPhase.idle.rawValue
-        for (region, bytes) in zip(layout.regions, request.inputs) {
-            bytes.withUnsafeBytes { raw in
-                if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
-            }
-        }
+        layout.copyInputs(request.inputs, to: base)
 
         let timeout = CaseDeadline.seconds(
             for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak + 2 * (request.runs - 1),
@@ -135,7 +128,9 @@ package final class WorkerSession: BackendSession {
                 }
                 consecutiveCrashes = 0
                 roundTripOverheads.append(elapsed > reply.busyNanoseconds ? elapsed - reply.busyNanoseconds : 0)
-                return try outcome(of: reply, layout: layout, base: base, request: request, elapsed: elapsed)
+                return try ExecutionOutcome(
+                    reply.result, canaryViolations: reply.canaryViolations, layout: layout, base: base, request: request,
+                    elapsed: elapsed)
             case .record(WorkerRecord.memoryViolation, let payload):
                 var reader = WireReader(payload)
                 let id = (try? reader.u32()).map(Int.init) ?? -1
@@ -191,53 +186,6 @@ package final class WorkerSession: BackendSession {
         return error
     }
 
-    private func outcome(
-        of reply: GuardedReply, layout: SharedLayout, base: UnsafeMutableRawPointer, request: ExecutionRequest,
-        elapsed: UInt64
-    ) throws(BackendError) -> ExecutionOutcome {
-        let memoryViolation = reply.canaryViolations.isEmpty ? nil : reply.canaryViolations.joined(separator: "; ")
-        let timings: GuardedTimings
-        switch reply.result {
-        case .success(let value): timings = value
-        case .failure(let error):
-            guard let memoryViolation else { throw error }
-            throw BackendError(.memoryViolation, "\(error.message); \(memoryViolation)")
-        }
-        func read(_ role: SharedLayout.Role) -> [[UInt8]] {
-            layout.regions.filter { $0.role == role }.map {
-                Array(UnsafeRawBufferPointer(start: base + $0.offset, count: $0.count))
-            }
-        }
-        let first = read(.firstOutput)
-        let last = timings.hostSamples.isEmpty ? first : read(.lastOutput)
-        var lies: [String] = []
-        for (index, region) in layout.regions.filter({ $0.role == .firstOutput }).enumerated()
-        where region.count > 0 && SharedLayout.holdsOnly(SharedLayout.sentinelByte, at: base + region.offset, count: region.count) {
-            lies.append(
-                "execute returned OK but never wrote output \(index): all \(region.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
-        }
-        if let device = timings.deviceSamples {
-            let longest = Self.longest(device)
-            if longest > elapsed {
-                lies.append(
-                    "the device timer claims \(Self.microseconds(longest)) for one execute, but the whole case took \(Self.microseconds(elapsed)) on the supervisor's clock")
-            }
-        }
-        var outcome = ExecutionOutcome(
-            firstOutputs: first, lastOutputs: last, firstCallNanoseconds: timings.firstCallNanoseconds,
-            hostSamples: timings.hostSamples, deviceSamples: timings.deviceSamples)
-        outcome.soakRuns = request.soak
-        outcome.soakMismatches = timings.soakMismatches
-        outcome.memoryViolation = memoryViolation
-        outcome.lies = lies
-        outcome.repeatOutputs = stride(from: 2, through: request.runs, by: 1).map { run in
-            layout.regions.filter { $0.role == .repeatOutput && $0.run == run }.map {
-                Array(UnsafeRawBufferPointer(start: base + $0.offset, count: $0.count))
-            }
-        }
-        return outcome
-    }
-
     private static func start(
         executable: String, arguments: [String], logPath: String?, library: String
     ) throws(BackendError) -> (WorkerProcess, WorkerReady) {
@@ -278,25 +226,7 @@ package final class WorkerSession: BackendSession {
         }
     }
 
-    /// The largest sample, 0 for none. A plain loop: a debug build's generic `max()` costs ~50 ns
-    /// per sample, and a short op timed for a minimum time leaves tens of thousands.
-    private static func longest(_ samples: [UInt64]) -> UInt64 {
-        samples.withUnsafeBufferPointer { buffer in
-            var longest: UInt64 = 0
-            var index = 0
-            while index < buffer.count {
-                if buffer[index] > longest { longest = buffer[index] }
-                index += 1
-            }
-            return longest
-        }
-    }
-
     private static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
-    }
-
-    private static func microseconds(_ nanoseconds: UInt64) -> String {
-        "\(nanoseconds / 1000) µs"
     }
 }
