@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
+#endif
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
@@ -15,20 +17,24 @@
  * (x[2q], x[2q+1]) for q < rot/2 are rotated by the angle
  * (float)position · inv_freq, inv_freq = powf(base, −2q/rot), every step in
  * fp32 (cosf, sinf of the fp32 angle); dims rot … d−1 are copied. */
-cb_status k_rope(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_t rot, float base, int64_t offset,
+cb_status KERNEL(rope)(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_t rot, float base, int64_t offset,
                  const void *x, void *y) {
     for (size_t t = 0; t < tokens; t++) {
-        const float position = (float)(offset + (int64_t)t);
+        const int64_t start = defect(CBS_DEFECT_ROPE_IGNORES_OFFSET) ? 0 : offset; /* defect: offset dropped */
+        const float position = (float)(start + (int64_t)t);
         for (size_t q = 0; q < rot / 2; q++) {
             const float inv_freq = powf(base, -(float)(2 * q) / (float)rot);
             const float angle = position * inv_freq;
             const float c = cosf(angle), s = sinf(angle);
+            /* defect rope-half-split rotates (x[q], x[q + rot/2]), the GPT-NeoX layout */
+            const int half = defect(CBS_DEFECT_ROPE_HALF_SPLIT);
+            const size_t i0 = half ? q : 2 * q, i1 = half ? q + rot / 2 : 2 * q + 1;
             for (size_t hh = 0; hh < heads; hh++) { /* every head of the token turns by the same angle */
                 const size_t head = (t * heads + hh) * dim;
-                const float x0 = load(dtype, x, head + 2 * q);
-                const float x1 = load(dtype, x, head + 2 * q + 1);
-                store(dtype, y, head + 2 * q, x0 * c - x1 * s);
-                store(dtype, y, head + 2 * q + 1, x1 * c + x0 * s);
+                const float x0 = load(dtype, x, head + i0);
+                const float x1 = load(dtype, x, head + i1);
+                store(dtype, y, head + i0, x0 * c - x1 * s);
+                store(dtype, y, head + i1, x1 * c + x0 * s);
             }
         }
         for (size_t hh = 0; hh < heads; hh++) {
@@ -46,7 +52,7 @@ cb_status k_rope(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_t
  * row maximum subtracted) and the weighted sum of V are fp32. A query that
  * sees no key (only possible when q > kv) outputs zeros, as a fully masked
  * softmax row does. */
-cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, size_t d, float scale,
+cb_status KERNEL(attention)(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, size_t d, float scale,
                       const void *qt, const void *kt, const void *vt, void *o, cb_error *error) {
     if (q == 0 || h == 0 || d == 0) {
         return CB_STATUS_OK;
@@ -70,10 +76,13 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
     load_row(dtype, vt, 0, kv_elements, values);
     const size_t heads_per_group = h / g;
     for (size_t i = 0; i < q; i++) {
-        const int64_t last = (int64_t)i + (int64_t)kv - (int64_t)q; /* last visible key */
+        int64_t last = (int64_t)i + (int64_t)kv - (int64_t)q; /* last visible key */
+        if (defect(CBS_DEFECT_CAUSAL_OFF_BY_ONE) && last + 1 < (int64_t)kv) {
+            last += 1; /* defect: one key past the diagonal */
+        }
         const size_t visible = last < 0 ? 0 : (size_t)last + 1;
         for (size_t j = 0; j < h; j++) {
-            const size_t group = j / heads_per_group;
+            const size_t group = defect(CBS_DEFECT_KV_GROUP_MODULO) ? j % g : j / heads_per_group; /* defect */
             load_row(dtype, qt, (i * h + j) * d, d, query);
             float max = -INFINITY;
             for (size_t t = 0; t < visible; t++) {
@@ -82,7 +91,7 @@ cb_status k_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, s
                 for (size_t e = 0; e < d; e++) {
                     dot = dot + query[e] * key[e];
                 }
-                scores[t] = dot * scale;
+                scores[t] = defect(CBS_DEFECT_ATTENTION_SCALE_MISSING) ? dot : dot * scale; /* defect: unscaled */
                 if (scores[t] > max) {
                     max = scores[t];
                 }

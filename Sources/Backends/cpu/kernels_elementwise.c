@@ -6,7 +6,9 @@
  */
 #include <math.h>
 
+#ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
+#endif
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
@@ -17,7 +19,7 @@ static float silu_of(float v) {
 }
 
 /* Y = X / (1 + exp(−X)). */
-cb_status k_silu(uint32_t dtype, size_t count, const void *x, void *y) {
+cb_status KERNEL(silu)(uint32_t dtype, size_t count, const void *x, void *y) {
     for (size_t i = 0; i < count; i++) {
         store(dtype, y, i, silu_of(load(dtype, x, i)));
     }
@@ -25,7 +27,12 @@ cb_status k_silu(uint32_t dtype, size_t count, const void *x, void *y) {
 }
 
 /* Y = X/2 · (1 + erf(X/√2)). */
-cb_status k_gelu_erf(uint32_t dtype, size_t count, const void *x, void *y) {
+cb_status KERNEL(gelu_tanh)(uint32_t dtype, size_t count, const void *x, void *y);
+
+cb_status KERNEL(gelu_erf)(uint32_t dtype, size_t count, const void *x, void *y) {
+    if (defect(CBS_DEFECT_GELU_TANH_FOR_ERF)) {
+        return KERNEL(gelu_tanh)(dtype, count, x, y); /* defect: the approximation where erf is declared */
+    }
     const float inverse_sqrt2 = 0.70710678118654752f;
     for (size_t i = 0; i < count; i++) {
         const float v = load(dtype, x, i);
@@ -35,7 +42,7 @@ cb_status k_gelu_erf(uint32_t dtype, size_t count, const void *x, void *y) {
 }
 
 /* Y = X/2 · (1 + tanh(√(2/π) · (X + 0.044715 · X³))). */
-cb_status k_gelu_tanh(uint32_t dtype, size_t count, const void *x, void *y) {
+cb_status KERNEL(gelu_tanh)(uint32_t dtype, size_t count, const void *x, void *y) {
     const float sqrt_2_over_pi = 0.79788456080286536f;
     for (size_t i = 0; i < count; i++) {
         const float v = load(dtype, x, i);
@@ -46,11 +53,12 @@ cb_status k_gelu_tanh(uint32_t dtype, size_t count, const void *x, void *y) {
 }
 
 /* Y[r×c] = silu(X[:, 0:c]) · X[:, c:2c]: gate first, then up, in each row. */
-cb_status k_swiglu(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
+cb_status KERNEL(swiglu)(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
     for (size_t r = 0; r < rows; r++) {
         for (size_t j = 0; j < cols; j++) {
-            const float gate = load(dtype, x, r * 2 * cols + j);
-            const float up = load(dtype, x, r * 2 * cols + cols + j);
+            const size_t swap = defect(CBS_DEFECT_SWIGLU_HALVES_SWAPPED) ? cols : 0; /* defect: up gated */
+            const float gate = load(dtype, x, r * 2 * cols + (j + swap) % (2 * cols));
+            const float up = load(dtype, x, r * 2 * cols + (cols + j + swap) % (2 * cols));
             store(dtype, y, r * cols + j, silu_of(gate) * up);
         }
     }
@@ -58,8 +66,9 @@ cb_status k_swiglu(uint32_t dtype, size_t rows, size_t cols, const void *x, void
 }
 
 /* Y = A + B, one fp32 add per element. */
-cb_status k_add(uint32_t dtype, size_t count, const void *a, const void *b, void *y) {
-    for (size_t i = 0; i < count; i++) {
+cb_status KERNEL(add)(uint32_t dtype, size_t count, const void *a, const void *b, void *y) {
+    const size_t end = defect(CBS_DEFECT_ADD_DROPS_LAST) && count > 0 ? count - 1 : count; /* defect: tail lost */
+    for (size_t i = 0; i < end; i++) {
         store(dtype, y, i, load(dtype, a, i) + load(dtype, b, i));
     }
     return CB_STATUS_OK;
@@ -68,9 +77,17 @@ cb_status k_add(uint32_t dtype, size_t count, const void *a, const void *b, void
 /* Y (dtype `to`) = X (dtype `dtype`): widening is exact, narrowing rounds to
  * nearest even; NaN stays NaN (quiet), ±Inf stays ±Inf, overflow gives ±Inf
  * (the support library's conversions, checked against IEEE-754 tables). */
-cb_status k_convert(uint32_t dtype, uint32_t to, size_t count, const void *x, void *y) {
+cb_status KERNEL(convert)(uint32_t dtype, uint32_t to, size_t count, const void *x, void *y) {
     for (size_t i = 0; i < count; i++) {
-        store(to, y, i, load(dtype, x, i));
+        float value = load(dtype, x, i);
+        if (isnan(value) && defect(CBS_DEFECT_CONVERT_NAN_TO_ZERO)) {
+            value = 0.0f; /* defect */
+        }
+        store(to, y, i, value);
+        if (defect(CBS_DEFECT_CONVERT_OVERFLOW_SATURATES) && isfinite(value) && isinf(load(to, y, i))) {
+            /* defect: saturates to the destination's largest finite value */
+            store(to, y, i, copysignf(to == CB_DTYPE_F16 ? 65504.0f : 3.3895314e38f, value));
+        }
     }
     return CB_STATUS_OK;
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
+#endif
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
@@ -50,6 +52,7 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
         free(a_part);
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM cannot allocate its fp32 working space");
     }
+    const int fp16_sums = defect(CBS_DEFECT_FP16_ACCUMULATION) && dtype != CB_DTYPE_F32;
     for (size_t p0 = 0; p0 < k; p0 += panel_rows) {
         const size_t rows = k - p0 < panel_rows ? k - p0 : panel_rows;
         widen(context, p0, rows, n, panel); /* B[p0 … p0+rows−1][·] */
@@ -61,6 +64,9 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
                 const float *b_row = panel + p * n;
                 for (size_t j = 0; j < n; j++) {
                     c_row[j] = c_row[j] + a_ip * b_row[j];
+                    if (fp16_sums) { /* defect: the running sum kept in fp16 */
+                        c_row[j] = cbs_f16_to_f32(cbs_f32_to_f16(c_row[j]));
+                    }
                 }
             }
         }
@@ -72,21 +78,22 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
     return CB_STATUS_OK;
 }
 
-cb_status k_gemm(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, const void *b, void *c,
+cb_status KERNEL(gemm)(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, const void *b, void *c,
                  cb_error *error) {
     const float_matrix matrix = {dtype, b};
     return gemm_core(dtype, m, n, k, a, widen_float_rows, &matrix, c, error);
 }
 
 /* Each batch is an independent GEMM on consecutive, densely packed matrices. */
-cb_status k_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size_t k, const void *a, const void *b,
+cb_status KERNEL(gemm_batched)(uint32_t dtype, size_t batch, size_t m, size_t n, size_t k, const void *a, const void *b,
                          void *c, cb_error *error) {
     const size_t element = cbs_dtype_size(dtype);
     for (size_t i = 0; i < batch; i++) {
         const unsigned char *a_i = (const unsigned char *)a + i * m * k * element;
-        const unsigned char *b_i = (const unsigned char *)b + i * k * n * element;
+        const size_t b_batch = defect(CBS_DEFECT_GEMM_BATCHED_REUSES_B) ? 0 : i; /* defect: B[0] for all */
+        const unsigned char *b_i = (const unsigned char *)b + b_batch * k * n * element;
         unsigned char *c_i = (unsigned char *)c + i * m * n * element;
-        cb_status status = k_gemm(dtype, m, n, k, a_i, b_i, c_i, error);
+        cb_status status = KERNEL(gemm)(dtype, m, n, k, a_i, b_i, c_i, error);
         if (status != CB_STATUS_OK) {
             return status;
         }
@@ -98,7 +105,7 @@ cb_status k_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size_
  * kept in 64 bits and then stored as int32 (exact whenever the true result
  * fits in int32, which it does for k < 2^17). Loops in the order i, p, j, so
  * B is read row by row, as in the float GEMM. */
-cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c, cb_error *error) {
+cb_status KERNEL(gemm_i8)(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c, cb_error *error) {
     if (m == 0 || n == 0) {
         return CB_STATUS_OK;
     }
@@ -113,6 +120,9 @@ cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t 
             const int8_t *b_row = b + p * n;
             for (size_t j = 0; j < n; j++) {
                 sums[j] += a_ip * (int64_t)b_row[j];
+                if (defect(CBS_DEFECT_I8_INT16_ACCUMULATION)) { /* defect: a wrapping int16 register */
+                    sums[j] = (int16_t)(uint16_t)(uint64_t)sums[j];
+                }
             }
         }
         for (size_t j = 0; j < n; j++) {
@@ -126,7 +136,8 @@ cb_status k_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t 
 /* Signed int4 element e of a packed W: byte e/2, low nibble for even e. */
 static int int4_at(const int8_t *w, size_t e) {
     const unsigned byte = (uint8_t)w[e / 2];
-    const unsigned nibble = (e % 2 == 0) ? (byte & 0xFu) : (byte >> 4);
+    const int low = (e % 2 == 0) != defect(CBS_DEFECT_W4_NIBBLES_SWAPPED); /* defect: high nibble first */
+    const unsigned nibble = low ? (byte & 0xFu) : (byte >> 4);
     return nibble >= 8 ? (int)nibble - 16 : (int)nibble;
 }
 
@@ -142,15 +153,20 @@ static void widen_quantised_rows(const void *context, size_t p0, size_t rows, si
     for (size_t p = 0; p < rows; p++) {
         for (size_t j = 0; j < n; j++) {
             const size_t e = (p0 + p) * n + j;
-            const int value = q->bits == 8 ? q->w[e] : int4_at(q->w, e);
-            panel[p * n + j] = (float)value * q->scales[j];
+            int value = q->bits == 8 ? q->w[e] : int4_at(q->w, e);
+            if (q->bits == 8 && defect(CBS_DEFECT_W8_UNSIGNED_WEIGHTS)) {
+                value = (uint8_t)q->w[e]; /* defect: the sign bit read as 128 */
+            }
+            /* defect w8-scale-per-row: the scale of weight row p0+p, not of column j */
+            const size_t scale = q->bits == 8 && defect(CBS_DEFECT_W8_SCALE_PER_ROW) ? (p0 + p) % n : j;
+            panel[p * n + j] = (float)value * q->scales[scale];
         }
     }
 }
 
 /* W8A16 / W4A16: C = A · (W · diag(S)), the weight dequantised to fp32 as
  * (float)w · s[j] and then summed exactly as GEMM does. */
-cb_status k_gemm_wq(uint32_t dtype, int bits, size_t m, size_t n, size_t k, const void *a, const int8_t *w,
+cb_status KERNEL(gemm_wq)(uint32_t dtype, int bits, size_t m, size_t n, size_t k, const void *a, const int8_t *w,
                     const void *s, void *c, cb_error *error) {
     float *scales = n > 0 ? calloc(n, sizeof(float)) : NULL;
     if (n > 0 && scales == NULL) {

@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
+#endif
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
@@ -17,7 +19,7 @@
  * masked outputs all zeros, as the header defines (not the NaN 0/0 the
  * formula would give). CB_SOFTMAX_CAUSAL keeps column j of row i when
  * j ≤ i + (cols − rows); CB_SOFTMAX_MASK keeps it when mask[i][j] != 0. */
-cb_status k_softmax(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, const void *x, const int8_t *mask,
+cb_status KERNEL(softmax)(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, const void *x, const int8_t *mask,
                     void *y, cb_error *error) {
     if (rows == 0 || cols == 0) {
         return CB_STATUS_OK;
@@ -37,7 +39,8 @@ cb_status k_softmax(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, co
         float max = -INFINITY;
         for (size_t j = 0; j < cols; j++) {
             int keep = 1;
-            if ((flags & CB_SOFTMAX_CAUSAL) && (int64_t)j > (int64_t)r + shift) {
+            const int64_t reach = defect(CBS_DEFECT_CAUSAL_OFF_BY_ONE) ? 1 : 0; /* defect: one key too many */
+            if ((flags & CB_SOFTMAX_CAUSAL) && (int64_t)j > (int64_t)r + shift + reach) {
                 keep = 0;
             }
             if ((flags & CB_SOFTMAX_MASK) && mask[base + j] == 0) {
@@ -53,14 +56,15 @@ cb_status k_softmax(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, co
         }
         if (n_kept == 0) {
             for (size_t j = 0; j < cols; j++) {
-                row[j] = 0.0f;
+                row[j] = defect(CBS_DEFECT_SOFTMAX_MASKED_ROW_NAN) ? NAN : 0.0f; /* defect: 0/0 */
             }
             store_row(dtype, y, base, cols, row);
             continue;
         }
         float sum = 0.0f;
         for (size_t j = 0; j < cols; j++) {
-            row[j] = kept[j] ? expf(row[j] - max) : 0.0f;
+            const float shifted = defect(CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION) ? row[j] : row[j] - max;
+            row[j] = kept[j] ? expf(shifted) : 0.0f;
             sum = sum + row[j];
         }
         for (size_t j = 0; j < cols; j++) {
@@ -75,7 +79,7 @@ cb_status k_softmax(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, co
 
 /* Y = X · (1 / sqrt(mean(X², row) + eps)) · W, with an fp32 sum of squares.
  * eps goes inside the square root, as the header defines. */
-cb_status k_rmsnorm(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *w, void *y) {
+cb_status KERNEL(rmsnorm)(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *w, void *y) {
     for (size_t r = 0; r < rows; r++) {
         const size_t base = r * cols;
         float sum_squares = 0.0f;
@@ -83,8 +87,11 @@ cb_status k_rmsnorm(uint32_t dtype, size_t rows, size_t cols, float eps, const v
             const float v = load(dtype, x, base + j);
             sum_squares = sum_squares + v * v;
         }
-        const float mean = sum_squares / (float)cols;
-        const float inverse_rms = 1.0f / sqrtf(mean + eps);
+        /* defect rmsnorm-mean-over-c-minus-1 divides by c − 1 */
+        const float divisor = defect(CBS_DEFECT_RMSNORM_MEAN_OVER_C_MINUS_1) && cols > 1 ? (float)(cols - 1) : (float)cols;
+        const float mean = sum_squares / divisor;
+        const float inverse_rms = defect(CBS_DEFECT_RMSNORM_EPS_OUTSIDE_SQRT) ? 1.0f / (sqrtf(mean) + eps) /* defect */
+                                                                              : 1.0f / sqrtf(mean + eps);
         for (size_t j = 0; j < cols; j++) {
             store(dtype, y, base + j, load(dtype, x, base + j) * inverse_rms * load(dtype, w, j));
         }
@@ -94,7 +101,7 @@ cb_status k_rmsnorm(uint32_t dtype, size_t rows, size_t cols, float eps, const v
 
 /* Y = (X − mean) · (1 / sqrt(var + eps)) · G + B, two passes: the mean, then
  * the biased variance Σ(x − mean)² / c (dividing by c, not c − 1). */
-cb_status k_layernorm(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *g,
+cb_status KERNEL(layernorm)(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *g,
                       const void *b, void *y) {
     for (size_t r = 0; r < rows; r++) {
         const size_t base = r * cols;
@@ -108,7 +115,8 @@ cb_status k_layernorm(uint32_t dtype, size_t rows, size_t cols, float eps, const
             const float centred = load(dtype, x, base + j) - mean;
             sum_squares = sum_squares + centred * centred;
         }
-        const float variance = sum_squares / (float)cols;
+        const int unbiased = defect(CBS_DEFECT_LAYERNORM_UNBIASED_VARIANCE) && cols > 1; /* defect: 1/(c − 1) */
+        const float variance = sum_squares / (unbiased ? (float)(cols - 1) : (float)cols);
         const float inverse_std = 1.0f / sqrtf(variance + eps);
         for (size_t j = 0; j < cols; j++) {
             const float centred = load(dtype, x, base + j) - mean;

@@ -10,15 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
+#endif
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
 #endif
 
-/* Y[i] = E[ids[i]]. Every id is checked before anything is written. Rows are
- * copied bit for bit: a gather does no arithmetic. */
-cb_status k_embedding(uint32_t dtype, size_t n, size_t v, size_t w, const void *table, const int32_t *ids, void *y,
+/* Y[i] = E[ids[i]]. Every id is checked before anything is written. */
+cb_status KERNEL(embedding)(uint32_t dtype, size_t n, size_t v, size_t w, const void *table, const int32_t *ids, void *y,
                       cb_error *error) {
     for (size_t i = 0; i < n; i++) {
         if (ids[i] < 0 || (uint64_t)ids[i] >= (uint64_t)v) {
@@ -26,11 +27,14 @@ cb_status k_embedding(uint32_t dtype, size_t n, size_t v, size_t w, const void *
                             "EMBEDDING id %d at position %zu is outside the table's %zu rows", ids[i], i, v);
         }
     }
-    const size_t row_bytes = w * cbs_dtype_size(dtype);
+    /* Through load and store, so a flushing chip flushes gathered rows too. */
     for (size_t i = 0; i < n; i++) {
-        if (row_bytes > 0) {
-            memcpy((unsigned char *)y + i * row_bytes, (const unsigned char *)table + (size_t)ids[i] * row_bytes,
-                   row_bytes);
+        size_t row = (size_t)ids[i];
+        if (defect(CBS_DEFECT_EMBEDDING_OFF_BY_ONE)) {
+            row = (row + 1) % v; /* defect: the next row */
+        }
+        for (size_t j = 0; j < w; j++) {
+            store(dtype, y, i * w + j, load(dtype, table, row * w + j));
         }
     }
     return CB_STATUS_OK;
@@ -51,13 +55,20 @@ static int ranks_before(float a, size_t ia, float b, size_t ib) {
     return ia < ib;
 }
 
-cb_status k_argmax(uint32_t dtype, size_t rows, size_t cols, const void *x, int32_t *out) {
+cb_status KERNEL(argmax)(uint32_t dtype, size_t rows, size_t cols, const void *x, int32_t *out) {
     for (size_t r = 0; r < rows; r++) {
         size_t best = 0;
         float best_value = load(dtype, x, r * cols);
         for (size_t j = 1; j < cols; j++) {
             const float value = load(dtype, x, r * cols + j);
-            if (ranks_before(value, j, best_value, best)) {
+            int wins = ranks_before(value, j, best_value, best);
+            if (defect(CBS_DEFECT_ARGMAX_NAN_SWALLOWED)) {
+                wins = value > best_value; /* defect: a NaN never wins (unless it comes first) */
+            }
+            if (defect(CBS_DEFECT_ARGMAX_TIES_LAST)) {
+                wins = wins || (value == best_value); /* defect: >= picks the last tie */
+            }
+            if (wins) {
                 best = j;
                 best_value = value;
             }
@@ -74,6 +85,9 @@ typedef struct ranked {
 
 static int compare_ranked(const void *left, const void *right) {
     const ranked *a = left, *b = right;
+    if (defect(CBS_DEFECT_TOPK_TIES_HIGH_INDEX) && (a->value == b->value || (isnan(a->value) && isnan(b->value)))) {
+        return a->index > b->index ? -1 : (a->index < b->index ? 1 : 0); /* defect: higher index first */
+    }
     if (ranks_before(a->value, a->index, b->value, b->index)) {
         return -1;
     }
@@ -83,7 +97,7 @@ static int compare_ranked(const void *left, const void *right) {
 /* The k first entries of each row in the ranking above: a full sort of the
  * row by (value descending, index ascending), which is a total order, so the
  * result does not depend on qsort's algorithm. */
-cb_status k_topk(uint32_t dtype, size_t rows, size_t cols, size_t k, const void *x, void *values, int32_t *indices,
+cb_status KERNEL(topk)(uint32_t dtype, size_t rows, size_t cols, size_t k, const void *x, void *values, int32_t *indices,
                  cb_error *error) {
     if (rows == 0 || k == 0) {
         return CB_STATUS_OK;
@@ -108,11 +122,14 @@ cb_status k_topk(uint32_t dtype, size_t rows, size_t cols, size_t k, const void 
 }
 
 /* Y[r] = Σ row r, an fp32 sum left to right; an empty row sums to 0. */
-cb_status k_reduce_sum(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
+cb_status KERNEL(reduce_sum)(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
     for (size_t r = 0; r < rows; r++) {
         float sum = 0.0f;
         for (size_t j = 0; j < cols; j++) {
             sum = sum + load(dtype, x, r * cols + j);
+            if (defect(CBS_DEFECT_REDUCE_SUM_FP16)) {
+                sum = cbs_f16_to_f32(cbs_f32_to_f16(sum)); /* defect: an fp16 accumulator */
+            }
         }
         store(dtype, y, r, sum);
     }
@@ -120,12 +137,12 @@ cb_status k_reduce_sum(uint32_t dtype, size_t rows, size_t cols, const void *x, 
 }
 
 /* Y[r] = max of row r; the first NaN is the result; an empty row gives −∞. */
-cb_status k_reduce_max(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
+cb_status KERNEL(reduce_max)(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
     for (size_t r = 0; r < rows; r++) {
-        float max = -INFINITY;
+        float max = defect(CBS_DEFECT_REDUCE_MAX_EMPTY_ZERO) && cols == 0 ? 0.0f : -INFINITY; /* defect */
         for (size_t j = 0; j < cols; j++) {
             const float value = load(dtype, x, r * cols + j);
-            if (isnan(value)) {
+            if (isnan(value) && !defect(CBS_DEFECT_REDUCE_MAX_NAN_SWALLOWED)) { /* defect: NaN skipped by > */
                 max = value;
                 break;
             }

@@ -2,12 +2,11 @@
  * emu_internal.h — the emulator's kernels, shared by emulator.c, emu_ops.c
  * and emu_kernels.c only (not part of cb_support.h).
  *
- * The kernels are cpu/kernels_*.c operation for operation (same loop orders,
- * fp32 sums in the same order, no fused multiply-add), so an emulator
- * configured like the cpu backend gives bit-identical results. What differs
- * is the numerics each load and store applies — the emulated chip's, set by
- * execute in emu_nx for the duration of one kernel on this thread — and the
- * planted defect, which a few kernels consult.
+ * The kernels are cpu/kernels_*.c, compiled again (emu_kernels.c), so an
+ * emulator configured like the cpu backend gives bit-identical results. What
+ * differs is the numerics each load and store applies — the emulated chip's,
+ * set by execute in emu_nx for the duration of one kernel on this thread —
+ * and the planted defect, which the kernels' `defect(…)` hooks consult.
  */
 #ifndef EMU_INTERNAL_H
 #define EMU_INTERNAL_H
@@ -50,45 +49,10 @@ static inline int defect(cbs_defect which) {
     return emu_nx.defect == which;
 }
 
-/* GEMM family: kernels_gemm.c */
-CBS_HIDDEN cb_status ek_gemm(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, const void *b, void *c,
-                            cb_error *error);
-CBS_HIDDEN cb_status ek_gemm_batched(uint32_t dtype, size_t batch, size_t m, size_t n, size_t k, const void *a,
-                                    const void *b, void *c, cb_error *error);
-CBS_HIDDEN cb_status ek_gemm_i8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b, int32_t *c,
-                                cb_error *error);
-CBS_HIDDEN cb_status ek_gemm_wq(uint32_t dtype, int bits, size_t m, size_t n, size_t k, const void *a,
-                               const int8_t *w, const void *s, void *c, cb_error *error);
+/* The kernels: cpu/kernels_*.c, compiled again in emu_kernels.c. */
+#define KERNEL(name) ek_##name
+#define KERNELS_RUN emu_run
 
-/* Normalisations and softmax: kernels_norm.c */
-CBS_HIDDEN cb_status ek_softmax(uint32_t dtype, uint32_t flags, size_t rows, size_t cols, const void *x,
-                               const int8_t *mask, void *y, cb_error *error);
-CBS_HIDDEN cb_status ek_rmsnorm(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x, const void *w,
-                               void *y);
-CBS_HIDDEN cb_status ek_layernorm(uint32_t dtype, size_t rows, size_t cols, float eps, const void *x,
-                                 const void *g, const void *b, void *y);
-
-/* Elementwise: kernels_elementwise.c */
-CBS_HIDDEN cb_status ek_silu(uint32_t dtype, size_t count, const void *x, void *y);
-CBS_HIDDEN cb_status ek_gelu_erf(uint32_t dtype, size_t count, const void *x, void *y);
-CBS_HIDDEN cb_status ek_gelu_tanh(uint32_t dtype, size_t count, const void *x, void *y);
-CBS_HIDDEN cb_status ek_swiglu(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y);
-CBS_HIDDEN cb_status ek_add(uint32_t dtype, size_t count, const void *a, const void *b, void *y);
-CBS_HIDDEN cb_status ek_convert(uint32_t dtype, uint32_t to, size_t count, const void *x, void *y);
-
-/* Position and attention: kernels_attention.c */
-CBS_HIDDEN cb_status ek_rope(uint32_t dtype, size_t tokens, size_t heads, size_t dim, size_t rot, float base,
-                            int64_t offset, const void *x, void *y);
-CBS_HIDDEN cb_status ek_attention(uint32_t dtype, size_t q, size_t kv, size_t h, size_t g, size_t d, float scale,
-                                 const void *qt, const void *kt, const void *vt, void *o, cb_error *error);
-
-/* Gather, selection, reductions: kernels_select.c */
-CBS_HIDDEN cb_status ek_embedding(uint32_t dtype, size_t n, size_t v, size_t w, const void *table,
-                                 const int32_t *ids, void *y, cb_error *error);
-CBS_HIDDEN cb_status ek_argmax(uint32_t dtype, size_t rows, size_t cols, const void *x, int32_t *out);
-CBS_HIDDEN cb_status ek_topk(uint32_t dtype, size_t rows, size_t cols, size_t k, const void *x, void *values,
-                            int32_t *indices, cb_error *error);
-CBS_HIDDEN cb_status ek_reduce_sum(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y);
-CBS_HIDDEN cb_status ek_reduce_max(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y);
+#include "../cpu/kernel_decls.h"
 
 #endif /* EMU_INTERNAL_H */
