@@ -129,7 +129,8 @@ package protocol BackendSession: AnyObject {
     var description: BackendDescription { get }
     /// The backend's answer for one kernel × dtype.
     func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord
-    /// Upload, prepare, execute (first call, warm-up, timed loop), download, release.
+    /// Upload, prepare, execute (first call, warm-up, timed loop, soak), download, release; then
+    /// each further independent run the request asks for.
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
     /// Why no further case can run (the backend crashed too often); nil while it is usable.
     var unusableReason: String? { get }

@@ -13,14 +13,9 @@ package final class InProcessSession: BackendSession {
     package let description: BackendDescription
     let library: PluginLibrary
     let backend: OpaquePointer
-    /// The host buffers of the case in progress (in-process runs only; the worker uses its shared memory).
-    private let hostMemory = HostMemory()
-    /// The cb_error every in-process call reports through.
-    private let errorSlot: UnsafeMutablePointer<cb_error> = {
-        let slot = UnsafeMutablePointer<cb_error>.allocate(capacity: 1)
-        slot.initialize(to: InProcessSession.emptyError())
-        return slot
-    }()
+    /// The host buffers of the case in progress and the cb_error of its calls (in-process runs
+    /// only; the worker uses its shared memory and guarded error slot).
+    private let host = HostBuffers()
 
     /// Loads the plugin at `path` and creates a backend with the profile's options.
     package init(path: String, expectedSHA256: String?, options: [(key: String, value: String)]) throws(BackendError) {
@@ -57,7 +52,6 @@ package final class InProcessSession: BackendSession {
 
     deinit {
         library.api.pointee.destroy!(backend)
-        errorSlot.deallocate()
     }
 
     package func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
@@ -82,7 +76,7 @@ package final class InProcessSession: BackendSession {
     package func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
         let guarded = GuardedRequest(request)
         let layout = guarded.layout
-        guard let base = hostMemory.reserve(layout.totalBytes) else {
+        guard let base = host.reserve(layout.totalBytes) else {
             throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
         layout.copyInputs(request.inputs, to: base)
@@ -90,7 +84,7 @@ package final class InProcessSession: BackendSession {
         let started = Clock.nanoseconds()
         let result: Result<GuardedTimings, BackendError>
         do {
-            result = .success(try executeRuns(guarded, layout: layout, base: base, errorSlot: errorSlot) { _ in })
+            result = .success(try executeRuns(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in })
         } catch {
             result = .failure(error)
         }
@@ -170,10 +164,16 @@ package final class InProcessSession: BackendSession {
     }
 }
 
-/// Page-aligned host memory kept from case to case and grown (at least twofold) when a case needs more.
-private final class HostMemory {
+/// Page-aligned host memory kept from case to case and grown (at least twofold) when a case
+/// needs more, and the cb_error slot every call reports through.
+private final class HostBuffers {
     private var base: UnsafeMutableRawPointer?
     private var bytes = 0
+    let errorSlot: UnsafeMutablePointer<cb_error> = {
+        let slot = UnsafeMutablePointer<cb_error>.allocate(capacity: 1)
+        slot.initialize(to: InProcessSession.emptyError())
+        return slot
+    }()
 
     func reserve(_ needed: Int) -> UnsafeMutableRawPointer? {
         if let base, bytes >= needed { return base }
@@ -189,6 +189,7 @@ private final class HostMemory {
 
     deinit {
         if let base { munmap(base, bytes) }
+        errorSlot.deallocate()
     }
 }
 

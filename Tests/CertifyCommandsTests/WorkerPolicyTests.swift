@@ -18,6 +18,18 @@ import Glibc
         #expect(expected > 2_000)
     }
 
+    /// Every further run of a case (`--runs`) travels in the same request and adds a deadline of its
+    /// own: the profile's per-run override, or one prepare and execute at the conservative rate.
+    @Test func eachFurtherRunAddsItsOwnDeadline() throws {
+        let quick = try #require(Battery.cases(.quick).first)
+        #expect(CaseDeadline.seconds(for: quick, warmup: 3, iterations: 25, runs: 5, override: nil) == 5 * CaseDeadline.floorSeconds)
+        #expect(CaseDeadline.seconds(for: quick, warmup: 3, iterations: 25, runs: 3, override: 0.5) == 1.5)
+        let prefill = try #require(Battery.cases(.full).first { $0.id.hasPrefix("gemm.fp32.qkv-prefill") })
+        let perExecution = prefill.flops / 1e8 + Double(prefill.bytes) / 1e8
+        let expected = 2 * 29 * perExecution + 2 * (2 * 1 * perExecution)
+        #expect(CaseDeadline.seconds(for: prefill, warmup: 3, iterations: 25, runs: 3, override: nil) == expected)
+    }
+
     @Test func theProfileOverrideWins() throws {
         let quick = try #require(Battery.cases(.quick).first)
         #expect(CaseDeadline.seconds(for: quick, warmup: 3, iterations: 25, override: 0.5) == 0.5)

@@ -51,6 +51,8 @@ static inline void store_row(uint32_t dtype, void *tensor, size_t first, size_t 
 #define KERNEL(name) k_##name
 #define KERNELS_RUN cpu_run
 #define defect(which) 0
+/* A gather copies rows bit for bit (the emulator loads and stores them). */
+#define KERNEL_GATHER_BY_COPY 1
 
 #include "kernel_decls.h"
 

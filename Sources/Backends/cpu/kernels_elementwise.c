@@ -56,9 +56,9 @@ cb_status KERNEL(gelu_tanh)(uint32_t dtype, size_t count, const void *x, void *y
 cb_status KERNEL(swiglu)(uint32_t dtype, size_t rows, size_t cols, const void *x, void *y) {
     for (size_t r = 0; r < rows; r++) {
         for (size_t j = 0; j < cols; j++) {
-            const size_t swap = defect(CBS_DEFECT_SWIGLU_HALVES_SWAPPED) ? cols : 0; /* defect: up gated */
-            const float gate = load(dtype, x, r * 2 * cols + (j + swap) % (2 * cols));
-            const float up = load(dtype, x, r * 2 * cols + (cols + j + swap) % (2 * cols));
+            const int swapped = defect(CBS_DEFECT_SWIGLU_HALVES_SWAPPED); /* defect: up gated */
+            const float gate = load(dtype, x, r * 2 * cols + (swapped ? cols + j : j));
+            const float up = load(dtype, x, r * 2 * cols + (swapped ? j : cols + j));
             store(dtype, y, r * cols + j, silu_of(gate) * up);
         }
     }

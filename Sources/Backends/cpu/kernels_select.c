@@ -18,7 +18,9 @@
 #pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
 #endif
 
-/* Y[i] = E[ids[i]]. Every id is checked before anything is written. */
+/* Y[i] = E[ids[i]]. Every id is checked before anything is written. Here rows
+ * are copied bit for bit (a gather does no arithmetic); the emulator goes
+ * through load and store instead, so a flushing chip flushes gathered rows. */
 cb_status KERNEL(embedding)(uint32_t dtype, size_t n, size_t v, size_t w, const void *table, const int32_t *ids, void *y,
                       cb_error *error) {
     for (size_t i = 0; i < n; i++) {
@@ -27,14 +29,20 @@ cb_status KERNEL(embedding)(uint32_t dtype, size_t n, size_t v, size_t w, const 
                             "EMBEDDING id %d at position %zu is outside the table's %zu rows", ids[i], i, v);
         }
     }
-    /* Through load and store, so a flushing chip flushes gathered rows too. */
+    const size_t row_bytes = w * cbs_dtype_size(dtype);
     for (size_t i = 0; i < n; i++) {
         size_t row = (size_t)ids[i];
         if (defect(CBS_DEFECT_EMBEDDING_OFF_BY_ONE)) {
             row = (row + 1) % v; /* defect: the next row */
         }
-        for (size_t j = 0; j < w; j++) {
-            store(dtype, y, i * w + j, load(dtype, table, row * w + j));
+        if (KERNEL_GATHER_BY_COPY) {
+            if (row_bytes > 0) {
+                memcpy((unsigned char *)y + i * row_bytes, (const unsigned char *)table + row * row_bytes, row_bytes);
+            }
+        } else {
+            for (size_t j = 0; j < w; j++) {
+                store(dtype, y, i * w + j, load(dtype, table, row * w + j));
+            }
         }
     }
     return CB_STATUS_OK;

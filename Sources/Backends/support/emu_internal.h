@@ -52,6 +52,8 @@ static inline int defect(cbs_defect which) {
 /* The kernels: cpu/kernels_*.c, compiled again in emu_kernels.c. */
 #define KERNEL(name) ek_##name
 #define KERNELS_RUN emu_run
+/* Gathered rows go through load and store: a flushing chip flushes them. */
+#define KERNEL_GATHER_BY_COPY 0
 
 #include "../cpu/kernel_decls.h"
 

@@ -6,13 +6,14 @@
  * stored results, a planted defect) and puts the cbs_emu_* entry points in
  * its cb_api. Device memory is host memory and execution is synchronous.
  *
- * The kernels (emu_kernels.c, checked and dispatched by emu_ops.c) follow
- * the cpu backend's operation for operation — the same loop orders, fp32
- * sums in the same order, no fused multiply-add — so an emulator configured
- * like the cpu backend (preserve, nearest-even, no defect) gives
- * bit-identical results, and every difference a stub shows comes from its
- * configuration alone. The cpu backend keeps its own copy because it is the
- * template vendors read and copy; it must not hide its work behind this one.
+ * The kernels (emu_kernels.c, checked and dispatched by emu_ops.c) are the
+ * cpu backend's kernel files compiled again with the emulated chip's loads
+ * and stores and the planted defect live in their hooks — the same loop
+ * orders, fp32 sums in the same order, no fused multiply-add — so an
+ * emulator configured like the cpu backend (preserve, nearest-even, no
+ * defect) gives bit-identical results, and every difference a stub shows
+ * comes from its configuration alone. The files stay in cpu/ because that
+ * backend is the template vendors read and copy.
  *
  * A stub may declare kernel × dtype pairs its chip lacks (cbs_emu_gap):
  * query() answers supported = 0 for them and prepare() UNSUPPORTED.

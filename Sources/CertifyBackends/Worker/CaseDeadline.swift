@@ -9,13 +9,16 @@ package enum CaseDeadline {
     package static let conservativeFlopsPerSecond = 1e8
     package static let conservativeBytesPerSecond = 1e8
 
-    /// `override` (the profile's `latency.case_timeout_s`) when given; otherwise twice the time
-    /// every execution of the case (first call, warm-up, timed loop) takes at the conservative
-    /// rates, and at least `floorSeconds`.
-    package static func seconds(for testCase: BatteryCase, warmup: Int, iterations: Int, override: Double?) -> Double {
-        if let override { return override }
-        let executions = Double(1 + warmup + iterations)
+    /// The deadline of one request for `runs` independent runs of `testCase`: a deadline for the
+    /// timed run (its first call, warm-up and the `iterations` after it) and one for each further
+    /// run (a prepare and one execute). A run's deadline is `override` (the profile's
+    /// `latency.case_timeout_s`) when given; otherwise twice the time its executions take at the
+    /// conservative rates, and at least `floorSeconds`.
+    package static func seconds(
+        for testCase: BatteryCase, warmup: Int, iterations: Int, runs: Int = 1, override: Double?
+    ) -> Double {
         let perExecution = testCase.flops / conservativeFlopsPerSecond + Double(testCase.bytes) / conservativeBytesPerSecond
-        return max(floorSeconds, 2 * executions * perExecution)
+        func run(executions: Int) -> Double { override ?? max(floorSeconds, 2 * Double(executions) * perExecution) }
+        return run(executions: 1 + warmup + iterations) + Double(max(runs, 1) - 1) * run(executions: 1)
     }
 }

@@ -60,7 +60,12 @@ extension InProcessSession {
     ) throws(BackendError) -> GuardedTimings {
         let timings = try executeGuarded(request, layout: layout, base: base, errorSlot: errorSlot, phase: phase)
         for run in stride(from: 2, through: request.runs, by: 1) {
-            _ = try executeGuarded(request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot, phase: phase)
+            do {
+                _ = try executeGuarded(
+                    request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot, phase: phase)
+            } catch {
+                throw BackendError(error.kind, "run \(run) of \(request.runs): \(error.message)")
+            }
         }
         return timings
     }
@@ -231,10 +236,11 @@ extension ExecutionOutcome {
             lastOutputs: timings.hostSamples.isEmpty ? first : read(layout.regions.filter { $0.role == .lastOutput }),
             firstCallNanoseconds: timings.firstCallNanoseconds, hostSamples: timings.hostSamples,
             deviceSamples: timings.deviceSamples)
-        for (index, region) in firstRegions.enumerated()
-        where region.count > 0 && SharedLayout.holdsOnly(SharedLayout.sentinelByte, at: base + region.offset, count: region.count) {
+        for region in layout.regions where region.role == .firstOutput || region.role == .repeatOutput {
+            guard region.count > 0, SharedLayout.holdsOnly(SharedLayout.sentinelByte, at: base + region.offset, count: region.count)
+            else { continue }
             lies.append(
-                "execute returned OK but never wrote output \(index): all \(region.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
+                "execute returned OK but never wrote \(region.name): all \(region.count) bytes still hold the sentinel 0x\(String(SharedLayout.sentinelByte, radix: 16, uppercase: true))")
         }
         if let device = timings.deviceSamples {
             let longest = Self.longest(device)

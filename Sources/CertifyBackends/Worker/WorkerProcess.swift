@@ -257,7 +257,6 @@ final class WorkerProcess {
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }
 
-/// The monotonic clock in nanoseconds.
 /// Signal names as users know them: SIGSEGV, not "Segmentation fault".
 package enum SignalName {
     /// "SIGSEGV" for 11, "signal 42" for one without a common name.

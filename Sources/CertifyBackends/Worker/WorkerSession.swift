@@ -109,7 +109,7 @@ package final class WorkerSession: BackendSession {
         layout.copyInputs(request.inputs, to: base)
 
         let timeout = CaseDeadline.seconds(
-            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak + 2 * (request.runs - 1),
+            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak, runs: request.runs,
             override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)

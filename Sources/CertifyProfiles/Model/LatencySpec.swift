@@ -13,8 +13,8 @@ package struct LatencySpec: Sendable, Equatable {
     package var cvThreshold = 0.1
     /// Budgets by kernel name or case id.
     package var budgets: [String: LatencyBudget]
-    /// Seconds a worker may spend on one case before it is killed (`case_timeout_s`); nil derives
-    /// the deadline from the case's size.
+    /// Seconds a worker may spend on one run of a case before it is killed (`case_timeout_s`);
+    /// nil derives the deadline from the case's size.
     package var caseTimeoutSeconds: Double?
 
     package static let defaultMinTimeMilliseconds = 100.0

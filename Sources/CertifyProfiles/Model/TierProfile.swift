@@ -14,7 +14,7 @@ package struct TierProfile: Sendable, Equatable {
     package var latencyPercentile: BudgetPercentile = .p50
     /// Raises the chip profile's minimum count of timed calls (`iterations`).
     package var iterations: Int?
-    /// Raises the chip profile's minimum timed time, milliseconds (`min_time_ms`).
+    /// Raises the chip profile's minimum wall time of a case's timed loop, milliseconds (`min_time_ms`).
     package var minTimeMilliseconds: Double?
     /// Soak executions per case the tier asks for (`soak`).
     package var soak: Int?
