@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -97,6 +98,26 @@ int certify_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int certify_memfd_cloexec(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int certify_pipe_grow(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
+
+static cpu_set_t start_affinity;
+static int start_affinity_known = -1; /* -1: not read yet, 0: unavailable, 1: read */
+
+int certify_wait_here(void) {
+    if (start_affinity_known < 0) {
+        start_affinity_known = sched_getaffinity(0, sizeof start_affinity, &start_affinity) == 0;
+    }
+    const int cpu = sched_getcpu();
+    if (!start_affinity_known || cpu < 0 || !CPU_ISSET(cpu, &start_affinity)) return -1;
+    cpu_set_t here;
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    return sched_setaffinity(0, sizeof here, &here);
+}
+
+int certify_wait_done(void) {
+    if (start_affinity_known != 1) return -1;
+    return sched_setaffinity(0, sizeof start_affinity, &start_affinity);
+}
 
 int certify_die_with_parent(void) {
     pid_t parent = getppid();

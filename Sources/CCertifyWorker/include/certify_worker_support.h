@@ -41,6 +41,14 @@ int certify_pipe_grow(int fd, int bytes);
  * stuck in a plugin never outlives a supervisor that was itself killed. */
 int certify_die_with_parent(void);
 
+/* The calling thread's waits between cases: certify_wait_here() keeps it on the CPU it runs on
+ * (the one whose cache holds the supervisor's last reply), so the next request wakes it there;
+ * certify_wait_done() gives it back the CPUs it started with before it runs a case, so threads a
+ * backend starts then inherit all of them. Both are best effort: 0, or -1 when affinity is not
+ * available. */
+int certify_wait_here(void);
+int certify_wait_done(void);
+
 /* Installs SIGINT and SIGTERM handlers without SA_RESTART. */
 int certify_interrupt_install(void);
 /* The first interrupting signal received, or 0. */

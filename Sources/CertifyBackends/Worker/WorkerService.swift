@@ -50,7 +50,7 @@ package enum WorkerService {
         guard send(WorkerRecord.ready, ready) else { return 0 }
 
         var arena: Arena?
-        while let (type, payload) = receive() {
+        while let (type, payload) = waitForRequest() {
             let received = Clock.nanoseconds()
             guard type == WorkerRecord.execute, let request = try? GuardedRequest(decoding: payload) else { return 70 }
             let layout = request.layout
@@ -144,6 +144,17 @@ package enum WorkerService {
             }
             return true
         }
+    }
+
+    /// The next request, waited for on this thread's current CPU, where the supervisor reads the
+    /// reply, judges it and writes the next case's inputs into the shared memory: the case then
+    /// starts on the CPU whose cache holds them, as it would in-process. Only the wait is pinned;
+    /// every call into the plugin runs with the CPUs the worker started with, so threads a
+    /// backend starts are never confined.
+    private static func waitForRequest() -> (UInt8, [UInt8])? {
+        _ = certify_wait_here()
+        defer { _ = certify_wait_done() }
+        return receive()
     }
 
     private static func receive() -> (UInt8, [UInt8])? {
