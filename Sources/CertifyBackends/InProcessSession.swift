@@ -80,16 +80,10 @@ package final class InProcessSession: BackendSession {
             throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
         layout.copyInputs(request.inputs, to: base)
-        layout.prepareCanaries(at: base)
         let started = Clock.nanoseconds()
-        let result: Result<GuardedTimings, BackendError>
-        do {
-            result = .success(try executeRuns(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in })
-        } catch {
-            result = .failure(error)
-        }
+        let (result, canaryViolations) = executeChecked(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in }
         return try ExecutionOutcome(
-            result, canaryViolations: layout.canaryViolations(at: base), layout: layout, base: base, request: request,
+            result, canaryViolations: canaryViolations, layout: layout, base: base, request: request,
             elapsed: Clock.nanoseconds() - started)
     }
 

@@ -183,7 +183,7 @@ package enum Runner {
             return result
         }
         let judgeStart = DispatchTime.now().uptimeNanoseconds
-        judge(testCase, outcome: outcome, repeats: outcome.repeatOutputs, inputs: inputs, plan: plan, into: &result)
+        judge(testCase, outcome: outcome, inputs: inputs, plan: plan, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
 
@@ -219,14 +219,14 @@ package enum Runner {
     }
 
     /// Compares every output with the oracle's expectation; the worst output's figures are kept.
-    /// `repeats` are the outputs of the case's further independent runs.
+    /// Every further independent run's outputs (`outcome.repeatOutputs`) are compared with the first.
     static func judge(
-        _ testCase: BatteryCase, outcome: ExecutionOutcome, repeats: [[[UInt8]]] = [], inputs: [[Double]], plan: RunPlan,
+        _ testCase: BatteryCase, outcome: ExecutionOutcome, inputs: [[Double]], plan: RunPlan,
         into result: inout CaseResult
     ) {
         let expectations = testCase.expectations(inputs, numerics: plan.numerics)
         var repeatability = Repeatability(
-            runs: (outcome.hostSamples.isEmpty ? 1 : 2) + repeats.count + outcome.soakRuns, maxDifferenceRatio: 0,
+            runs: (outcome.hostSamples.isEmpty ? 1 : 2) + outcome.repeatOutputs.count + outcome.soakRuns, maxDifferenceRatio: 0,
             bitwiseIdentical: outcome.soakMismatches == 0)
         for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
@@ -261,7 +261,7 @@ package enum Runner {
                 repeatability.maxDifferenceRatio, differenceRatio(first, last, expected.standard))
             repeatability.bitwiseIdentical =
                 repeatability.bitwiseIdentical && outcome.firstOutputs[index] == outcome.lastOutputs[index]
-            for run in repeats {
+            for run in outcome.repeatOutputs {
                 repeatability.maxDifferenceRatio = max(
                     repeatability.maxDifferenceRatio, differenceRatio(first, type.decode(run[index]), expected.standard))
                 repeatability.bitwiseIdentical = repeatability.bitwiseIdentical && run[index] == outcome.firstOutputs[index]

@@ -52,9 +52,26 @@ struct GuardedTimings {
 }
 
 extension InProcessSession {
+    /// Runs `request` on its inputs, already in `layout` at `base`: outputs pre-filled with the
+    /// sentinel and slack with the canary, every run executed, then the canaries checked. Both
+    /// isolations run cases through this; only the memory (shared and guarded, or plain) differs.
+    func executeChecked(
+        _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
+        errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
+    ) -> (result: Result<GuardedTimings, BackendError>, canaryViolations: [String]) {
+        layout.prepareCanaries(at: base)
+        let result: Result<GuardedTimings, BackendError>
+        do {
+            result = .success(try executeRuns(request, layout: layout, base: base, errorSlot: errorSlot, phase: phase))
+        } catch {
+            result = .failure(error)
+        }
+        return (result, layout.canaryViolations(at: base))
+    }
+
     /// Runs every run of `request` (`executeGuarded` for the first, then each further run, each
     /// after the previous released its buffers and plan) and returns the first run's timings.
-    func executeRuns(
+    private func executeRuns(
         _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
         errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
     ) throws(BackendError) -> GuardedTimings {

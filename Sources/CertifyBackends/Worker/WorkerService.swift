@@ -56,20 +56,13 @@ package enum WorkerService {
             let layout = request.layout
             guard let base = arrange(layout, in: &arena, errorSlot: errorSlot) else { return 70 }
             let header = base.bindMemory(to: UInt32.self, capacity: 1)
-            layout.prepareCanaries(at: base)
-            let result: Result<GuardedTimings, BackendError>
-            do {
-                let phase = { (current: WorkerPhase) in
-                    header.pointee = current.rawValue
-                    certify_guard_set_phase(current.rawValue)
-                }
-                let timings = try session.executeRuns(
-                    request, layout: layout, base: base, errorSlot: errorSlot.slot, phase: phase)
-                result = .success(timings)
-            } catch {
-                result = .failure(error)
+            let (result, canaryViolations) = session.executeChecked(
+                request, layout: layout, base: base, errorSlot: errorSlot.slot
+            ) { phase in
+                header.pointee = phase.rawValue
+                certify_guard_set_phase(phase.rawValue)
             }
-            var reply = GuardedReply(result: result, canaryViolations: layout.canaryViolations(at: base))
+            var reply = GuardedReply(result: result, canaryViolations: canaryViolations)
             reply.busyNanoseconds = Clock.nanoseconds() - received
             guard send(WorkerRecord.done, reply.encoded()) else { return 0 }
         }
