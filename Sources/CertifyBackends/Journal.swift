@@ -15,14 +15,23 @@ package final class Journal {
         package var chipSHA256: String
         package var isolation: String
         package var startedAt: String
+        /// Where the seed came from, so that a resumed run keeps a drawn seed drawn.
+        package var seedOrigin: SeedOrigin?
+        /// The SHA-256 of the report a reproduction repeats.
+        package var reproduces: String?
 
-        package init(battery: String, suite: Suite, seed: UInt64, chipSHA256: String, isolation: String, startedAt: String) {
+        package init(
+            battery: String, suite: Suite, seed: UInt64, chipSHA256: String, isolation: String, startedAt: String,
+            seedOrigin: SeedOrigin? = nil, reproduces: String? = nil
+        ) {
             self.battery = battery
             self.suite = suite
             self.seed = seed
             self.chipSHA256 = chipSHA256
             self.isolation = isolation
             self.startedAt = startedAt
+            self.seedOrigin = seedOrigin
+            self.reproduces = reproduces
         }
     }
 

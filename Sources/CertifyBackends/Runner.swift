@@ -110,7 +110,7 @@ package enum Runner {
                 result = run(testCase, plan: plan, session: session)
                 if result.outcome == .notRun, let signal = Interruption.signal { end = .interrupted(signal: signal) }
             } else {
-                let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: plan.numerics)
+                let model = ToleranceModel(for: testCase, numerics: plan.numerics)
                 result = CaseResult(testCase: testCase, outcome: .notRun, tolerance: model.derivation(for: testCase))
             }
             switch end {
@@ -127,7 +127,7 @@ package enum Runner {
     }
 
     static func run(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession) -> CaseResult {
-        let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: plan.numerics)
+        let model = ToleranceModel(for: testCase, numerics: plan.numerics)
         var result = CaseResult(testCase: testCase, outcome: .error, tolerance: model.derivation(for: testCase))
         do {
             let capability = try session.capability(kernel: testCase.kernel, type: testCase.opType)
@@ -257,6 +257,10 @@ package enum Runner {
                 result.functional = functional
                 result.functionalRatio = functionalRatio
             }
+            let standardShare = implementationRatio(first, reference, expected.standard, expected.unavoidable)
+            result.standardImplementationRatio = max(result.standardImplementationRatio ?? 0, standardShare)
+            let functionalShare = implementationRatio(first, reference, expected.functional, expected.unavoidable)
+            result.functionalImplementationRatio = max(result.functionalImplementationRatio ?? 0, functionalShare)
             repeatability.maxDifferenceRatio = max(
                 repeatability.maxDifferenceRatio, differenceRatio(first, last, expected.standard))
             repeatability.bitwiseIdentical =
@@ -291,6 +295,27 @@ package enum Runner {
         if error.isNaN { return 0 }
         if tolerance <= 0 { return error > 0 ? .infinity : 0 }
         return error / tolerance
+    }
+
+    /// Largest (|error| − unavoidable) / (tolerance − unavoidable) over the elements: 0 for an
+    /// element within its unavoidable rounding, infinite for a NaN or Inf mismatch or an error
+    /// where the bound has no implementation part.
+    static func implementationRatio(
+        _ actual: [Double], _ reference: [Double], _ tolerance: [Double], _ unavoidable: [Double]
+    ) -> Double {
+        var worst = 0.0
+        for i in actual.indices {
+            let (a, r) = (actual[i], reference[i])
+            if a.isNaN && r.isNaN { continue }
+            if a == r { continue }
+            let error = abs(a - r)
+            guard error.isFinite else { return .infinity }
+            let floor = i < unavoidable.count ? unavoidable[i] : 0
+            guard error > floor else { continue }
+            let share = tolerance[i] - floor
+            worst = max(worst, share > 0 ? (error - floor) / share : .infinity)
+        }
+        return worst
     }
 
     /// Largest |first − last| / tolerance; two NaNs agree.

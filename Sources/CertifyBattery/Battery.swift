@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "1.0.0"
+    package static let version = "1.1.0"
 
     /// ChatGLM3-6B dimensions the shapes derive from.
     package enum GLM {

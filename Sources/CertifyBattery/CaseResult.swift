@@ -253,6 +253,14 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var standardRatio: Double?
     package var functional: ErrorMetrics?
     package var functionalRatio: Double?
+    /// Largest (|error| − unavoidable rounding) / (standard tolerance − unavoidable rounding) over
+    /// the elements: the share of the bound's implementation part (accumulation, intermediate
+    /// steps, a declared rounding toward zero) the worst element uses, the rounding of the exact
+    /// result to storage taken out. A tier's tolerance scale is compared with it; ≤ 1 exactly when
+    /// the standard tolerance holds. Absent in reports of battery 1.0.0.
+    package var standardImplementationRatio: Double?
+    /// The same for the functional tolerance.
+    package var functionalImplementationRatio: Double?
     package var tolerance: String
     package var repeatability: Repeatability?
     package var latency: LatencyFigures?
@@ -283,15 +291,29 @@ package struct CaseResult: Sendable, Codable, Equatable {
         bytes = testCase.bytes
     }
 
-    /// Whether every element is within `scale` × the standard tolerance.
+    /// The ratio a tolerance scale is compared with: the implementation ratio when the report has
+    /// one (a tier tightens only the implementation's part of the bound), else the whole-bound ratio
+    /// (reports of battery 1.0.0, where a tier scaled the whole bound).
+    package func standardRatio(scale: Double) -> Double? {
+        scale == 1 ? standardRatio : standardImplementationRatio ?? standardRatio
+    }
+
+    /// The functional counterpart of `standardRatio(scale:)`.
+    package func functionalRatio(scale: Double) -> Double? {
+        scale == 1 ? functionalRatio : functionalImplementationRatio ?? functionalRatio
+    }
+
+    /// Whether every element is within the standard tolerance with its implementation part
+    /// multiplied by `scale`.
     package func passesStandard(scale: Double = 1) -> Bool {
-        guard outcome == .passed || outcome == .failed, let ratio = standardRatio else { return false }
+        guard outcome == .passed || outcome == .failed, let ratio = standardRatio(scale: scale) else { return false }
         return ratio <= scale && (repeatability?.withinTolerance ?? true)
     }
 
-    /// Whether every element is within `scale` × the functional tolerance.
+    /// Whether every element is within the functional tolerance with its implementation part
+    /// multiplied by `scale`.
     package func passesFunctional(scale: Double = 1) -> Bool {
-        guard outcome == .passed || outcome == .failed, let ratio = functionalRatio else { return false }
+        guard outcome == .passed || outcome == .failed, let ratio = functionalRatio(scale: scale) else { return false }
         return ratio <= scale
     }
 }

@@ -8,6 +8,9 @@ package struct Expectation: Sendable {
     /// Absolute tolerance per element for each grade.
     package var standard: [Double]
     package var functional: [Double]
+    /// The part of both tolerances that is the unavoidable rounding to the output dtype (see
+    /// `ToleranceModel.unavoidable`); a tier tightens only what lies above it.
+    package var unavoidable: [Double] = []
     /// A second acceptable result per element: the result for subnormal inputs flushed to zero,
     /// when the profile declares flush-to-zero (as the OpenCL CTS accepts either).
     package var alternative: [Double]?
@@ -40,7 +43,7 @@ extension BatteryCase {
     }
 
     private func evaluate(_ inputs: [[Double]], numerics: DeclaredNumericsModel) -> [Expectation] {
-        let model = ToleranceModel(storage: floatType ?? .fp32, numerics: numerics)
+        let model = ToleranceModel(for: self, numerics: numerics)
         var outputs = oracle(inputs, model)
         for index in outputs.indices {
             // A bound computed from non-finite inputs is meaningless: those elements are judged by
@@ -49,6 +52,11 @@ extension BatteryCase {
             // The functional bound never demands more than the standard one.
             outputs[index].functional = zip(outputs[index].standard, outputs[index].functional).map { standard, functional in
                 functional.isFinite ? max(standard, functional) : standard
+            }
+            // Every tolerance that is not exact ends in the rounding of the exact result to storage
+            // (ToleranceModel.final), so that rounding is at most the whole tolerance.
+            outputs[index].unavoidable = zip(outputs[index].values, outputs[index].standard).map { value, standard in
+                outputTypes[index].floatType == nil ? 0 : min(standard, model.unavoidable(value))
             }
             guard let dtype = outputTypes[index].floatType else { continue }
             outputs[index].values = outputs[index].values.map { value in
@@ -241,7 +249,10 @@ extension BatteryCase {
                 let largest = terms.max() ?? 0
                 let g = model.gamma(values.count, grade)
                 for (offset, c) in columns.enumerated() {
-                    let bound = model.final(terms[offset] + largest + g + u, probabilities[offset])
+                    // Stored intermediates: each exp term and the row sum made of them carry one
+                    // more rounding to storage.
+                    let stored = 2 * model.intermediateUnit
+                    let bound = model.final(terms[offset] + largest + g + u + stored, probabilities[offset])
                     if grade == .standard { standard[r * cols + c] = bound } else { functional[r * cols + c] = bound }
                 }
             }
@@ -388,7 +399,7 @@ extension BatteryCase {
                         var bound = 0.0
                         for j in 0..<visible {
                             let pv = abs(p[j] * v[(j * groups + group) * dim + e])
-                            bound += pv * (terms[j] + largest + gk + u) + gk * pv
+                            bound += pv * (terms[j] + largest + gk + u + 2 * model.intermediateUnit) + gk * pv
                         }
                         let total = bound + model.final(0, output[qRow + e])
                         if grade == .standard { standard[qRow + e] = total } else { functional[qRow + e] = total }

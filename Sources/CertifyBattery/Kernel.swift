@@ -139,11 +139,24 @@ package struct DeclaredNumericsModel: Sendable, Equatable, Codable {
     package var accumulation: [DType: DType]
     package var flushesSubnormals: Bool
     package var rounding: RoundingMode
+    /// Kernels that round intermediate results to the storage dtype between their steps (softmax's
+    /// exp(x − max), attention's probabilities); nil or absent: none, every intermediate stays in
+    /// the accumulation type. Sorted, so a report's bytes do not depend on the profile's key order.
+    package var storageIntermediates: [Kernel]?
 
-    package init(accumulation: [DType: DType], flushesSubnormals: Bool, rounding: RoundingMode) {
+    package init(
+        accumulation: [DType: DType], flushesSubnormals: Bool, rounding: RoundingMode, storageIntermediates: [Kernel] = []
+    ) {
         self.accumulation = accumulation
         self.flushesSubnormals = flushesSubnormals
         self.rounding = rounding
+        let sorted = storageIntermediates.sorted { $0.rawValue < $1.rawValue }
+        self.storageIntermediates = sorted.isEmpty ? nil : sorted
+    }
+
+    /// Whether `kernel` rounds its intermediate results to the storage dtype.
+    package func storesIntermediates(_ kernel: Kernel) -> Bool {
+        storageIntermediates?.contains(kernel) ?? false
     }
 
     /// The accumulation type declared for `storage`.

@@ -32,12 +32,22 @@ package struct ToleranceModel: Sendable {
     package let accumulation: DType
     package let rounding: RoundingMode
     package let flushesSubnormals: Bool
+    /// The relative error one rounding of an intermediate result adds: the storage dtype's unit
+    /// roundoff when the profile declares that the kernel keeps its intermediates in the storage
+    /// dtype (`numerics.intermediates`), else 0.
+    package let intermediateUnit: Double
 
-    package init(storage: DType, numerics: DeclaredNumericsModel) {
+    package init(storage: DType, numerics: DeclaredNumericsModel, kernel: Kernel? = nil) {
         self.storage = storage
         accumulation = numerics.accumulation(for: storage)
         rounding = numerics.rounding
         flushesSubnormals = numerics.flushesSubnormals
+        intermediateUnit = kernel.map(numerics.storesIntermediates) == true ? storage.unitRoundoff : 0
+    }
+
+    /// The model for `testCase`'s tolerances under `numerics`.
+    package init(for testCase: BatteryCase, numerics: DeclaredNumericsModel) {
+        self.init(storage: testCase.floatType ?? .fp32, numerics: numerics, kernel: testCase.kernel)
     }
 
     package func u(_ grade: ToleranceGrade) -> Double {
@@ -54,6 +64,14 @@ package struct ToleranceModel: Sendable {
 
     package var floor: Double {
         flushesSubnormals ? storage.minNormal : storage.smallestSubnormal
+    }
+
+    /// The part of every tolerance no implementation can avoid: one correctly rounded (nearest-even)
+    /// rounding of `value` to the output dtype, plus the floor. A tier's `tolerance_scale` tightens
+    /// the rest of the bound (accumulation, intermediate steps, a declared rounding toward zero),
+    /// never this.
+    package func unavoidable(_ value: Double) -> Double {
+        (value.isFinite ? abs(value) : 0) * storage.unitRoundoff + floor
     }
 
     /// γ_n for `grade`.
@@ -82,7 +100,9 @@ package struct ToleranceModel: Sendable {
         case .gemm, .gemmW8, .gemmW4: bound = "γ_K·Σ|a·b| (K=\(s[2])\(testCase.kernel == .gemm ? "" : ", +1 for dequantisation"))"
         case .gemmBatched: bound = "γ_K·Σ|a·b| (K=\(s[3]))"
         case .gemmI8, .embedding, .argmax, .topk, .reduceMax, .convert: return "exact"
-        case .softmax: bound = "(t_i + max t + γ_n + u)·y, t_i = (E+1)u + u·|x_i − max x|, n=\(s[1])"
+        case .softmax:
+            let stored = intermediateUnit > 0 ? " + 2u_out (exp(x − max) stored in \(storage.rawValue))" : ""
+            bound = "(t_i + max t + γ_n + u\(stored))·y, t_i = (E+1)u + u·|x_i − max x|, n=\(s[1])"
         case .rmsnorm: bound = "(γ_n/2 + (S+4)u)·|y|, n=\(s[1])"
         case .layernorm: bound = "|δd|·r·|g| + |d·r·g|·(δr + 2u) + u|y|, n=\(s[1])"
         case .silu: bound = "(E+2)u·|y|"
@@ -90,7 +110,9 @@ package struct ToleranceModel: Sendable {
         case .geluErf: bound = "|x|/2·((E_erf+1)u + 1.13u|t|) + 3u|y|"
         case .geluTanh: bound = "|x|/2·(E_tanh·u + 5u|z|sech²z + 2u) + 2u|y|"
         case .rope: bound = "(|x₀|+|x₁|)(δθ + 4u) + 2u(|x₀c|+|x₁s|) + u|y|, δθ = (E_pow+2)u·θ"
-        case .attention: bound = "Σ_j |p_j v_j|·(t_j + max t + γ_kv + u) + γ_kv·Σ|p v|, t_j from γ_d scores"
+        case .attention:
+            let stored = intermediateUnit > 0 ? " + 2u_out (probabilities stored in \(storage.rawValue))" : ""
+            bound = "Σ_j |p_j v_j|·(t_j + max t + γ_kv + u\(stored)) + γ_kv·Σ|p v|, t_j from γ_d scores"
         case .reduceSum: bound = "γ_n·Σ|x|, n=\(s[1])"
         case .add: bound = "u·|y|"
         }

@@ -39,7 +39,7 @@ struct BatteryCommand: ParsableCommand {
         Standard.output("battery \(Battery.version), suite \(suite.rawValue), \(cases.count) cases\n")
         Standard.output("id\trole\tshape\tinputs → outputs\tflop\tbytes\ttolerance\torigin\n")
         for testCase in cases {
-            let model = ToleranceModel(storage: testCase.floatType ?? .fp32, numerics: numerics)
+            let model = ToleranceModel(for: testCase, numerics: numerics)
             let types =
                 testCase.inputTypes.map(\.rawValue).joined(separator: ",") + " → "
                 + testCase.outputTypes.map(\.rawValue).joined(separator: ",")

@@ -25,7 +25,11 @@ package struct CertifyCommand: ParsableCommand {
               --tier <file>     user-tier profile (YAML); repeat for several tiers
               --suite <suite>   quick, standard (default) or full
               --output <dir>    report folder (default: reports/<family>-<model>-<time>)
-              --seed <seed>     seed of the generated inputs (default: 1)
+              --seed <n|drawn>  seed of the generated inputs (default: 1; drawn from the
+                                OS CSPRNG when a tier requires it, as finance and
+                                state-owned do, and then --seed N is refused)
+              --reproduce <report>
+                                repeat a report's run: its seed, battery and suite
               --isolation <how> worker (default: the backend runs in its own process)
                                 or in-process
               --resume <dir>    continue an interrupted run in its report folder

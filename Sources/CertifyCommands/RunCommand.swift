@@ -18,8 +18,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("User-tier profile (YAML); repeat for several tiers.", valueName: "file"))
     var tier: [String] = []
 
-    @Option(help: "Battery suite: quick (seconds, reduced shapes), standard (decode shapes) or full (real shapes).")
-    var suite: Suite = .standard
+    @Option(
+        name: .customLong("suite"),
+        help: "Battery suite: quick (seconds, reduced shapes), standard (decode shapes, the default) or full (real shapes).")
+    var suiteOption: Suite?
 
     @Option(
         name: .long,
@@ -27,8 +29,17 @@ struct RunCommand: ParsableCommand {
             "Report folder (default: reports/<family>-<model>-<UTC time>).", valueName: "dir"))
     var output: String?
 
-    @Option(help: "Seed of the generated inputs; any case reproduces from its id and the seed.")
-    var seed: UInt64 = 1
+    @Option(
+        help: ArgumentHelp(
+            "Seed of the generated inputs, or 'drawn' for one from the OS CSPRNG (default: 1, or drawn when a tier requires it); any case reproduces from its id and the seed.",
+            valueName: "n|drawn"))
+    var seed: SeedArgument?
+
+    @Option(
+        help: ArgumentHelp(
+            "Repeat the run of this report (its folder, report.json or report.dsse.json): its seed, battery and suite; the new report names it by digest.",
+            valueName: "report"))
+    var reproduce: String?
 
     @Option(help: "How to run the backend: worker (its own process, survives crashes) or in-process.")
     var isolation: Isolation = .worker
@@ -79,6 +90,25 @@ struct RunCommand: ParsableCommand {
         if let resume, let output, resume != output {
             throw ValidationError("--resume continues the run in its own folder; drop --output '\(output)'")
         }
+        if reproduce != nil && resume != nil {
+            throw ValidationError("--reproduce starts a new run; --resume continues one: give one of them")
+        }
+    }
+
+    /// `--seed`: a number, or `drawn`.
+    enum SeedArgument: ExpressibleByArgument, Equatable {
+        case number(UInt64)
+        case drawn
+
+        init?(argument: String) {
+            if argument == "drawn" {
+                self = .drawn
+            } else if let value = UInt64(argument) {
+                self = .number(value)
+            } else {
+                return nil
+            }
+        }
     }
 
     @OptionGroup(title: "Signing")
@@ -101,16 +131,22 @@ struct RunCommand: ParsableCommand {
 
         let folder = URL(fileURLWithPath: resume ?? output ?? defaultOutput(profile, started))
         var finished: [String: CaseResult] = [:]
-        let header = Journal.Header(
+        var (suite, seed, seedOrigin, reproduces) = try chooseSeed(tiers)
+        var header = Journal.Header(
             battery: Battery.version, suite: suite, seed: seed,
             chipSHA256: (try? FileDigest.sha256(ofFile: chipPath)) ?? "", isolation: isolation.rawValue,
-            startedAt: Timestamp.iso8601(started))
+            startedAt: Timestamp.iso8601(started), seedOrigin: seedOrigin, reproduces: reproduces)
         let journal: Journal
         let folderExisted = FileManager.default.fileExists(atPath: folder.path)
         do {
             if resume != nil {
                 let (previous, results) = try resumable(folder, expecting: header)
                 started = Timestamp.date(previous.startedAt) ?? started
+                // A resumed run keeps the seed it started with, drawn or not.
+                (suite, seed, seedOrigin, reproduces) = (
+                    previous.suite, previous.seed, previous.seedOrigin ?? .given, previous.reproduces
+                )
+                header = previous
                 finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
                 journal = try Journal(appendingIn: folder)
             } else {
@@ -180,7 +216,8 @@ struct RunCommand: ParsableCommand {
 
         let soaked = plan.soak > 0 && summary.end == .completed && results.allSatisfy { $0.outcome != .notRun }
         let context = LevelContext(
-            backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker, soakCompleted: soaked)
+            backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker, soakCompleted: soaked,
+            seedOrigin: seedOrigin)
         let incompleteReason: String?
         switch summary.end {
         case .completed: incompleteReason = nil
@@ -199,7 +236,8 @@ struct RunCommand: ParsableCommand {
                         warmup: plan.warmup, iterations: plan.iterations,
                         startedAt: Timestamp.iso8601(started), finishedAt: Timestamp.iso8601(Date()),
                         isolation: isolation.rawValue, minTimeMilliseconds: Double(plan.minTimeNanoseconds) / 1e6,
-                        soak: plan.soak, runs: plan.runs, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold),
+                        soak: plan.soak, runs: plan.runs, coldCache: plan.coldCache, cvThreshold: plan.cvThreshold,
+                        seedOrigin: seedOrigin, reproduces: reproduces),
                     chip: ChipRecord(
                         vendor: profile.chip.vendor, family: profile.chip.family, model: profile.chip.model,
                         profile: chipPath, declaredNumerics: plan.numerics,
@@ -295,8 +333,8 @@ struct RunCommand: ParsableCommand {
         }
         var differences: [String] = []
         if previous.battery != header.battery { differences.append("battery \(previous.battery)") }
-        if previous.suite != header.suite { differences.append("--suite \(previous.suite.rawValue)") }
-        if previous.seed != header.seed { differences.append("--seed \(previous.seed)") }
+        if let suiteOption, previous.suite != suiteOption { differences.append("--suite \(previous.suite.rawValue)") }
+        if case .number(let given) = seed, previous.seed != given { differences.append("--seed \(previous.seed)") }
         if previous.chipSHA256 != header.chipSHA256 { differences.append("a chip profile with SHA-256 \(previous.chipSHA256)") }
         if previous.isolation != header.isolation { differences.append("--isolation \(previous.isolation)") }
         guard differences.isEmpty else {
@@ -305,6 +343,68 @@ struct RunCommand: ParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         return (previous, results)
+    }
+
+    /// The run's suite and seed, where the seed came from, and the digest of the report a
+    /// reproduction repeats. A tier that requires a drawn seed refuses `--seed N`: the inputs would
+    /// be known in advance.
+    private func chooseSeed(_ tiers: [TierProfile]) throws -> (Suite, UInt64, SeedOrigin, String?) {
+        let suite = suiteOption ?? .standard
+        let strict = tiers.filter(\.requiresDrawnSeed)
+        if let reproduce {
+            let (original, digest) = try reportToReproduce(reproduce)
+            let run = original.predicate.run
+            var conflicts: [String] = []
+            if run.batteryVersion != Battery.version {
+                conflicts.append("it was made by battery \(run.batteryVersion) and this certify runs battery \(Battery.version)")
+            }
+            if let suiteOption, run.suite != suiteOption { conflicts.append("it ran --suite \(run.suite.rawValue)") }
+            if case .number(let given) = seed, given != run.seed { conflicts.append("its seed is \(run.seed), not \(given)") }
+            if seed == .drawn { conflicts.append("a reproduction keeps the report's seed, so --seed drawn does not apply") }
+            guard conflicts.isEmpty else {
+                Standard.error("error: cannot reproduce '\(reproduce)': \(conflicts.joined(separator: "; "))")
+                throw ExitStatus.usage.exitCode
+            }
+            return (run.suite, run.seed, .reproduction, digest)
+        }
+        switch seed {
+        case .number(let value):
+            if let tier = strict.first {
+                Standard.error(
+                    "error: the \(tier.id) tier requires a seed certify draws for the run (seed: drawn in \(tier.path)); --seed \(value) would let the battery's inputs be known in advance. To repeat a certified run, give its report with --reproduce")
+                throw ExitStatus.usage.exitCode
+            }
+            return (suite, value, .given, nil)
+        case .drawn:
+            return (suite, SeedOrigin.draw(), .drawn, nil)
+        case nil:
+            return strict.isEmpty ? (suite, 1, .default, nil) : (suite, SeedOrigin.draw(), .drawn, nil)
+        }
+    }
+
+    /// The statement of the report at `path` (a folder, report.json or report.dsse.json) and the
+    /// SHA-256 of its report.json bytes (the envelope's payload).
+    private func reportToReproduce(_ path: String) throws -> (Statement, String) {
+        var isDirectory: ObjCBool = false
+        guard let resolved = FileLocator.resolve(path), FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory)
+        else {
+            Standard.error("error: report '\(path)' does not exist")
+            throw ExitStatus.noInput.exitCode
+        }
+        let file = isDirectory.boolValue ? URL(fileURLWithPath: resolved).appendingPathComponent(ReportWriter.statementFile).path : resolved
+        guard var bytes = FileManager.default.contents(atPath: file) else {
+            Standard.error("error: cannot read '\(file)'")
+            throw ExitStatus.noInput.exitCode
+        }
+        if let envelope = try? JSONDecoder().decode(Envelope.self, from: bytes), let payload = Data(base64Encoded: envelope.payload) {
+            bytes = payload
+        }
+        do {
+            return (try Statement.decode(bytes), FileDigest.sha256([UInt8](bytes)))
+        } catch {
+            Standard.error("error: '\(file)' is not a certify report: \(error)")
+            throw ExitStatus.malformedReport.exitCode
+        }
     }
 
     private func locate(_ path: String, what: String) throws -> String {
@@ -340,9 +440,10 @@ extension DeclaredNumerics {
         for (storage, acc) in self.accumulation {
             accumulation[storage.dtype] = acc.dtype
         }
+        let stored = intermediates.filter { $0.value == .storage }.compactMap { Kernel(rawValue: $0.key) }
         return DeclaredNumericsModel(
             accumulation: accumulation, flushesSubnormals: denormals == .flush,
-            rounding: rounding == .towardZero ? .towardZero : .nearestEven)
+            rounding: rounding == .towardZero ? .towardZero : .nearestEven, storageIntermediates: stored)
     }
 }
 

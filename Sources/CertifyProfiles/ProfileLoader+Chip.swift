@@ -102,7 +102,7 @@ extension ProfileLoader {
         -> DeclaredNumerics
     {
         let fields = try decoder.mapping(entry.value, at: entry.path)
-        try fields.rejectUnknownKeys(allowed: ["accumulation", "denormals", "rounding"])
+        try fields.rejectUnknownKeys(allowed: ["accumulation", "denormals", "rounding", "intermediates"])
         let accumulationFields = try dtypeMapping(fields.required("accumulation"), decoder: decoder)
         var accumulation: [ProfileDType: ProfileDType] = [:]
         for field in accumulationFields.entries {
@@ -111,6 +111,14 @@ extension ProfileLoader {
         }
         let denormals = try fields.required("denormals")
         let rounding = try fields.required("rounding")
+        var intermediates: [String: DeclaredIntermediates] = [:]
+        if let entry = fields["intermediates"] {
+            let kernels = try decoder.mapping(entry.value, at: entry.path)
+            try kernels.rejectUnknownKeys(allowed: DeclaredIntermediates.kernels)
+            for field in kernels.entries {
+                intermediates[field.key] = try decoder.choice(DeclaredIntermediates.allCases, field.value, at: field.path)
+            }
+        }
         return DeclaredNumerics(
             accumulation: accumulation,
             denormals: try decoder.choice([DeclaredDenormals.preserve, .flush], denormals.value, at: denormals.path),
@@ -118,7 +126,8 @@ extension ProfileLoader {
                 [DeclaredRounding.nearestEven, .towardZero],
                 rounding.value,
                 at: rounding.path
-            )
+            ),
+            intermediates: intermediates
         )
     }
 

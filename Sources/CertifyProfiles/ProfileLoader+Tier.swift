@@ -2,6 +2,7 @@ extension ProfileLoader {
     private static let tierFileKeys = ["schema", "description", "tier"]
     private static let tierKeys = [
         "id", "name", "required_level", "tolerance_scale", "latency_percentile", "iterations", "min_time_ms", "soak", "runs",
+        "seed",
     ]
     private static let levels = ["L1": 1, "L2": 2, "L3": 3]
 
@@ -80,6 +81,9 @@ extension ProfileLoader {
         }
         if let entry = tier["runs"] {
             profile.runs = try decoder.integer(entry.value, at: entry.path, in: 1...1000)
+        }
+        if let entry = tier["seed"] {
+            profile.requiresDrawnSeed = try decoder.choice(TierSeedPolicy.allCases, entry.value, at: entry.path) == .drawn
         }
         return profile
     }

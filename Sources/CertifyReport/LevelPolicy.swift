@@ -1,4 +1,5 @@
 import CertifyBattery
+import CertifyNumerics
 import CertifyProfiles
 
 /// Why one level was not reached.
@@ -27,11 +28,16 @@ package struct LevelContext: Sendable, Codable, Equatable {
     package var memorySafetyChecked: Bool
     /// The run included a soak of repeated battery iterations.
     package var soakCompleted: Bool
+    /// Where the run's seed came from; absent in older reports.
+    package var seedOrigin: SeedOrigin?
 
-    package init(backendPinned: Bool, memorySafetyChecked: Bool = false, soakCompleted: Bool = false) {
+    package init(
+        backendPinned: Bool, memorySafetyChecked: Bool = false, soakCompleted: Bool = false, seedOrigin: SeedOrigin? = nil
+    ) {
         self.backendPinned = backendPinned
         self.memorySafetyChecked = memorySafetyChecked
         self.soakCompleted = soakCompleted
+        self.seedOrigin = seedOrigin
     }
 }
 
@@ -78,7 +84,7 @@ package enum LevelPolicy {
             case .untrustworthy: return "\(result.id) is untrustworthy: \(result.message ?? "")"
             case .passed, .failed:
                 guard !result.passesFunctional(scale: scale) else { return nil }
-                return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio, scale)))"
+                return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio(scale: scale), scale, result)))"
             }
         } + crashes.map(faultReason)
     }
@@ -135,12 +141,12 @@ package enum LevelPolicy {
             case .passed, .failed:
                 break
             }
-            if let ratio = result.standardRatio, ratio > scale {
-                reasons.append("\(result.id) is outside the standard tolerance (\(ratioText(ratio, scale)))")
+            if let ratio = result.standardRatio(scale: scale), ratio > scale {
+                reasons.append("\(result.id) is outside the standard tolerance (\(ratioText(ratio, scale, result)))")
             }
             if let repeatability = result.repeatability, repeatability.maxDifferenceRatio > scale {
                 reasons.append(
-                    "\(result.id) gave different results on repeated runs (\(ratioText(repeatability.maxDifferenceRatio, scale)))")
+                    "\(result.id) gave different results on repeated runs (\(differenceText(repeatability.maxDifferenceRatio, scale)))")
             }
             if let reason = budgetReason(result, percentile) {
                 reasons.append(reason)
@@ -191,10 +197,31 @@ package enum LevelPolicy {
         return reasons
     }
 
-    private static func ratioText(_ ratio: Double?, _ scale: Double) -> String {
+    /// How far repeated runs differ, in units of the whole standard tolerance.
+    private static func differenceText(_ ratio: Double, _ scale: Double) -> String {
+        guard ratio.isFinite else { return "NaN or Inf in one run where another has a number" }
+        let limit = scale == 1 ? "" : ", limit \(Format.number(scale))×"
+        return "largest difference at \(Format.number(ratio))× the element's bound\(limit)"
+    }
+
+    private static func ratioText(_ ratio: Double?, _ scale: Double, _ result: CaseResult) -> String {
         guard let ratio else { return "no figures" }
         guard ratio.isFinite else { return "NaN or Inf where the oracle has none" }
-        let limit = scale == 1 ? "" : ", limit \(Format.number(scale))×"
-        return "worst element at \(Format.number(ratio))× its bound\(limit)"
+        if scale == 1 { return "worst element at \(Format.number(ratio))× its bound" }
+        guard result.standardImplementationRatio != nil else {
+            return "worst element at \(Format.number(ratio))× its bound, limit \(Format.number(scale))×"
+        }
+        var text =
+            "worst element's error beyond the rounding to \(result.type.rawValue) at \(Format.number(ratio))× the implementation's share of its bound, limit \(Format.number(scale))×"
+        // Looser declared numerics are what a tier tightens: say which the backend declared.
+        if let capability = result.capability {
+            if capability.rounding == .towardZero {
+                text += "; the backend rounds toward zero, up to a second rounding's worth of error a tier does not excuse"
+            }
+            if let accumulation = capability.accumulation, accumulation.unitRoundoff > DType.fp32.unitRoundoff {
+                text += "; the backend accumulates in \(accumulation.rawValue)"
+            }
+        }
+        return text
     }
 }

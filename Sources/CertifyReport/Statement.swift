@@ -111,12 +111,19 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var coldCache: Bool?
     /// The robust CV above which a latency was re-measured, then flagged unstable.
     package var cvThreshold: Double?
+    /// Where `seed` came from; absent in reports made before seeds were drawn (then it was given or 1).
+    package var seedOrigin: SeedOrigin?
+    /// With `seedOrigin` reproduction: the SHA-256 of the report.json whose run this one repeats.
+    package var reproduces: String?
 
     package init(
         harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int,
         startedAt: String, finishedAt: String, isolation: String, minTimeMilliseconds: Double? = nil, soak: Int? = nil,
-        runs: Int? = nil, coldCache: Bool? = nil, cvThreshold: Double? = nil
+        runs: Int? = nil, coldCache: Bool? = nil, cvThreshold: Double? = nil, seedOrigin: SeedOrigin? = nil,
+        reproduces: String? = nil
     ) {
+        self.seedOrigin = seedOrigin
+        self.reproduces = reproduces
         self.minTimeMilliseconds = minTimeMilliseconds
         self.soak = soak
         self.runs = runs
@@ -132,6 +139,20 @@ package struct RunRecord: Sendable, Codable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.isolation = isolation
+    }
+}
+
+extension RunRecord {
+    /// The seed and where it came from, for people: "1 (default)", "4821… (drawn)",
+    /// "4821… (reproduces report sha256:ab12…)".
+    package var seedDescription: String {
+        switch seedOrigin {
+        case nil: "\(seed)"
+        case .default: "\(seed) (default)"
+        case .given: "\(seed) (given)"
+        case .drawn: "\(seed) (drawn)"
+        case .reproduction: "\(seed) (reproduces report sha256:\(reproduces.map { String($0.prefix(16)) } ?? "?")…)"
+        }
     }
 }
 

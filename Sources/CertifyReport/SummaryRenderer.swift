@@ -9,7 +9,7 @@ package enum SummaryRenderer {
         let p = statement.predicate
         var lines: [String] = []
         lines.append(
-            "certify \(p.run.harnessVersion) · battery \(p.run.batteryVersion) · suite \(p.run.suite.rawValue) · seed \(p.run.seed)")
+            "certify \(p.run.harnessVersion) · battery \(p.run.batteryVersion) · suite \(p.run.suite.rawValue) · seed \(p.run.seedDescription)")
         lines.append("chip     \(p.chip.vendor) \(p.chip.family) \(p.chip.model) (\(p.chip.profile))")
         lines.append(
             "backend  \(p.backend.name) \(p.backend.version), ABI \(p.backend.abiVersion), \(p.backend.libraryPath)")
@@ -45,8 +45,7 @@ package enum SummaryRenderer {
             lines.append("Tiers:")
             for tier in p.tiers {
                 let verdict = tier.qualified ? "QUALIFIED" : "NOT QUALIFIED"
-                let scale = tier.toleranceScale == 1 ? "" : ", tolerances ×\(Format.number(tier.toleranceScale))"
-                lines.append("  \(tier.name) (\(tier.id), requires L\(tier.requiredLevel)\(scale)): \(verdict)")
+                lines.append("  \(tier.name) (\(tier.id), \(tier.requirements)): \(verdict)")
                 if !tier.qualified {
                     for reason in tier.reasons { lines.append("    - \(reason)") }
                 }

@@ -13,6 +13,8 @@ package struct TierVerdict: Sendable, Codable, Equatable {
     package var levelReached: Int
     package var qualified: Bool
     package var reasons: [String]
+    /// The tier accepts only a seed certify drew for the run; absent when it accepts any.
+    package var requiresDrawnSeed: Bool?
 
     /// Assesses `results` under `tier`'s tolerance scale and compares with its required level.
     package init(tier: TierProfile, results: [CaseResult], context: LevelContext) {
@@ -28,5 +30,19 @@ package struct TierVerdict: Sendable, Codable, Equatable {
         reasons = assessment.gaps.filter { $0.level <= tier.requiredLevel }.flatMap { gap in
             gap.reasons.map { "L\(gap.level): \($0)" }
         }
+        requiresDrawnSeed = tier.requiresDrawnSeed ? true : nil
+        if tier.requiresDrawnSeed && context.seedOrigin?.unforeseeable != true {
+            qualified = false
+            reasons.append(
+                "the seed was \(context.seedOrigin == .given ? "given on the command line" : "not drawn by certify"); the tier requires inputs from a seed certify draws for the run (seed: drawn)")
+        }
+    }
+
+    /// What the tier asks beyond its level, for one line: "requires L2, implementation ×0.5, drawn seed".
+    package var requirements: String {
+        var parts = ["requires L\(requiredLevel)"]
+        if toleranceScale != 1 { parts.append("implementation's tolerance ×\(Format.number(toleranceScale))") }
+        if requiresDrawnSeed == true { parts.append("drawn seed") }
+        return parts.joined(separator: ", ")
     }
 }

@@ -108,3 +108,46 @@ private let reference = DeclaredNumericsModel(
         }
     }
 }
+
+/// `numerics.intermediates: storage` and the split of every bound into the unavoidable rounding to
+/// storage and the implementation's share.
+@Suite struct ToleranceSplitTests {
+    private func softmax(_ type: DType) throws -> BatteryCase {
+        try #require(Battery.cases(.quick).first { $0.kernel == .softmax && $0.floatType == type && $0.flags == 0 })
+    }
+
+    @Test(arguments: [DType.bf16, .fp16])
+    func storedSoftmaxIntermediatesWidenTheBoundByTwoStorageRoundings(_ type: DType) throws {
+        let testCase = try softmax(type)
+        let inputs = testCase.inputs(seed: 1)
+        var stored = reference
+        stored.storageIntermediates = [.softmax]
+        let plain = testCase.expectations(inputs, numerics: reference)[0]
+        let widened = testCase.expectations(inputs, numerics: stored)[0]
+        for i in plain.values.indices {
+            #expect(abs(widened.standard[i] - plain.standard[i] - 2 * type.unitRoundoff * plain.values[i]) <= 1e-15 * plain.standard[i])
+        }
+        // Other kernels do not change.
+        let gemm = try #require(Battery.cases(.quick).first { $0.kernel == .gemm && $0.floatType == type })
+        let gemmInputs = gemm.inputs(seed: 1)
+        #expect(gemm.expectations(gemmInputs, numerics: stored)[0].standard == gemm.expectations(gemmInputs, numerics: reference)[0].standard)
+    }
+
+    @Test(arguments: Battery.cases(.quick))
+    func theUnavoidableRoundingIsPartOfEveryTolerance(_ testCase: BatteryCase) {
+        let inputs = testCase.inputs(seed: 1)
+        for (index, expected) in testCase.expectations(inputs, numerics: reference).enumerated() {
+            #expect(expected.unavoidable.count == expected.values.count)
+            #expect(zip(expected.unavoidable, expected.standard).allSatisfy { $0 >= 0 && $0 <= $1 })
+            guard let dtype = testCase.outputTypes[index].floatType else {
+                #expect(expected.unavoidable.allSatisfy { $0 == 0 })
+                continue
+            }
+            // Where the bound is not exact, the unavoidable part is one nearest-even rounding and the floor.
+            for (value, (unavoidable, standard)) in zip(expected.values, zip(expected.unavoidable, expected.standard))
+            where value.isFinite && standard > dtype.smallestSubnormal {
+                #expect(unavoidable == min(standard, abs(value) * dtype.unitRoundoff + dtype.smallestSubnormal))
+            }
+        }
+    }
+}

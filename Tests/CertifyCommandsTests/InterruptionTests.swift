@@ -13,11 +13,11 @@ import Glibc
     /// Starts certify on the faulty backend with `fault` on silu, waits until the journal holds
     /// `lines` lines, sends `signal`, and returns the exit status.
     private func interrupt(
-        _ signal: Int32, profilePath: String, output: String, afterJournalLines lines: Int
+        _ signal: Int32, profilePath: String, output: String, afterJournalLines lines: Int, extra: [String] = []
     ) throws -> Int32 {
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["--chip", profilePath, "--suite", "quick", "--output", output]
+        process.arguments = ["--chip", profilePath, "--suite", "quick", "--output", output] + extra
         process.currentDirectoryURL = CLI.repositoryRoot
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -84,6 +84,25 @@ import Glibc
             #expect(report.cases.first { $0.id == old.id } == old)
         }
         #expect(report.run.startedAt == partial.run.startedAt)
+    }
+
+    @Test func resumeKeepsTheSeedTheRunDrew() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write(
+            "faulty.yaml", FaultMatrixTests.faultyProfile(["fault.silu": "hang"], timeout: "3"))
+        let output = folder.path("report")
+        let status = try interrupt(SIGTERM, profilePath: path, output: output, afterJournalLines: 3, extra: ["--seed", "drawn"])
+        #expect(status == ExitStatus.terminated.rawValue)
+        let reportURL = URL(fileURLWithPath: output).appendingPathComponent("report.json")
+        let partial = try Statement.decode(Data(contentsOf: reportURL)).predicate.run
+        #expect(partial.seedOrigin == .drawn)
+        let resumed = try CLI.run(["--chip", path, "--resume", output, "--max-consecutive-crashes", "10"])
+        #expect(resumed.status == ExitStatus.notCertified.rawValue, "\(resumed.stderr)")
+        let run = try Statement.decode(Data(contentsOf: reportURL)).predicate.run
+        #expect(run.seed == partial.seed)
+        #expect(run.seedOrigin == .drawn)
+        #expect(run.suite == .quick)
+        #expect(resumed.stdout.contains("· seed \(partial.seed) (drawn)"))
     }
 
     @Test func resumeRefusesARunStartedWithOtherOptions() throws {

@@ -136,7 +136,7 @@ import Testing
         let tiers = try #require(statement).predicate.tiers
         #expect(tiers.map(\.id) == ["developer", "enterprise", "state-owned"])
         #expect(tiers.map(\.qualified) == [true, true, false])
-        #expect(result.stdout.contains("State-owned enterprise (state-owned, requires L3, tolerances ×0.5): NOT QUALIFIED"))
+        #expect(result.stdout.contains("State-owned enterprise (state-owned, requires L3, implementation's tolerance ×0.5, drawn seed): NOT QUALIFIED"))
         #expect(tiers[2].reasons.contains { $0.hasPrefix("L3: the chip profile does not pin") })
     }
 

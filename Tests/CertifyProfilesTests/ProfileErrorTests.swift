@@ -290,6 +290,22 @@ private let errorCases: [ErrorCase] = [
         keyPath: "numerics.rounding"
     ),
     .chip(
+        "intermediates of a kernel without the term",
+        editing: "  rounding: nearest-even\n",
+        to: "  rounding: nearest-even\n  intermediates: {softmx: storage}\n",
+        .unknownKey,
+        "chip.yaml:15:19: error: unknown key 'softmx' in numerics.intermediates; did you mean 'softmax'?",
+        keyPath: "numerics.intermediates.softmx"
+    ),
+    .chip(
+        "intermediates in an unknown place",
+        editing: "  rounding: nearest-even\n",
+        to: "  rounding: nearest-even\n  intermediates: {softmax: fp8}\n",
+        .badValue,
+        "chip.yaml:15:28: error: 'numerics.intermediates.softmax' must be one of accumulation, storage; got 'fp8'",
+        keyPath: "numerics.intermediates.softmax"
+    ),
+    .chip(
         "zero case deadline",
         editing: "  iterations: 25\n",
         to: "  iterations: 25\n  case_timeout_s: 0\n",
@@ -400,6 +416,14 @@ private let errorCases: [ErrorCase] = [
         .badValue,
         "tier.yaml:7:9: error: 'tier.runs' must be an integer from 1 to 1000, got '0'",
         keyPath: "tier.runs"
+    ),
+    .tier(
+        "seed policy unknown",
+        editing: "tolerance_scale: 0.25",
+        to: "tolerance_scale: 0.25\n  seed: secret",
+        .badValue,
+        "tier.yaml:7:9: error: 'tier.seed' must be one of any, drawn; got 'secret'",
+        keyPath: "tier.seed"
     ),
     .tier(
         "latency percentile not budgeted",

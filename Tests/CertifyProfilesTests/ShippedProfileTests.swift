@@ -106,5 +106,6 @@ import Testing
         #expect(finance.latencyPercentile == .p99)
         #expect(finance.iterations == 100)
         #expect(finance.minTimeMilliseconds == 200)
+        #expect(finance.requiresDrawnSeed && stateOwned.requiresDrawnSeed && !developer.requiresDrawnSeed)
     }
 }

@@ -4,10 +4,17 @@ package struct DeclaredNumerics: Sendable, Equatable {
     package var accumulation: [ProfileDType: ProfileDType]
     package var denormals: DeclaredDenormals
     package var rounding: DeclaredRounding
+    /// Per kernel name, where intermediate results live between the kernel's steps; a kernel not
+    /// listed keeps them in the accumulation type.
+    package var intermediates: [String: DeclaredIntermediates]
 
-    package init(accumulation: [ProfileDType: ProfileDType], denormals: DeclaredDenormals, rounding: DeclaredRounding) {
+    package init(
+        accumulation: [ProfileDType: ProfileDType], denormals: DeclaredDenormals, rounding: DeclaredRounding,
+        intermediates: [String: DeclaredIntermediates] = [:]
+    ) {
         self.accumulation = accumulation
         self.denormals = denormals
         self.rounding = rounding
+        self.intermediates = intermediates
     }
 }

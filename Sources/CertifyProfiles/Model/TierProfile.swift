@@ -20,6 +20,9 @@ package struct TierProfile: Sendable, Equatable {
     package var soak: Int?
     /// Independent runs of every case whose outputs must agree (`runs`).
     package var runs: Int?
+    /// The tier accepts only a seed certify drew from the operating system's CSPRNG (`seed: drawn`),
+    /// so that a vendor cannot know the battery's inputs in advance.
+    package var requiresDrawnSeed = false
     /// The file path as given to the loader, not resolved.
     package var path: String
 
@@ -40,6 +43,14 @@ package struct TierProfile: Sendable, Equatable {
         self.soak = soak
         self.path = path
     }
+}
+
+/// What a tier requires of the run's seed (`seed`).
+package enum TierSeedPolicy: String, Sendable, CaseIterable {
+    /// Any seed, the default 1 included.
+    case any
+    /// A seed certify drew from the OS CSPRNG for this run (or the drawn seed of a report the run reproduces).
+    case drawn
 }
 
 /// A percentile a chip profile can budget: `p50_us` or `p99_us`.

@@ -40,7 +40,7 @@ package enum HTMLRenderer {
         for (key, value) in [
             ("Chip", "\(facts.chip) (\(p.chip.profile))"), ("Backend", facts.backend),
             ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
-            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seed)"),
+            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature), ("Cases", facts.caseCounts),
         ] {
             html += "<dt>\(escape(key))</dt><dd>\(escape(value))</dd>\n"

@@ -12,7 +12,7 @@ package enum MarkdownRenderer {
         for (key, value) in [
             ("Chip", "\(facts.chip) (`\(p.chip.profile)`)"), ("Backend", facts.backend),
             ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
-            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seed)"),
+            ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature),
             ("Cases", facts.caseCounts),
         ] {

@@ -41,8 +41,7 @@ struct ReportFacts {
     }
 
     func tierLine(_ tier: TierVerdict) -> String {
-        let scale = tier.toleranceScale == 1 ? "" : ", tolerances ×\(Format.number(tier.toleranceScale))"
-        return "\(tier.name) (\(tier.id), requires L\(tier.requiredLevel)\(scale)): \(tier.qualified ? "QUALIFIED" : "NOT QUALIFIED")"
+        "\(tier.name) (\(tier.id), \(tier.requirements)): \(tier.qualified ? "QUALIFIED" : "NOT QUALIFIED")"
     }
 
     /// The table cells of a case: figures against the standard tolerance and latency.
