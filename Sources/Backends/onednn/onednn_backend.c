@@ -483,8 +483,8 @@ static cb_status od_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, 
         answer.rounding = CB_ROUNDING_NEAREST_EVEN;
         /* oneDNN 2.x (up to 3.4) writes a softmax's exp(x − max) into the
          * destination and normalises it there, in its JIT and its reference
-         * implementation alike (ref_softmax.cpp: interim_dt is dst's dtype
-         * unless int8), so a bf16 or f16 destination rounds every exponential
+         * implementation alike (ref_softmax.cpp stores them in dst unless it
+         * is int8), so a bf16 or f16 destination rounds every exponential
          * to that dtype first: scripts/repro/onednn_bf16_softmax.c reproduces
          * every output so. 3.5 gave it an f32 scratchpad ("enable scratchpad
          * for non-f32 dst dt"); this plugin is written to the 2.x API. */
