@@ -36,18 +36,25 @@ package final class InProcessSession: BackendSession {
         info.struct_size = MemoryLayout<cb_device_info>.size
         var infoError = Self.emptyError()
         let infoStatus = api.device_info!(created, &info, &infoError)
-        let ok = infoStatus == CB_STATUS_OK
+        let filled = min(info.struct_size, MemoryLayout<cb_device_info>.size)
+        var failure = infoStatus == CB_STATUS_OK ? nil : Self.describe(infoStatus, infoError)
+        if failure == nil && filled < Self.deviceInfoSize1_0 {
+            failure = "it filled \(info.struct_size) bytes of cb_device_info; ABI 1.0 has \(Self.deviceInfoSize1_0)"
+        }
+        let ok = failure == nil
+        let implementation = Self.covers(filled, \cb_device_info.implementation) ? Self.text(tuple: &info.implementation) : ""
         description = BackendDescription(
             libraryPath: path,
             librarySHA256: library.sha256,
             name: Self.text(api.backend_name),
             version: Self.text(api.backend_version),
             abiVersion: "\(api.abi_major).\(api.abi_minor)",
-            deviceName: ok ? Self.text(tuple: &info.name) : "unknown (device_info failed: \(Self.describe(infoStatus, infoError)))",
+            deviceName: ok ? Self.text(tuple: &info.name) : "unknown (device_info failed: \(failure ?? ""))",
             deviceVendor: ok ? Self.text(tuple: &info.vendor) : "unknown",
             driverVersion: ok ? Self.text(tuple: &info.driver_version) : "unknown",
             deviceMemoryBytes: ok ? info.memory_bytes : 0,
-            hasDeviceTimer: library.hasDeviceTimer)
+            hasDeviceTimer: library.hasDeviceTimer,
+            implementation: ok && !implementation.isEmpty ? implementation : nil)
     }
 
     deinit {
@@ -62,11 +69,28 @@ package final class InProcessSession: BackendSession {
         guard status == CB_STATUS_OK else {
             throw BackendError(.callFailed, "query(\(kernel.rawValue), \(type.rawValue)) failed: \(Self.describe(status, error))")
         }
+        let filled = min(capability.struct_size, MemoryLayout<cb_capability>.size)
+        guard filled >= Self.capabilitySize1_0 else {
+            throw BackendError(
+                .callFailed,
+                "query(\(kernel.rawValue), \(type.rawValue)) filled \(capability.struct_size) bytes of cb_capability; ABI 1.0 has \(Self.capabilitySize1_0)")
+        }
+        // A field beyond what the plugin filled is absent: a 1.0 plugin keeps every intermediate
+        // in its accumulation type.
+        let intermediates = Self.covers(filled, \cb_capability.intermediates) ? capability.intermediates : 0
         return CapabilityRecord(
             supported: capability.supported != 0,
             accumulation: DType(abiValue: capability.accumulation),
             flushesSubnormals: capability.denormals == CB_DENORMALS_FLUSH.rawValue,
-            rounding: capability.rounding == CB_ROUNDING_TOWARD_ZERO.rawValue ? .towardZero : .nearestEven)
+            rounding: capability.rounding == CB_ROUNDING_TOWARD_ZERO.rawValue ? .towardZero : .nearestEven,
+            intermediates: DType(abiValue: intermediates))
+    }
+
+    /// Whether the first `filled` bytes of an output struct hold all of `field` (the ABI's rule:
+    /// read no field beyond the struct_size the plugin returned).
+    private static func covers<Root, Value>(_ filled: Int, _ field: KeyPath<Root, Value>) -> Bool {
+        guard let offset = MemoryLayout<Root>.offset(of: field) else { return false }
+        return filled >= offset + MemoryLayout<Value>.size
     }
 
     /// Runs `request` the way the worker does, on host buffers laid out as in the worker's shared
@@ -105,6 +129,11 @@ package final class InProcessSession: BackendSession {
         }
         return op
     }
+
+    /// The ABI 1.0 sizes of the output structs, where their first 1.1 field begins
+    /// (CB_CAPABILITY_SIZE_1_0 and CB_DEVICE_INFO_SIZE_1_0, which Swift cannot import).
+    static let capabilitySize1_0 = MemoryLayout<cb_capability>.offset(of: \.intermediates)!
+    static let deviceInfoSize1_0 = MemoryLayout<cb_device_info>.offset(of: \.implementation)!
 
     static func emptyError() -> cb_error {
         var error = cb_error()

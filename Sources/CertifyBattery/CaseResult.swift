@@ -30,12 +30,19 @@ package struct CapabilityRecord: Sendable, Codable, Equatable {
     package var accumulation: DType?
     package var flushesSubnormals: Bool
     package var rounding: RoundingMode
+    /// The narrower dtype the kernel stores intermediate tensors in between its steps (ABI 1.1
+    /// `cb_capability.intermediates`); nil when every intermediate stays in the accumulation type,
+    /// which is also what a 1.0 plugin and a report written before 1.1 mean.
+    package var intermediates: DType?
 
-    package init(supported: Bool, accumulation: DType?, flushesSubnormals: Bool, rounding: RoundingMode) {
+    package init(
+        supported: Bool, accumulation: DType?, flushesSubnormals: Bool, rounding: RoundingMode, intermediates: DType? = nil
+    ) {
         self.supported = supported
         self.accumulation = accumulation
         self.flushesSubnormals = flushesSubnormals
         self.rounding = rounding
+        self.intermediates = intermediates
     }
 }
 

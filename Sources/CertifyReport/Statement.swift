@@ -66,6 +66,22 @@ package struct HostRecord: Sendable, Codable, Equatable {
     package var cpu: String
     package var cores: Int
     package var memoryBytes: UInt64
+    /// The CPU's instruction-set features that decide numerics and the code paths libraries
+    /// choose (FMA, F16C, AVX-512 BF16/VNNI/FP16, AMX; on ARM FP16, dot products, BF16, I8MM,
+    /// SVE, SME), as /proc/cpuinfo names them, in a fixed order; nil where /proc/cpuinfo lists no
+    /// features, and in reports written before the harness recorded them.
+    package var isaFeatures: [String]?
+
+    package init(
+        os: String, kernel: String, cpu: String, cores: Int, memoryBytes: UInt64, isaFeatures: [String]? = nil
+    ) {
+        self.os = os
+        self.kernel = kernel
+        self.cpu = cpu
+        self.cores = cores
+        self.memoryBytes = memoryBytes
+        self.isaFeatures = isaFeatures
+    }
 
     /// The running machine.
     package static var current: HostRecord {
@@ -84,8 +100,33 @@ package struct HostRecord: Sendable, Codable, Equatable {
             kernel: field(&name.release),
             cpu: model ?? field(&name.machine),
             cores: ProcessInfo.processInfo.activeProcessorCount,
-            memoryBytes: ProcessInfo.processInfo.physicalMemory)
+            memoryBytes: ProcessInfo.processInfo.physicalMemory,
+            isaFeatures: isaFeatures(cpuinfo: cpuinfo))
     }
+
+    /// The numerics features in the first processor's feature line of `cpuinfo` (/proc/cpuinfo's
+    /// text): x86's "flags" or ARM's "Features", kept when they are in `numericsFeatures`.
+    package static func isaFeatures(cpuinfo: String) -> [String]? {
+        for line in cpuinfo.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            let key = parts.first?.trimmingCharacters(in: .whitespaces)
+            guard key == "flags" || key == "Features", parts.count == 2 else { continue }
+            let present = Set(parts[1].split(separator: " ").map(String.init))
+            return numericsFeatures.filter(present.contains)
+        }
+        return nil
+    }
+
+    /// The features that change results or the code path a library dispatches to, in report order:
+    /// x86-64's fused multiply-add, half-precision conversion, vector widths, AVX-512's sub-sets
+    /// oneDNN's avx512_core needs, the bf16/fp16/int8 dot-product extensions and AMX; ARM's
+    /// half precision, dot products, bf16, int8 matrix multiply, SVE and SME.
+    static let numericsFeatures = [
+        "fma", "f16c", "avx", "avx2", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+        "avx512_fp16", "avx_vnni", "avx_vnni_int8", "avx_ne_convert", "amx_tile", "amx_int8", "amx_bf16", "amx_fp16",
+        "asimd", "fphp", "asimdhp", "asimddp", "asimdfhm", "bf16", "i8mm", "sve", "sve2", "svebf16", "svei8mm", "sme",
+        "sme2",
+    ]
 }
 
 /// How the run was made, so that anyone can repeat it.

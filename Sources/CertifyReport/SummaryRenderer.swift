@@ -13,7 +13,10 @@ package enum SummaryRenderer {
         lines.append("chip     \(p.chip.vendor) \(p.chip.family) \(p.chip.model) (\(p.chip.profile))")
         lines.append(
             "backend  \(p.backend.name) \(p.backend.version), ABI \(p.backend.abiVersion), \(p.backend.libraryPath)")
-        lines.append("device   \(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)")
+        let facts = ReportFacts(statement)
+        lines.append("device   \(facts.device)")
+        if let implementation = p.backend.implementation { lines.append("impl     \(implementation)") }
+        lines.append("host     \(facts.host)")
         lines.append("")
         lines.append(contentsOf: table(p.cases))
         lines.append("")

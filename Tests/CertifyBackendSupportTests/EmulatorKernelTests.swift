@@ -18,6 +18,7 @@ import Testing
         #expect(cbs_emu_create_limited(&config, &gap, 1, &handle, &error) == CB_STATUS_OK)
         defer { cbs_emu_destroy(handle) }
         var capability = cb_capability()
+        capability.struct_size = MemoryLayout<cb_capability>.size
         #expect(cbs_emu_query(handle, CB_KERNEL_GEMM_W4.rawValue, CB_DTYPE_F16.rawValue, &capability, &error) == CB_STATUS_OK)
         #expect(capability.supported == 0)
         #expect(cbs_emu_query(handle, CB_KERNEL_GEMM_W8.rawValue, CB_DTYPE_F16.rawValue, &capability, &error) == CB_STATUS_OK)

@@ -34,6 +34,7 @@ import Testing
 
         func capability(_ kernel: cb_kernel, _ dtype: cb_dtype) -> cb_capability {
             var capability = cb_capability()
+            capability.struct_size = MemoryLayout<cb_capability>.size
             var error = ErrorSlotTests.slot()
             #expect(cbs_emu_query(handle, kernel.rawValue, dtype.rawValue, &capability, &error) == CB_STATUS_OK)
             return capability

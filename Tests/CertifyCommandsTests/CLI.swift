@@ -99,3 +99,28 @@ func profile(_ name: String, options: [String: String] = [:], library: String? =
     }
     return text
 }
+
+/// Compiles C `source` against the plugin ABI header with the system compiler into `output` inside
+/// `folder`, with `arguments` (e.g. `-shared -fPIC`, libraries); returns the output's path.
+func compileC(_ source: String, in folder: TemporaryDirectory, output: String, _ arguments: [String]) throws -> String {
+    let c = try folder.write(output + ".c", source)
+    let product = folder.path(output)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "cc", "-std=c11", "-I", CLI.repositoryRoot.appendingPathComponent("Sources/CCertifyBackend/include").path, "-o", product, c,
+    ] + arguments
+    let log = Pipe()
+    process.standardError = log
+    try process.run()
+    let printed = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CompileFailed(log: printed) }
+    return product
+}
+
+/// cc failed; `log` is what it printed.
+struct CompileFailed: Error, CustomStringConvertible {
+    var log: String
+    var description: String { "cc failed: \(log)" }
+}

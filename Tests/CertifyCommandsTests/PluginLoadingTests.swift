@@ -12,18 +12,7 @@ import Testing
 
     /// Compiles a tiny plugin from C source with the system compiler, as a vendor would.
     private func compile(_ source: String, in folder: TemporaryDirectory) throws -> String {
-        let c = try folder.write("plugin.c", source)
-        let library = folder.path("libbroken.so")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "cc", "-shared", "-fPIC", "-I", CLI.repositoryRoot.appendingPathComponent("Sources/CCertifyBackend/include").path,
-            "-o", library, c,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "cc failed")
-        return library
+        try compileC(source, in: folder, output: "libbroken.so", ["-shared", "-fPIC"])
     }
 
     @Test func missingLibraryNameSaysWhereItLookedAndWhatToRun() throws {
@@ -79,7 +68,7 @@ import Testing
             """, in: folder)
         let result = try run(library: path)
         #expect(result.status == ExitStatus.backendUnavailable.rawValue)
-        #expect(result.stderr == "error: backend library '\(path)' refused plugin ABI 1.0: certify_backend_bootstrap returned NULL\n")
+        #expect(result.stderr == "error: backend library '\(path)' refused plugin ABI 1.1: certify_backend_bootstrap returned NULL\n")
     }
 
     @Test func pluginWithNullEntryPoints() throws {

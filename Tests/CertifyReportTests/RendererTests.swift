@@ -41,6 +41,38 @@ struct RendererTests {
         #expect(html.contains("device lost &lt;&amp;&gt; &quot;quoted&quot;"))
     }
 
+    /// A report of a plugin that names its code path, run on a host whose ISA features are known.
+    private func describedStatement() throws -> Statement {
+        var statement = try signedStatement()
+        statement.predicate.backend.implementation = "oneDNN 2.6.3, effective ISA avx512_core_bf16"
+        statement.predicate.host.isaFeatures = ["fma", "avx2", "avx512_bf16"]
+        return statement
+    }
+
+    @Test func everyRenderingShowsTheHostISAAndTheLibrarysCodePath() throws {
+        let statement = try describedStatement()
+        let summary = SummaryRenderer.render(statement).split(separator: "\n").map(String.init)
+        #expect(summary[3...5] == [
+            "device   host CPU, Acme, driver none",
+            "impl     oneDNN 2.6.3, effective ISA avx512_core_bf16",
+            "host     test CPU, 2 cores; ISA fma avx2 avx512_bf16",
+        ])
+        let markdown = MarkdownRenderer.render(statement)
+        #expect(markdown.contains("| Device | host CPU, Acme, driver none |\n| Implementation | oneDNN 2.6.3, effective ISA avx512_core_bf16 |\n| Host | test CPU, 2 cores; ISA fma avx2 avx512_bf16 |\n"))
+        let html = HTMLRenderer.render(statement)
+        #expect(html.contains("<dt>Implementation</dt><dd>oneDNN 2.6.3, effective ISA avx512_core_bf16</dd>\n<dt>Host</dt><dd>test CPU, 2 cores; ISA fma avx2 avx512_bf16</dd>\n"))
+    }
+
+    @Test func aReportOfABI1_0HasNoImplementationAndAHostWithoutFeatures() throws {
+        let statement = try signedStatement()
+        let summary = SummaryRenderer.render(statement)
+        #expect(!summary.contains("\nimpl "))
+        #expect(summary.contains("\nhost     test CPU, 2 cores\n"))
+        #expect(!MarkdownRenderer.render(statement).contains("| Implementation |"))
+        #expect(MarkdownRenderer.render(statement).contains("| Host | test CPU, 2 cores |"))
+        #expect(!HTMLRenderer.render(statement).contains("<dt>Implementation</dt>"))
+    }
+
     #if canImport(FoundationXML)
     @Test func junitHasATestcasePerCaseWithSkippedFailureAndError() throws {
         let statement = try signedStatement()

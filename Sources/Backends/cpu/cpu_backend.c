@@ -151,22 +151,45 @@ static void set_info_string(char field[CB_INFO_STRING_CAPACITY], const char *tex
     field[length] = '\0';
 }
 
-/* device_info: what the report says about the device. Fill every field of
- * the ABI 1.0 struct and set struct_size to say so. */
+/* query() and device_info() answer into a struct the harness owns, and the
+ * harness may have been built against an older or newer header than this
+ * file (certify_backend.h, "Output structs"). So fill a complete struct of
+ * your own, then copy: no byte past the caller's struct_size, and no more
+ * than you know; struct_size then says how much you filled, and the harness
+ * reads no field beyond it. Below the ABI 1.0 size nothing is written. */
+static cb_status copy_out(void *out, const void *answer, size_t answer_size, size_t size_1_0, const char *type,
+                          cb_error *error) {
+    size_t asked;
+    memcpy(&asked, out, sizeof asked); /* struct_size comes first in every struct */
+    if (asked < size_1_0) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                        "%s struct_size %zu is smaller than the ABI 1.0 %s (%zu bytes)", type, asked, type, size_1_0);
+    }
+    size_t filled = asked < answer_size ? asked : answer_size;
+    memcpy(out, answer, filled);
+    memcpy(out, &filled, sizeof filled);
+    return CB_STATUS_OK;
+}
+
+/* device_info: what the report says about the device. */
 static cb_status cpu_device_info(cb_backend *backend, cb_device_info *out, cb_error *error) {
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-    set_info_string(out->name, "Host CPU (reference)");
-    set_info_string(out->vendor, "certify");
-    set_info_string(out->driver_version, BACKEND_VERSION);
+    cb_device_info info;
+    memset(&info, 0, sizeof info);
+    set_info_string(info.name, "Host CPU (reference)");
+    set_info_string(info.vendor, "certify");
+    set_info_string(info.driver_version, BACKEND_VERSION);
     /* The cpu device's memory is the host's RAM; 0 means unknown. */
     long pages = sysconf(_SC_PHYS_PAGES);
     long page_size = sysconf(_SC_PAGESIZE);
-    out->memory_bytes = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
-    return CB_STATUS_OK;
+    info.memory_bytes = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    /* Which code path runs on this host. This backend has one, the same on
+     * every CPU; a library that dispatches at run time names what it chose
+     * (its instruction set, kernel family or compiler target). */
+    set_info_string(info.implementation, "portable C");
+    return copy_out(out, &info, sizeof info, CB_DEVICE_INFO_SIZE_1_0, "cb_device_info", error);
 }
 
 /* query: the capability of one kernel × dtype pair. Answer honestly: the
@@ -179,19 +202,20 @@ static cb_status cpu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-
-    if (!cbs_op_supported(kernel, dtype)) {
-        out->supported = 0;
-        return CB_STATUS_OK;
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
+    if (cbs_op_supported(kernel, dtype)) {
+        answer.supported = 1;
+        /* Integer GEMM sums exactly in int32; everything else in fp32. */
+        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CPU_ACCUMULATION;
+        answer.denormals = CPU_DENORMALS;
+        answer.rounding = CPU_ROUNDING;
+        /* Every intermediate (a softmax's exponentials, a norm's sum of
+         * squares) stays in the accumulation type: intermediates = 0. A
+         * kernel that parks one in a narrower buffer says which dtype. */
+        answer.intermediates = 0;
     }
-    out->supported = 1;
-    /* Integer GEMM sums exactly in int32; everything else in fp32. */
-    out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CPU_ACCUMULATION;
-    out->denormals = CPU_DENORMALS;
-    out->rounding = CPU_ROUNDING;
-    return CB_STATUS_OK;
+    return copy_out(out, &answer, sizeof answer, CB_CAPABILITY_SIZE_1_0, "cb_capability", error);
 }
 
 /* ---- Memory ------------------------------------------------------------ */

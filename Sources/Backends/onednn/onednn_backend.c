@@ -28,7 +28,10 @@
  * reductions, add and reorders keep them; but its JIT exp (used by softmax,
  * swish and the GELUs) returns 0 for every argument below ln(FLT_MIN)
  * instead of the subnormal result, so those kernels declare FLUSH. certify
- * caught this on softmax.fp32.large-logits (README). Zero-size
+ * caught this on softmax.fp32.large-logits (README). Intermediates: a
+ * softmax into a bf16 or f16 destination stores exp(x − max) in that
+ * destination before normalising, so query() declares intermediates = that
+ * dtype wherever oneDNN implements it (only on AVX-512 and later). Zero-size
  * outputs launch nothing; K = 0 and empty reduction rows are filled by the
  * plugin (0, or −∞ for max), since oneDNN 2.x does not define them.
  *
@@ -38,6 +41,11 @@
  * another runtime). On a 2-core host shared with other work, 2 OpenMP threads
  * made 1 µs softmaxes take 12 ms at p50 (barrier waits), so one is the
  * default. No device timer: certify uses its host clock.
+ *
+ * device_info's implementation is the oneDNN version and the effective ISA
+ * its JIT targets on this CPU (dnnl_get_effective_cpu_isa, in oneDNN's words;
+ * ONEDNN_MAX_CPU_ISA caps it): that ISA decides which dtypes exist and how
+ * int8 matmul sums (README, "What certify found").
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>
@@ -429,22 +437,31 @@ static void od_destroy(cb_backend *backend) {
     free(backend);
 }
 
+/* oneDNN's name of the instruction set its JIT kernels target on this CPU
+ * (capped by ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA), e.g. "avx512_core_bf16". */
+static const char *effective_isa(void) {
+    const char *name = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
+    return strncmp(name, "cpu_isa_", 8) == 0 ? name + 8 : name;
+}
+
 static cb_status od_device_info(cb_backend *backend, cb_device_info *out, cb_error *error) {
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_device_info info;
+    memset(&info, 0, sizeof info);
     const dnnl_version_t *v = dnnl_version();
     char text[2 * CB_INFO_STRING_CAPACITY];
     snprintf(text, sizeof text, "Host CPU via oneDNN (bf16 %s, f16 %s)",
              backend->supported[CB_KERNEL_GEMM][CB_DTYPE_BF16][0] ? "matmul" : "unsupported",
              backend->supported[CB_KERNEL_GEMM][CB_DTYPE_F16][0] ? "matmul" : "unsupported");
-    rc_set_info(out->name, text);
-    rc_set_info(out->vendor, "oneDNN");
+    rc_set_info(info.name, text);
+    rc_set_info(info.vendor, "oneDNN");
     snprintf(text, sizeof text, "oneDNN %d.%d.%d (%s)", v->major, v->minor, v->patch, v->hash ? v->hash : "");
-    rc_set_info(out->driver_version, text);
-    return CB_STATUS_OK;
+    rc_set_info(info.driver_version, text);
+    snprintf(text, sizeof text, "oneDNN %d.%d.%d, effective ISA %s", v->major, v->minor, v->patch, effective_isa());
+    rc_set_info(info.implementation, text);
+    return cbs_put_device_info(out, &info, error);
 }
 
 /* The kernels built on oneDNN's JIT exp, which zeroes results below FLT_MIN. */
@@ -457,15 +474,24 @@ static cb_status od_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, 
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
     if (kernel < N_KERNELS && dtype < N_DTYPES && backend->supported[kernel][dtype][0]) {
-        out->supported = 1;
-        out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-        out->denormals = flushes_subnormals(kernel) ? CB_DENORMALS_FLUSH : CB_DENORMALS_PRESERVE;
-        out->rounding = CB_ROUNDING_NEAREST_EVEN;
+        answer.supported = 1;
+        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
+        answer.denormals = flushes_subnormals(kernel) ? CB_DENORMALS_FLUSH : CB_DENORMALS_PRESERVE;
+        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
+        /* oneDNN 2.x (up to 3.4) writes a softmax's exp(x − max) into the
+         * destination and normalises it there, in its JIT and its reference
+         * implementation alike (ref_softmax.cpp stores them in dst unless it
+         * is int8), so a bf16 or f16 destination rounds every exponential
+         * to that dtype first: scripts/repro/onednn_bf16_softmax.c reproduces
+         * every output so. 3.5 gave it an f32 scratchpad ("enable scratchpad
+         * for non-f32 dst dt"); this plugin is written to the 2.x API. */
+        int narrow = kernel == CB_KERNEL_SOFTMAX && (dtype == CB_DTYPE_BF16 || dtype == CB_DTYPE_F16);
+        answer.intermediates = narrow ? dtype : 0;
     }
-    return CB_STATUS_OK;
+    return cbs_put_capability(out, &answer, error);
 }
 
 static cb_status od_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {

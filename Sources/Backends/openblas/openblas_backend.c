@@ -20,6 +20,11 @@
  * OpenBLAS may fuse multiply-adds and reorders the k sum into blocks; the
  * battery's bound (γ_K·Σ|a b|) holds for any summation order and for FMA.
  *
+ * device_info's implementation names the version, the core whose kernels
+ * Debian's DYNAMIC_ARCH build chose for this CPU (openblas_get_corename:
+ * Haswell, Zen, SkylakeX, Cooperlake, …; OPENBLAS_CORETYPE overrides it) and
+ * the bf16 path.
+ *
  * Options: threads (default 1): openblas_set_num_threads at create(). The
  * thread count is process-wide in OpenBLAS, as the library defines it.
  */
@@ -94,16 +99,25 @@ static cb_status ob_device_info(cb_backend *backend, cb_device_info *out, cb_err
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-    char name[2 * CB_INFO_STRING_CAPACITY];
-    snprintf(name, sizeof name, "Host CPU via OpenBLAS (%s kernels, %d thread%s, bf16 %s)",
-             openblas_get_corename(), backend->threads, backend->threads == 1 ? "" : "s",
-             backend->sbgemm ? "sbgemm" : "widened to sgemm");
-    rc_set_info(out->name, name);
-    rc_set_info(out->vendor, "OpenBLAS");
-    rc_set_info(out->driver_version, openblas_get_config());
-    return CB_STATUS_OK;
+    cb_device_info info;
+    memset(&info, 0, sizeof info);
+    const char *bf16 = backend->sbgemm ? "sbgemm" : "widened to sgemm";
+    char text[2 * CB_INFO_STRING_CAPACITY];
+    snprintf(text, sizeof text, "Host CPU via OpenBLAS (%s kernels, %d thread%s, bf16 %s)", openblas_get_corename(),
+             backend->threads, backend->threads == 1 ? "" : "s", bf16);
+    rc_set_info(info.name, text);
+    rc_set_info(info.vendor, "OpenBLAS");
+    const char *config = openblas_get_config();
+    rc_set_info(info.driver_version, config);
+    /* A DYNAMIC_ARCH build (Debian's) picks its kernels for the CPU at load
+     * time (or as OPENBLAS_CORETYPE says): the core name is the code path. */
+    char version[32] = "";
+    if (sscanf(config, "OpenBLAS %31s", version) != 1) {
+        snprintf(version, sizeof version, "(version unknown)");
+    }
+    snprintf(text, sizeof text, "OpenBLAS %s, core %s, bf16 %s", version, openblas_get_corename(), bf16);
+    rc_set_info(info.implementation, text);
+    return cbs_put_device_info(out, &info, error);
 }
 
 static int is_gemm(uint32_t kernel) { return kernel == CB_KERNEL_GEMM || kernel == CB_KERNEL_GEMM_BATCHED; }
@@ -115,15 +129,17 @@ static cb_status ob_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, 
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
     if (is_gemm(kernel) && is_float(dtype)) {
-        out->supported = 1;
-        out->accumulation = CB_DTYPE_F32;
-        out->denormals = CB_DENORMALS_PRESERVE;
-        out->rounding = CB_ROUNDING_NEAREST_EVEN;
+        /* C is summed in fp32 and rounded once to the storage dtype, with no
+         * narrower intermediate (intermediates = 0), on every core type. */
+        answer.supported = 1;
+        answer.accumulation = CB_DTYPE_F32;
+        answer.denormals = CB_DENORMALS_PRESERVE;
+        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
     }
-    return CB_STATUS_OK;
+    return cbs_put_capability(out, &answer, error);
 }
 
 static cb_status ob_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {

@@ -53,6 +53,7 @@ struct cb_backend {
     cb_buffer *buffers;
     cb_plan *plans;
     char name[CB_INFO_STRING_CAPACITY], vendor[CB_INFO_STRING_CAPACITY], version[CB_INFO_STRING_CAPACITY];
+    char implementation[CB_INFO_STRING_CAPACITY];
     cl_ulong memory;
 };
 
@@ -184,6 +185,14 @@ static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backe
     memset(text, 0, sizeof text);
     clGetDeviceInfo(backend->device, CL_DEVICE_VERSION, sizeof text - 1, text, NULL);
     rc_set_info(backend->version, text);
+    /* The driver compiles our kernels for this device: its version and the
+     * device strings, where PoCL names the LLVM CPU target it compiles for
+     * (pthread-skylake-avx512-…, HSTR: …-znver3), are the code path. */
+    char driver[CB_INFO_STRING_CAPACITY] = "";
+    clGetDeviceInfo(backend->device, CL_DRIVER_VERSION, sizeof driver - 1, driver, NULL);
+    char implementation[3 * CB_INFO_STRING_CAPACITY + 16];
+    snprintf(implementation, sizeof implementation, "%s, driver %s (%s)", backend->name, driver, backend->version);
+    rc_set_info(backend->implementation, implementation);
     clGetDeviceInfo(backend->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof backend->memory, &backend->memory, NULL);
     *out = backend;
     return CB_STATUS_OK;
@@ -193,15 +202,16 @@ static cb_status ocl_device_info(cb_backend *backend, cb_device_info *out, cb_er
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_device_info info;
+    memset(&info, 0, sizeof info);
     char name[2 * CB_INFO_STRING_CAPACITY];
     snprintf(name, sizeof name, "OpenCL %s", backend->name);
-    rc_set_info(out->name, name);
-    rc_set_info(out->vendor, backend->vendor);
-    rc_set_info(out->driver_version, backend->version);
-    out->memory_bytes = backend->memory;
-    return CB_STATUS_OK;
+    rc_set_info(info.name, name);
+    rc_set_info(info.vendor, backend->vendor);
+    rc_set_info(info.driver_version, backend->version);
+    info.memory_bytes = backend->memory;
+    rc_set_info(info.implementation, backend->implementation);
+    return cbs_put_device_info(out, &info, error);
 }
 
 static int float_dtype(uint32_t dtype) {
@@ -228,15 +238,16 @@ static cb_status ocl_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
     if (implemented(kernel, dtype)) {
-        out->supported = 1;
-        out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-        out->denormals = backend->denormals;
-        out->rounding = CB_ROUNDING_NEAREST_EVEN;
+        /* Every intermediate is an fp32 private variable (intermediates = 0). */
+        answer.supported = 1;
+        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
+        answer.denormals = backend->denormals;
+        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
     }
-    return CB_STATUS_OK;
+    return cbs_put_capability(out, &answer, error);
 }
 
 static cb_status ocl_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {

@@ -130,32 +130,23 @@ void cbs_emu_destroy(cb_backend *handle) {
     free(backend);
 }
 
-static void copy_info_string(char *dst, const char *src) {
-    size_t length = src == NULL ? 0 : strlen(src);
-    if (length >= CB_INFO_STRING_CAPACITY) {
-        length = CB_INFO_STRING_CAPACITY - 1;
-    }
-    if (length > 0) {
-        memcpy(dst, src, length);
-    }
-    dst[length] = '\0';
-}
-
 cb_status cbs_emu_device_info(cb_backend *handle, cb_device_info *out, cb_error *error) {
     emu_backend *backend = as_backend(handle);
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-    copy_info_string(out->name, backend->config.device_name);
-    copy_info_string(out->vendor, backend->config.vendor);
-    copy_info_string(out->driver_version, backend->config.driver_version);
+    cb_device_info info;
+    memset(&info, 0, sizeof info);
+    cbs_set_info(info.name, backend->config.device_name);
+    cbs_set_info(info.vendor, backend->config.vendor);
+    cbs_set_info(info.driver_version, backend->config.driver_version);
     /* Emulated device memory is host memory, so report what really backs it. */
     long pages = sysconf(_SC_PHYS_PAGES);
     long page_size = sysconf(_SC_PAGESIZE);
-    out->memory_bytes = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
-    return CB_STATUS_OK;
+    info.memory_bytes = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    /* The cpu backend's kernel files, compiled without run-time dispatch. */
+    cbs_set_info(info.implementation, "portable C");
+    return cbs_put_device_info(out, &info, error);
 }
 
 cb_status cbs_emu_query(cb_backend *handle, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
@@ -163,27 +154,28 @@ cb_status cbs_emu_query(cb_backend *handle, uint32_t kernel, uint32_t dtype, cb_
     if (backend == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
     }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
     if (!chip_supports(backend, kernel, dtype)) {
-        return CB_STATUS_OK; /* supported = 0 */
+        return cbs_put_capability(out, &answer, error); /* supported = 0 */
     }
-    /* Declared numerics come from the configuration, never from the defect. */
-    out->supported = 1;
-    out->accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-    out->denormals = backend->config.denormals;
-    out->rounding = dtype == CB_DTYPE_F16    ? backend->config.f16_rounding
-                    : dtype == CB_DTYPE_BF16 ? backend->config.bf16_rounding
-                                             : CB_ROUNDING_NEAREST_EVEN;
+    /* Declared numerics come from the configuration, never from the defect.
+     * Every intermediate stays in fp32 (intermediates = 0). */
+    answer.supported = 1;
+    answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
+    answer.denormals = backend->config.denormals;
+    answer.rounding = dtype == CB_DTYPE_F16    ? backend->config.f16_rounding
+                      : dtype == CB_DTYPE_BF16 ? backend->config.bf16_rounding
+                                               : CB_ROUNDING_NEAREST_EVEN;
     if (kernel == CB_KERNEL_CONVERT) {
         /* CONVERT rounds into its destination: F32 sources narrow to F16 or
          * BF16; if either truncates, say so (widening is exact either way). */
-        out->rounding = dtype == CB_DTYPE_F32 && (backend->config.f16_rounding == CB_ROUNDING_TOWARD_ZERO ||
-                                                  backend->config.bf16_rounding == CB_ROUNDING_TOWARD_ZERO)
-                            ? CB_ROUNDING_TOWARD_ZERO
-                            : CB_ROUNDING_NEAREST_EVEN;
+        answer.rounding = dtype == CB_DTYPE_F32 && (backend->config.f16_rounding == CB_ROUNDING_TOWARD_ZERO ||
+                                                    backend->config.bf16_rounding == CB_ROUNDING_TOWARD_ZERO)
+                              ? CB_ROUNDING_TOWARD_ZERO
+                              : CB_ROUNDING_NEAREST_EVEN;
     }
-    return CB_STATUS_OK;
+    return cbs_put_capability(out, &answer, error);
 }
 
 /* ---- Memory ------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /*
- * certify_backend.h — the certify plugin C ABI, version 1.0.
+ * certify_backend.h — the certify plugin C ABI, version 1.1.
  *
  * A vendor backend is a shared library that exports exactly one symbol,
  * certify_backend_bootstrap. Everything else is reached through the function
@@ -13,6 +13,26 @@
  *   Every struct starts with struct_size, set by whoever fills the struct, so
  *   either side can tell which fields the other knows about: a reader never
  *   reads a field that lies beyond the writer's struct_size.
+ *
+ *   Output structs (cb_capability, cb_device_info, which the backend fills
+ *   in memory the caller owns) follow one rule, because caller and callee
+ *   may have been built against different minors:
+ *     - the caller sets struct_size to the size of the struct it knows
+ *       (sizeof in its header; never less than the ABI 1.0 size, the
+ *       CB_*_SIZE_1_0 macros below) and may leave the rest uninitialised;
+ *     - the callee writes no byte beyond min(caller's struct_size, its own
+ *       sizeof) and sets struct_size to the number of bytes it filled,
+ *       which is that minimum; a struct_size below the 1.0 size is
+ *       CB_STATUS_INVALID_ARGUMENT;
+ *     - the caller reads only the fields that lie wholly inside the
+ *       returned struct_size, and takes every field beyond it as absent
+ *       (its documented default).
+ *   So a 1.0 plugin returns the 1.0 sizes and a 1.1 harness treats
+ *   cb_capability.intermediates as 0 and cb_device_info.implementation as
+ *   absent; a 1.0 harness gets exactly the 1.0 bytes from a 1.1 plugin.
+ *
+ *   1.1 added cb_capability.intermediates and cb_device_info.implementation,
+ *   and wrote down the rule for output structs above.
  *
  * Lifetime and threads
  *   The harness loads the library, calls certify_backend_bootstrap once, then
@@ -47,7 +67,7 @@ extern "C" {
 #endif
 
 #define CERTIFY_ABI_VERSION_MAJOR 1
-#define CERTIFY_ABI_VERSION_MINOR 0
+#define CERTIFY_ABI_VERSION_MINOR 1
 
 #if defined(_WIN32)
 #define CERTIFY_EXPORT __declspec(dllexport)
@@ -237,23 +257,45 @@ typedef struct cb_option {
     const char *value;
 } cb_option;
 
-/* What one kernel × dtype pair the backend offers. Filled by query(). */
+/* What one kernel × dtype pair the backend offers. Filled by query(), under
+ * the rule for output structs (Versioning, above). */
 typedef struct cb_capability {
     size_t struct_size;
     uint32_t supported;    /* 1 if the pair is implemented, 0 otherwise */
     uint32_t accumulation; /* cb_dtype used for sums and intermediates */
     uint32_t denormals;    /* cb_denormals */
     uint32_t rounding;     /* cb_rounding of results to the storage dtype */
+    /* ABI 1.1. The cb_dtype in which the kernel stores intermediate tensors
+     * between its steps, when that is narrower than `accumulation`: e.g. a
+     * softmax that keeps exp(x − max) in the bf16 output buffer before it
+     * normalises (as oneDNN 2.x does on AVX-512) answers CB_DTYPE_BF16: each
+     * such intermediate is rounded to that dtype before the next step.
+     * 0 = every intermediate stays in the accumulation type; also what a
+     * 1.0 plugin, which has no such field, means. */
+    uint32_t intermediates;
 } cb_capability;
 
-/* A description of the device, for the report. Filled by device_info(). */
+/* A description of the device, for the report. Filled by device_info(),
+ * under the rule for output structs (Versioning, above). Strings are
+ * NUL-terminated within CB_INFO_STRING_CAPACITY bytes. */
 typedef struct cb_device_info {
     size_t struct_size;
     char name[CB_INFO_STRING_CAPACITY];   /* e.g. "Ascend 910B (emulated)" */
     char vendor[CB_INFO_STRING_CAPACITY]; /* e.g. "Huawei" */
     char driver_version[CB_INFO_STRING_CAPACITY];
     uint64_t memory_bytes; /* device memory, 0 if unknown */
+    /* ABI 1.1. Which code path the library chose on this host, for the
+     * report: the instruction set or kernel family a library dispatches to
+     * at run time ("oneDNN 2.6.3, effective ISA avx512_core_bf16", "OpenBLAS
+     * 0.3.21, core SkylakeX"), the driver's compiler target, or "portable C"
+     * for code that does not dispatch. Empty if there is nothing to say. */
+    char implementation[CB_INFO_STRING_CAPACITY];
 } cb_device_info;
+
+/* The ABI 1.0 sizes of the output structs: the smallest struct_size a caller
+ * passes, and what a 1.0 plugin returns. */
+#define CB_CAPABILITY_SIZE_1_0 offsetof(cb_capability, intermediates)
+#define CB_DEVICE_INFO_SIZE_1_0 offsetof(cb_device_info, implementation)
 
 /* One kernel invocation's static description, passed to prepare(). Owned by
  * the harness and valid only during the call: copy what the plan needs. */
@@ -288,8 +330,10 @@ typedef struct cb_api {
     /* Release the backend and everything still allocated on it. */
     void (*destroy)(cb_backend *backend);
 
+    /* Describe the device into *out, whose struct_size the caller sets. */
     cb_status (*device_info)(cb_backend *backend, cb_device_info *out, cb_error *error);
-    /* Answer for one kernel × dtype; unknown kernels answer supported = 0. */
+    /* Answer for one kernel × dtype into *out, whose struct_size the caller
+     * sets; unknown kernels answer supported = 0. */
     cb_status (*query)(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error);
 
     /* Device memory of `bytes` bytes (bytes may be 0). */

@@ -38,8 +38,9 @@ package enum HTMLRenderer {
         }
         html += "<dl>\n"
         for (key, value) in [
-            ("Chip", "\(facts.chip) (\(p.chip.profile))"), ("Backend", facts.backend),
-            ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
+            ("Chip", "\(facts.chip) (\(p.chip.profile))"), ("Backend", facts.backend), ("Device", facts.device),
+        ] + (p.backend.implementation.map { [("Implementation", $0)] } ?? []) + [
+            ("Host", facts.host),
             ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature), ("Cases", facts.caseCounts),
         ] {
@@ -81,7 +82,7 @@ package enum HTMLRenderer {
         if !notes.isEmpty {
             html += "<ul>\n" + notes.map { "<li><code>\(escape($0.id))</code>: \(escape($0.message ?? ""))</li>\n" }.joined() + "</ul>\n"
         }
-        html += "<p>certify \(escape(p.run.harnessVersion)) · host \(escape(p.host.cpu)), \(p.host.cores) cores</p>\n</body>\n</html>\n"
+        html += "<p>certify \(escape(p.run.harnessVersion))</p>\n</body>\n</html>\n"
         return html
     }
 

@@ -10,8 +10,9 @@ package enum MarkdownRenderer {
         lines.append("| | |")
         lines.append("|---|---|")
         for (key, value) in [
-            ("Chip", "\(facts.chip) (`\(p.chip.profile)`)"), ("Backend", facts.backend),
-            ("Device", "\(p.backend.deviceName), \(p.backend.deviceVendor), driver \(p.backend.driverVersion)"),
+            ("Chip", "\(facts.chip) (`\(p.chip.profile)`)"), ("Backend", facts.backend), ("Device", facts.device),
+        ] + (p.backend.implementation.map { [("Implementation", $0)] } ?? []) + [
+            ("Host", facts.host),
             ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature),
             ("Cases", facts.caseCounts),

@@ -26,6 +26,17 @@ struct ReportFacts {
 
     var backend: String { "\(predicate.backend.name) \(predicate.backend.version) (ABI \(predicate.backend.abiVersion))" }
 
+    var device: String {
+        "\(predicate.backend.deviceName), \(predicate.backend.deviceVendor), driver \(predicate.backend.driverVersion)"
+    }
+
+    /// The CPU model, its cores and the instruction-set features that matter to numerics.
+    var host: String {
+        let host = predicate.host
+        let features = host.isaFeatures.map { $0.isEmpty ? "; none of the numerics ISA features" : "; ISA " + $0.joined(separator: " ") }
+        return "\(host.cpu), \(host.cores) cores\(features ?? "")"
+    }
+
     var caseCounts: String {
         "\(predicate.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
             + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"

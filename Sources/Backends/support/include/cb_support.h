@@ -8,6 +8,8 @@
  *   manipulation, so the result never depends on the host FPU, compiler flags
  *   or the current rounding mode; subnormal flushing; tensor element access.
  * - Errors: filling the harness's cb_error safely.
+ * - Output structs: delivering query() and device_info() answers within the
+ *   caller's struct_size.
  * - Options: checking and parsing the profile's backend.options.
  * - Host emulation: a parameterised host implementation of the whole cb_api,
  *   used by the vendor stubs (ascend, cambricon, hygon) to emulate a chip's
@@ -109,6 +111,20 @@ CBS_HIDDEN void cbs_set_error_v(cb_error *error, int32_t code, const char *forma
 /* cbs_set_error with code 0, returning `status`: `return cbs_fail(error,
  * CB_STATUS_INVALID_ARGUMENT, "…", …);`. */
 CBS_HIDDEN cb_status cbs_fail(cb_error *error, cb_status status, const char *format, ...) CBS_PRINTF(3, 4);
+
+/* ---- Output structs ---------------------------------------------------- */
+
+/* Deliver a query() or device_info() answer under the ABI's rule for output
+ * structs: fill a complete struct of your own (its struct_size is ignored),
+ * then put it. Copies min(out->struct_size, sizeof *answer) bytes into *out
+ * and sets out->struct_size to that number; writes nothing and fails with
+ * CB_STATUS_INVALID_ARGUMENT when out is NULL or its struct_size is below the
+ * ABI 1.0 size. */
+CBS_HIDDEN cb_status cbs_put_capability(cb_capability *out, const cb_capability *answer, cb_error *error);
+CBS_HIDDEN cb_status cbs_put_device_info(cb_device_info *out, const cb_device_info *answer, cb_error *error);
+/* Copies text (NULL reads as "") into a cb_device_info string field,
+ * truncating it to CB_INFO_STRING_CAPACITY − 1 bytes plus the NUL. */
+CBS_HIDDEN void cbs_set_info(char field[CB_INFO_STRING_CAPACITY], const char *text);
 
 /* ---- Options ----------------------------------------------------------- */
 

@@ -1,0 +1,49 @@
+/*
+ * Delivering a query() or device_info() answer into the harness's struct.
+ *
+ * The struct is caller-owned and the caller's struct_size says how many bytes
+ * of it the caller has: a harness built against an older header must never
+ * see a byte written past that, and a newer one must learn from the returned
+ * struct_size which fields this plugin filled (certify_backend.h, Versioning).
+ */
+#include <string.h>
+
+#include "cb_support.h"
+
+/* Copies min(caller's struct_size, answer_size) bytes of the complete answer
+ * into out and sets out->struct_size to that number. */
+static cb_status put(void *out, const void *answer, size_t answer_size, size_t size_1_0, const char *type,
+                     cb_error *error) {
+    if (out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "the %s to fill is NULL", type);
+    }
+    size_t asked;
+    memcpy(&asked, out, sizeof asked);
+    if (asked < size_1_0) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                        "%s struct_size %zu is smaller than the ABI 1.0 %s (%zu bytes)", type, asked, type, size_1_0);
+    }
+    size_t filled = asked < answer_size ? asked : answer_size;
+    memcpy(out, answer, filled);
+    memcpy(out, &filled, sizeof filled);
+    return CB_STATUS_OK;
+}
+
+cb_status cbs_put_capability(cb_capability *out, const cb_capability *answer, cb_error *error) {
+    return put(out, answer, sizeof *answer, CB_CAPABILITY_SIZE_1_0, "cb_capability", error);
+}
+
+cb_status cbs_put_device_info(cb_device_info *out, const cb_device_info *answer, cb_error *error) {
+    return put(out, answer, sizeof *answer, CB_DEVICE_INFO_SIZE_1_0, "cb_device_info", error);
+}
+
+void cbs_set_info(char field[CB_INFO_STRING_CAPACITY], const char *text) {
+    size_t length = text == NULL ? 0 : strlen(text);
+    if (length >= CB_INFO_STRING_CAPACITY) {
+        length = CB_INFO_STRING_CAPACITY - 1;
+    }
+    if (length > 0) {
+        memcpy(field, text, length);
+    }
+    field[length] = '\0';
+}
