@@ -1,9 +1,6 @@
 import Foundation
 
-/// Rows of the conversion tables in `shared/vectors`, made with numpy and ml_dtypes.
-///
-/// CI clones the repository with `shared/` beside it, so the tables sit at
-/// `<repository root>/../shared/vectors` wherever the checkout is.
+/// Rows of the conversion tables in `Tests/Fixtures/vectors`, made with numpy and ml_dtypes.
 enum ConversionVectors {
     /// One row of `fp16_to_fp32.tsv`: a binary16 pattern and its binary32 widening.
     struct Widening {
@@ -21,9 +18,7 @@ enum ConversionVectors {
     static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // CertifyBackendSupportTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // repository root
-        .appendingPathComponent("../shared/vectors")
-        .standardizedFileURL
+        .appendingPathComponent("Fixtures/vectors")
 
     static func widenings() throws -> [Widening] {
         try rows(of: "fp16_to_fp32.tsv", header: ["fp16", "fp32"]).map { fields in

@@ -1,7 +1,6 @@
 import Foundation
 
-/// Ground-truth conversion tables made with numpy and ml_dtypes, read from `../shared/vectors`
-/// beside the repository root (where CI puts them too).
+/// Ground-truth conversion tables made with numpy and ml_dtypes, read from `Tests/Fixtures/vectors`.
 enum ConversionVectors {
     /// One row of fp32_to_fp16_bf16.tsv.
     struct Narrowing: Sendable {
@@ -13,9 +12,7 @@ enum ConversionVectors {
     static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // CertifyNumericsTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // repository root
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/vectors")
+        .appendingPathComponent("Fixtures/vectors")
 
     /// Every binary16 pattern with numpy's binary32 widening.
     static func widening() throws -> [(fp16: UInt16, fp32: UInt32)] {
