@@ -43,26 +43,27 @@ let package = Package(
         // at -Onone the standard suite's oracle alone takes minutes.
         .target(name: "CertifyNumerics", swiftSettings: oracleFlags),
         .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"], swiftSettings: oracleFlags),
+        // Digests, DSSE envelopes, X.509 chains and keys: the only importer of Crypto and X509.
         .target(
-            name: "CertifyBackends",
+            name: "CertifyTrust",
             dependencies: [
-                "CCertifyBackend", "CCertifyWorker", "CertifyBattery",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        .target(
-            name: "CertifyReport",
-            dependencies: [
-                "CertifyBattery", "CertifyProfiles", "CertifyNumerics",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .target(
+            name: "CertifyBackends",
+            dependencies: ["CCertifyBackend", "CCertifyWorker", "CertifyBattery", "CertifyTrust"]
+        ),
+        .target(
+            name: "CertifyReport",
+            dependencies: ["CertifyBattery", "CertifyProfiles", "CertifyNumerics", "CertifyTrust"]
+        ),
+        .target(
             name: "CertifyCommands",
             dependencies: [
-                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyBackends", "CertifyReport",
+                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyBackends", "CertifyReport", "CertifyTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,19 +78,23 @@ let package = Package(
             name: "CertifyProfilesTests", dependencies: ["CertifyProfiles", "CertifyBattery"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CertifyNumericsTests", dependencies: ["CertifyNumerics"]),
+        .testTarget(
+            name: "CertifyTrustTests",
+            dependencies: ["CertifyTrust", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
         .testTarget(
             name: "CertifyReportTests",
             dependencies: [
-                "CertifyReport", "CertifyBattery", "CertifyNumerics", "CertifyProfiles",
+                "CertifyReport", "CertifyBattery", "CertifyNumerics", "CertifyProfiles", "CertifyTrust",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .testTarget(
             name: "CertifyCommandsTests",
-            dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles"]
+            dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles", "CertifyTrust"]
         ),
     ] + backends.map {
         .target(

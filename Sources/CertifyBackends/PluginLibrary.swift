@@ -1,4 +1,5 @@
 internal import CCertifyBackend
+import CertifyTrust
 import Foundation
 
 #if canImport(Glibc)

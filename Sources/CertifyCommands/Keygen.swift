@@ -1,3 +1,4 @@
+import CertifyTrust
 import CertifyReport
 
 /// Maps keygen's errors to exit codes.

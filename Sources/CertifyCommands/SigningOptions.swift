@@ -1,3 +1,4 @@
+import CertifyTrust
 import ArgumentParser
 import CertifyReport
 import Foundation

@@ -1,3 +1,4 @@
+import CertifyTrust
 import Foundation
 
 extension ReportWriter {
@@ -35,5 +36,17 @@ extension ReportWriter {
         try Data(MarkdownRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
         try Data(HTMLRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
         try Data(JUnitRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(junitFile), options: .atomic)
+    }
+}
+
+extension SigningIdentity {
+    /// Records this signer in `statement`, encodes it once and signs exactly those bytes.
+    ///
+    /// Does not check validity: the verifier judges the chain at `date`, which is written into the statement.
+    package func sign(_ statement: Statement, at date: Date) throws -> SignedReport {
+        var statement = statement
+        statement.predicate.signer = record(at: date).0
+        let payload = try statement.encoded()
+        return SignedReport(statement: statement, payload: payload, envelope: try envelope(for: payload))
     }
 }

@@ -1,3 +1,4 @@
+import CertifyTrust
 import CertifyReport
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CertifyTrust
 import CertifyBackends
 import CertifyCommands
 import CertifyReport

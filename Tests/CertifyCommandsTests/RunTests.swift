@@ -1,3 +1,4 @@
+import CertifyTrust
 import CertifyBackends
 import CertifyBattery
 import CertifyReport

@@ -1,3 +1,4 @@
+import CertifyTrust
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CertifyTrust
 import CertifyBattery
 import CertifyNumerics
 import Crypto

@@ -1,3 +1,4 @@
+import CertifyTrust
 import Foundation
 
 /// One of the two reports a gate compared, as the verdict records it.
@@ -90,10 +91,8 @@ extension SigningIdentity {
     /// Records this signer in the verdict and signs its statement's exact bytes in a DSSE envelope;
     /// returns the envelope's bytes.
     package func sign(_ statement: GateStatement, at date: Date) throws -> Data {
-        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         var statement = statement
-        statement.predicate.signer = SignerRecord(
-            subject: subject, keyid: keyid, signedAt: ReportTime.string(date), development: development)
+        statement.predicate.signer = record(at: date).0
         return try envelope(for: try statement.encoded())
     }
 }

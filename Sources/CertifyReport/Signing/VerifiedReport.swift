@@ -1,5 +1,5 @@
+import CertifyTrust
 import Foundation
-import X509
 
 /// A report whose envelope, signature and certificate chain have been checked.
 package struct VerifiedReport: Sendable {
@@ -12,9 +12,9 @@ package struct VerifiedReport: Sendable {
     /// `signer.signedAt` as a date; the chain was judged at this instant.
     package var signedAt: Date
     /// The signer's (leaf) certificate.
-    package var certificate: Certificate
+    package var certificate: CertificateSummary
     /// The trust store root the chain ends in.
-    package var root: Certificate
+    package var root: CertificateSummary
 
     /// The leaf certificate has expired since the report was signed (the report stays valid).
     package func expiredSinceSigning(now: Date = Date()) -> Bool {

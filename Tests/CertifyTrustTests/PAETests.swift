@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import CertifyReport
+@testable import CertifyTrust
 
 struct PAETests {
     @Test func matchesTheDSSESpecificationVector() {

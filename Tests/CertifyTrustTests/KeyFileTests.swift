@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import CertifyReport
+@testable import CertifyTrust
 
 struct KeyFileTests {
     private func scratch() throws -> URL {

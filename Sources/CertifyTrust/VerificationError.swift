@@ -23,4 +23,19 @@ package struct VerificationError: Error, Equatable, CustomStringConvertible {
     }
 
     package var description: String { message }
+
+    /// A decoding error in a few words: which key is missing or has the wrong type.
+    package static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty
+                ? "invalid JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default:
+            "\(error)"
+        }
+    }
 }

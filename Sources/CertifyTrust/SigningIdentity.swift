@@ -59,17 +59,11 @@ package struct SigningIdentity {
         }
     }
 
-    /// Records this signer in `statement`, encodes it once and signs exactly those bytes.
-    ///
-    /// Does not check validity: the verifier judges the chain at `date`, which is written into the statement.
-    package func sign(_ statement: Statement, at date: Date) throws -> SignedReport {
-        // The statement records whole seconds; sign at the instant it records.
+    /// The record a signed statement carries of this signer at `date`, and the instant it names:
+    /// whole seconds, as the statement records them, so that the chain is judged at what is signed.
+    package func record(at date: Date) -> (SignerRecord, Date) {
         let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
-        var statement = statement
-        statement.predicate.signer = SignerRecord(
-            subject: subject, keyid: keyid, signedAt: ReportTime.string(date), development: development)
-        let payload = try statement.encoded()
-        return SignedReport(statement: statement, payload: payload, envelope: try envelope(for: payload))
+        return (SignerRecord(subject: subject, keyid: keyid, signedAt: ReportTime.string(date), development: development), date)
     }
 
     /// A DSSE envelope of in-toto `payload` signed by this identity, with its chain; the envelope's bytes.
