@@ -43,6 +43,8 @@ let package = Package(
         // at -Onone the standard suite's oracle alone takes minutes.
         .target(name: "CertifyNumerics", swiftSettings: oracleFlags),
         .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"], swiftSettings: oracleFlags),
+        // The fp64 oracle: every reference kernel, the tolerance models beside them, and judging.
+        .target(name: "CertifyOracle", dependencies: ["CertifyBattery", "CertifyNumerics"], swiftSettings: oracleFlags),
         // Digests, DSSE envelopes, X.509 chains and keys: the only importer of Crypto and X509.
         .target(
             name: "CertifyTrust",
@@ -54,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "CertifyBackends",
-            dependencies: ["CCertifyBackend", "CCertifyWorker", "CertifyBattery", "CertifyTrust"]
+            dependencies: ["CCertifyBackend", "CCertifyWorker", "CertifyBattery", "CertifyOracle", "CertifyTrust"]
         ),
         .target(
             name: "CertifyReport",
@@ -63,7 +65,8 @@ let package = Package(
         .target(
             name: "CertifyCommands",
             dependencies: [
-                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyBackends", "CertifyReport", "CertifyTrust",
+                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyOracle", "CertifyBackends", "CertifyReport",
+                "CertifyTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +85,8 @@ let package = Package(
             name: "CertifyTrustTests",
             dependencies: ["CertifyTrust", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
+        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics", "CertifyOracle"]),
+        .testTarget(name: "CertifyOracleTests", dependencies: ["CertifyOracle", "CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
         .testTarget(
             name: "CertifyReportTests",

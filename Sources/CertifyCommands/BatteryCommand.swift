@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertifyBattery
 import CertifyNumerics
+import CertifyOracle
 import CertifyProfiles
 
 /// `certify battery`: lists every case of a suite with its tolerance and where it comes from.

@@ -1,6 +1,6 @@
 import Testing
 
-import CertifyNumerics
+import CertifyOracle
 
 @Suite("Error bounds")
 struct ErrorBoundTests {

@@ -1,3 +1,4 @@
+import CertifyBattery
 import CertifyNumerics
 import Foundation
 

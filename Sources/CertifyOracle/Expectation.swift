@@ -1,3 +1,4 @@
+import CertifyBattery
 import CertifyNumerics
 import Foundation
 
@@ -66,7 +67,7 @@ extension BatteryCase {
         return outputs
     }
 
-    /// Elementwise kernels: the value, and the relative bound in units of u before final rounding.
+    /// Elementwise kernels: the value, and the absolute bound from (x, y, u) before final rounding.
     private func elementwise(
         _ x: [Double], _ model: ToleranceModel, _ f: (Double) -> Double,
         _ bound: (Double, Double, Double) -> Double
@@ -104,33 +105,25 @@ extension BatteryCase {
             return [softmax(inputs, model)]
         case .rmsnorm:
             let y = Reference.rmsnorm(inputs[0], weight: inputs[1], rows: s[0], cols: s[1], eps: scalars[0])
-            func tolerance(_ grade: ToleranceGrade) -> [Double] {
-                let relative = model.gamma(s[1], grade) / 2 + (ToleranceModel.sqrtULP + 4) * model.u(grade)
-                return y.map { model.final(relative, $0) }
-            }
-            return [Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))]
+            return [relative(y, model) { u, grade in model.gamma(s[1], grade) / 2 + (ToleranceModel.sqrtULP + 4) * u }]
         case .layernorm:
             return [layernorm(inputs, model)]
         case .silu:
-            return [
-                elementwise(inputs[0], model, { Reference.silu([$0])[0] }) { _, y, u in
-                    (ToleranceModel.expULP + 2) * u * abs(y)
-                }
-            ]
+            return [elementwise(inputs[0], model, { Reference.silu([$0])[0] }) { _, y, u in (ToleranceModel.expULP + 2) * u * abs(y) }]
         case .swiglu:
-            return [swiglu(inputs[0], model)]
+            let y = Reference.swiglu(inputs[0], rows: s[0], cols: s[1])
+            return [relative(y, model) { u, _ in (ToleranceModel.expULP + 3) * u }]
         case .geluErf:
             return [
-                elementwise(inputs[0], model, { x in x / 2 * (1 + erf(x / 2.0.squareRoot())) }) { x, y, u in
+                elementwise(inputs[0], model, Reference.geluErf) { x, y, u in
                     let t = abs(x) / 2.0.squareRoot()
                     return abs(x) / 2 * ((ToleranceModel.erfULP + 1) * u + 1.13 * u * t) + 3 * u * abs(y)
                 }
             ]
         case .geluTanh:
-            let c = (2 / Double.pi).squareRoot()
             return [
-                elementwise(inputs[0], model, { x in x / 2 * (1 + tanh(c * (x + 0.044715 * x * x * x))) }) { x, y, u in
-                    let z = c * (x + 0.044715 * x * x * x)
+                elementwise(inputs[0], model, Reference.geluTanh) { x, y, u in
+                    let z = Reference.geluTanhArgument(x)
                     let sech2 = z.isFinite ? 1 / (cosh(z) * cosh(z)) : 0
                     return abs(x) / 2 * (ToleranceModel.tanhULP * u + 6 * u * abs(z) * sech2 + 2 * u) + 2 * u * abs(y)
                 }
@@ -140,50 +133,30 @@ extension BatteryCase {
         case .attention:
             return [attention(inputs, model)]
         case .embedding:
-            let (n, width) = (s[0], s[2])
-            var y = [Double](repeating: 0, count: n * width)
-            for i in 0..<n {
-                let row = Int(inputs[1][i])
-                for j in 0..<width { y[i * width + j] = inputs[0][row * width + j] }
-            }
-            return [exact(y)]
+            return [exact(Reference.embedding(table: inputs[0], ids: inputs[1], width: s[2]))]
         case .argmax:
-            return [exact((0..<s[0]).map { Double(ranked(row: $0, inputs[0], cols: s[1]).first ?? 0) })]
+            return [exact((0..<s[0]).map { Double(Reference.ranked(row: $0, inputs[0], cols: s[1]).first ?? 0) })]
         case .topk:
             var values: [Double] = []
             var indices: [Double] = []
             for row in 0..<s[0] {
-                for index in ranked(row: row, inputs[0], cols: s[1]).prefix(s[2]) {
+                for index in Reference.ranked(row: row, inputs[0], cols: s[1]).prefix(s[2]) {
                     values.append(inputs[0][row * s[1] + index])
                     indices.append(Double(index))
                 }
             }
             return [exact(values), exact(indices)]
         case .reduceSum:
-            let (rows, cols) = (s[0], s[1])
-            let x = inputs[0]
-            let sums = (0..<rows).map { r in x[r * cols..<(r + 1) * cols].reduce(0, +) }
-            let magnitudes = (0..<rows).map { r in x[r * cols..<(r + 1) * cols].reduce(0) { $0 + abs($1) } }
+            let (sums, magnitudes) = Reference.rowSums(inputs[0], rows: s[0], cols: s[1])
             func tolerance(_ grade: ToleranceGrade) -> [Double] {
-                zip(sums, magnitudes).map { y, m in model.gamma(cols, grade) * (m.isFinite ? m : 0) + model.final(0, y) }
+                zip(sums, magnitudes).map { y, m in model.gamma(s[1], grade) * (m.isFinite ? m : 0) + model.final(0, y) }
             }
             return [Expectation(values: sums, standard: tolerance(.standard), functional: tolerance(.functional))]
         case .reduceMax:
-            let (rows, cols) = (s[0], s[1])
-            return [
-                exact(
-                    (0..<rows).map { r in
-                        let row = inputs[0][r * cols..<(r + 1) * cols]
-                        if row.contains(where: \.isNaN) { return .nan }
-                        return row.max() ?? -.infinity
-                    })
-            ]
+            return [exact(Reference.rowMaxima(inputs[0], rows: s[0], cols: s[1]))]
         case .add:
             let y = zip(inputs[0], inputs[1]).map { $0 + $1 }
-            func tolerance(_ grade: ToleranceGrade) -> [Double] {
-                y.map { model.final(model.u(grade), $0) }
-            }
-            return [Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))]
+            return [relative(y, model) { u, _ in u }]
         case .convert:
             let dtype = destination!.floatType!
             // Correctly rounded in the backend's declared rounding (truncation on a chip that declares it).
@@ -191,13 +164,13 @@ extension BatteryCase {
         }
     }
 
-    /// Indices of a row from largest to smallest: NaN first, ties by lower index (the ABI's order).
-    private func ranked(row: Int, _ x: [Double], cols: Int) -> [Int] {
-        (0..<cols).sorted { a, b in
-            let (va, vb) = (x[row * cols + a], x[row * cols + b])
-            if va.isNaN || vb.isNaN { return va.isNaN && (!vb.isNaN || a < b) }
-            return va != vb ? va > vb : a < b
+    /// A bound of `relative(u, grade)`·|y| per element, before the final rounding to storage.
+    private func relative(_ y: [Double], _ model: ToleranceModel, _ relative: (Double, ToleranceGrade) -> Double) -> Expectation {
+        func tolerance(_ grade: ToleranceGrade) -> [Double] {
+            let r = relative(model.u(grade), grade)
+            return y.map { model.final(r, $0) }
         }
+        return Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))
     }
 
     private func gemm(
@@ -263,29 +236,26 @@ extension BatteryCase {
 
     private func layernorm(_ inputs: [[Double]], _ model: ToleranceModel) -> Expectation {
         let (rows, cols) = (shape[0], shape[1])
-        let (x, gamma, beta, eps) = (inputs[0], inputs[1], inputs[2], scalars[0])
-        var y = [Double](repeating: 0, count: rows * cols)
+        let (x, gamma) = (inputs[0], inputs[1])
+        var statistics: [Reference.RowStatistics] = []
+        let y = Reference.layernorm(x, gamma: gamma, beta: inputs[2], rows: rows, cols: cols, eps: scalars[0]) { _, row in
+            statistics.append(row)
+        }
         var standard = y
         var functional = y
-        for r in 0..<rows {
-            let row = Array(x[r * cols..<(r + 1) * cols])
-            let n = Double(cols)
-            let mean = row.reduce(0, +) / n
-            let d = row.map { $0 - mean }
-            let variance = d.reduce(0) { $0 + $1 * $1 } / n
-            let rstd = 1 / (variance + eps).squareRoot()
-            let meanAbs = row.reduce(0) { $0 + abs($1) } / n
-            for c in 0..<cols { y[r * cols + c] = d[c] * rstd * gamma[c] + beta[c] }
+        for (r, row) in statistics.enumerated() {
             for grade in ToleranceGrade.allCases {
                 let u = model.u(grade)
-                let deltaMean = (model.gamma(cols, grade) + u) * meanAbs
-                let relativeVariance = model.gamma(cols + 2, grade) + deltaMean * deltaMean / max(variance, .leastNormalMagnitude)
-                let relativeR = relativeVariance * variance / (variance + eps) / 2 + (ToleranceModel.sqrtULP + 2) * u
+                let deltaMean = (model.gamma(cols, grade) + u) * row.meanMagnitude
+                let relativeVariance =
+                    model.gamma(cols + 2, grade) + deltaMean * deltaMean / max(row.variance, .leastNormalMagnitude)
+                let relativeR = relativeVariance * row.variance / (row.variance + scalars[0]) / 2 + (ToleranceModel.sqrtULP + 2) * u
                 for c in 0..<cols {
-                    let deltaD = deltaMean + u * abs(d[c])
+                    let d = x[r * cols + c] - row.mean
+                    let deltaD = deltaMean + u * abs(d)
                     let yc = y[r * cols + c]
-                    let bound =
-                        deltaD * rstd * abs(gamma[c]) + abs(d[c] * rstd * gamma[c]) * (relativeR + 2 * u) + u * abs(yc)
+                    let rstd = row.reciprocalDeviation
+                    let bound = deltaD * rstd * abs(gamma[c]) + abs(d * rstd * gamma[c]) * (relativeR + 2 * u) + u * abs(yc)
                     let total = model.final(0, yc) + bound
                     if grade == .standard { standard[r * cols + c] = total } else { functional[r * cols + c] = total }
                 }
@@ -294,59 +264,25 @@ extension BatteryCase {
         return Expectation(values: y, standard: standard, functional: functional)
     }
 
-    private func swiglu(_ x: [Double], _ model: ToleranceModel) -> Expectation {
-        let (rows, cols) = (shape[0], shape[1])
-        var y = [Double](repeating: 0, count: rows * cols)
-        for r in 0..<rows {
-            for c in 0..<cols {
-                let gate = x[r * 2 * cols + c]
-                y[r * cols + c] = Reference.silu([gate])[0] * x[r * 2 * cols + cols + c]
-            }
-        }
-        func tolerance(_ grade: ToleranceGrade) -> [Double] {
-            y.map { model.final((ToleranceModel.expULP + 3) * model.u(grade), $0) }
-        }
-        return Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))
-    }
-
     private func rope(_ x: [Double], _ model: ToleranceModel) -> Expectation {
         let (tokens, heads, dim, rot) = (shape[0], shape[1], shape[2], shape[3])
-        let (base, offset) = (scalars[0], scalars[1])
-        var y = x
-        var standard = [Double](repeating: 0, count: x.count)
+        // Copied dims are exact, up to flush-to-zero; rotated pairs get their bound below.
+        let copied = model.flushesSubnormals ? model.floor : 0
+        var standard = [Double](repeating: copied, count: x.count)
         var functional = standard
-        for t in 0..<tokens {
-            let position = offset + Double(t)
-            for h in 0..<heads {
-                let start = (t * heads + h) * dim
-                for q in 0..<rot / 2 {
-                    let theta = position * pow(base, -2 * Double(q) / Double(rot))
-                    let (c, s) = (cos(theta), sin(theta))
-                    let (x0, x1) = (x[start + 2 * q], x[start + 2 * q + 1])
-                    let y0 = x0 * c - x1 * s
-                    let y1 = x1 * c + x0 * s
-                    y[start + 2 * q] = y0
-                    y[start + 2 * q + 1] = y1
-                    for grade in ToleranceGrade.allCases {
-                        let u = model.u(grade)
-                        let deltaTheta = (ToleranceModel.powULP + 2) * u * theta
-                        let shared = (abs(x0) + abs(x1)) * (deltaTheta + ToleranceModel.sinCosULP * u)
-                            + 2 * u * (abs(x0 * c) + abs(x1 * s))
-                        let b0 = model.final(u, y0) + shared
-                        let b1 = model.final(u, y1) + shared
-                        if grade == .standard {
-                            standard[start + 2 * q] = b0
-                            standard[start + 2 * q + 1] = b1
-                        } else {
-                            functional[start + 2 * q] = b0
-                            functional[start + 2 * q + 1] = b1
-                        }
-                    }
-                }
-                for j in rot..<dim {
-                    // Copied through: exact, up to flush-to-zero.
-                    standard[start + j] = model.flushesSubnormals ? model.floor : 0
-                    functional[start + j] = standard[start + j]
+        let y = Reference.rope(x, tokens: tokens, heads: heads, dim: dim, rot: rot, base: scalars[0], offset: scalars[1]) { pair in
+            let (x0, x1) = (x[pair.first], x[pair.second])
+            let (c, s) = (cos(pair.angle), sin(pair.angle))
+            let (y0, y1) = (x0 * c - x1 * s, x1 * c + x0 * s)
+            for grade in ToleranceGrade.allCases {
+                let u = model.u(grade)
+                let deltaTheta = (ToleranceModel.powULP + 2) * u * pair.angle
+                let shared = (abs(x0) + abs(x1)) * (deltaTheta + ToleranceModel.sinCosULP * u) + 2 * u * (abs(x0 * c) + abs(x1 * s))
+                let (b0, b1) = (model.final(u, y0) + shared, model.final(u, y1) + shared)
+                if grade == .standard {
+                    (standard[pair.first], standard[pair.second]) = (b0, b1)
+                } else {
+                    (functional[pair.first], functional[pair.second]) = (b0, b1)
                 }
             }
         }
@@ -355,55 +291,34 @@ extension BatteryCase {
 
     private func attention(_ inputs: [[Double]], _ model: ToleranceModel) -> Expectation {
         let (queries, keys, heads, groups, dim) = (shape[0], shape[1], shape[2], shape[3], shape[4])
-        let scale = scalars[0]
-        let (q, k, v) = (inputs[0], inputs[1], inputs[2])
-        var output = [Double](repeating: 0, count: queries * heads * dim)
-        var standard = output
-        var functional = output
-        let perGroup = heads / groups
-        for i in 0..<queries {
-            let visible = min(keys, i + (keys - queries) + 1)
-            for h in 0..<heads {
-                let group = h / perGroup
-                let qRow = (i * heads + h) * dim
-                var scores = [Double](repeating: 0, count: visible)
-                var scoreScale = [Double](repeating: 0, count: visible)
-                for j in 0..<visible {
-                    let kRow = (j * groups + group) * dim
-                    var dot = 0.0
-                    var magnitude = 0.0
-                    for e in 0..<dim {
-                        dot += q[qRow + e] * k[kRow + e]
-                        magnitude += abs(q[qRow + e] * k[kRow + e])
-                    }
-                    scores[j] = dot * scale
-                    scoreScale[j] = magnitude * abs(scale)
+        let v = inputs[2]
+        var rows: [Reference.AttentionRow] = []
+        let output = Reference.attention(
+            q: inputs[0], k: inputs[1], v: v, queries: queries, keys: keys, heads: heads, groups: groups, dim: dim,
+            scale: scalars[0]
+        ) { rows.append($0) }
+        var standard = [Double](repeating: 0, count: output.count)
+        var functional = standard
+        for row in rows {
+            let (p, visible) = (row.probabilities, row.probabilities.count)
+            let m = row.scores.max() ?? 0
+            for grade in ToleranceGrade.allCases {
+                let u = model.u(grade)
+                let gd = model.gamma(dim + 1, grade)
+                let widest = row.scoreMagnitudes.max() ?? 0
+                let terms = (0..<visible).map { j in
+                    (ToleranceModel.expULP + 1) * u + u * abs(row.scores[j] - m) + gd * (row.scoreMagnitudes[j] + widest)
                 }
-                let p = Reference.softmax(scores, rows: 1, cols: visible)
-                let m = scores.max() ?? 0
+                let largest = terms.max() ?? 0
+                let gk = model.gamma(visible, grade)
                 for e in 0..<dim {
-                    var value = 0.0
-                    for j in 0..<visible { value += p[j] * v[(j * groups + group) * dim + e] }
-                    output[qRow + e] = value
-                }
-                for grade in ToleranceGrade.allCases {
-                    let u = model.u(grade)
-                    let gd = model.gamma(dim + 1, grade)
-                    let widest = scoreScale.max() ?? 0
-                    let terms = (0..<visible).map { j in
-                        (ToleranceModel.expULP + 1) * u + u * abs(scores[j] - m) + gd * (scoreScale[j] + widest)
+                    var bound = 0.0
+                    for j in 0..<visible {
+                        let pv = abs(p[j] * v[(j * groups + row.group) * dim + e])
+                        bound += pv * (terms[j] + largest + gk + u + 2 * model.intermediateUnit) + gk * pv
                     }
-                    let largest = terms.max() ?? 0
-                    let gk = model.gamma(visible, grade)
-                    for e in 0..<dim {
-                        var bound = 0.0
-                        for j in 0..<visible {
-                            let pv = abs(p[j] * v[(j * groups + group) * dim + e])
-                            bound += pv * (terms[j] + largest + gk + u + 2 * model.intermediateUnit) + gk * pv
-                        }
-                        let total = bound + model.final(0, output[qRow + e])
-                        if grade == .standard { standard[qRow + e] = total } else { functional[qRow + e] = total }
-                    }
+                    let total = bound + model.final(0, output[row.outputRow + e])
+                    if grade == .standard { standard[row.outputRow + e] = total } else { functional[row.outputRow + e] = total }
                 }
             }
         }

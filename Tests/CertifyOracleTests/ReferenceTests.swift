@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 import CertifyNumerics
+import CertifyOracle
 
 @Suite("fp64 reference kernels")
 struct ReferenceTests {
