@@ -27,8 +27,11 @@ package struct RunPlan: Sendable {
     package var minTimeNanoseconds: UInt64 = 0
     /// Flush caches between timed executions of memory-bound cases.
     package var coldCache = false
-    /// A case whose coefficient of variation exceeds this is re-measured once, then flagged unstable.
+    /// A case whose robust coefficient of variation exceeds this is timed again, and flagged
+    /// unstable when no attempt is within it.
     package var cvThreshold = LatencyStatistics.defaultCVThreshold
+    /// Timed loops a noisy case gets at most, the first included.
+    package var latencyAttempts = LatencyFigures.maxAttempts
     /// Extra executions of every case after its timed loop, each compared bitwise with the first.
     package var soak = 0
     /// Independent runs of every case (each with its own buffers, upload, prepare and one execute);
@@ -157,18 +160,21 @@ package enum Runner {
             warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
             flushCaches: coldCache, soak: plan.soak)
         request.runs = plan.runs
-        var outcome: ExecutionOutcome
-        var remeasured = false
+        let outcome: ExecutionOutcome
+        var attempts: [[UInt64]]
         do {
             outcome = try session.execute(request)
-            // Noise is measured, not trusted: a noisy case gets one more measurement, which stands.
-            if LatencyStatistics(samples: outcome.deviceSamples ?? outcome.hostSamples).isNoisy(threshold: plan.cvThreshold) {
-                var again = request
-                (again.soak, again.runs) = (0, 1)
-                let second = try session.execute(again)
-                outcome.hostSamples = second.hostSamples
-                outcome.deviceSamples = second.deviceSamples
-                remeasured = true
+            attempts = [outcome.deviceSamples ?? outcome.hostSamples]
+            // Noise is evidence of neither speed nor slowness: a noisy case is timed again, each
+            // attempt its own timed loop, until one is stable or the attempts run out. The budgets
+            // are judged on the best attempt (LatencyFigures), as load can only add time.
+            var again = request
+            (again.soak, again.runs) = (0, 1)
+            while attempts.count < plan.latencyAttempts,
+                LatencyStatistics(samples: attempts[attempts.count - 1]).isNoisy(threshold: plan.cvThreshold)
+            {
+                let next = try session.execute(again)
+                attempts.append(next.deviceSamples ?? next.hostSamples)
             }
         } catch {
             result.outcome = error.kind.outcome
@@ -197,11 +203,11 @@ package enum Runner {
         result.latency = LatencyFigures(
             clock: outcome.deviceSamples == nil ? .hostMonotonic : .device,
             warmup: plan.warmup,
-            samples: outcome.deviceSamples ?? outcome.hostSamples,
+            attempts: attempts,
             firstCallNanoseconds: outcome.firstCallNanoseconds,
             budgetP50Microseconds: budget?.p50,
             budgetP99Microseconds: budget?.p99,
-            remeasured: remeasured, cvThreshold: plan.cvThreshold, coldCache: coldCache)
+            cvThreshold: plan.cvThreshold, coldCache: coldCache)
         if let peaks = plan.peaks, let latency = result.latency {
             result.throughput = peaks.throughput(
                 flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType,

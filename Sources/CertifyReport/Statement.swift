@@ -151,7 +151,7 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var runs: Int?
     /// Caches were flushed between timed executions of memory-bound cases.
     package var coldCache: Bool?
-    /// The robust CV above which a latency was re-measured, then flagged unstable.
+    /// The robust CV above which a latency was timed again, and flagged unstable when no attempt was within it.
     package var cvThreshold: Double?
     /// Where `seed` came from; absent in reports made before seeds were drawn (then it was given or 1).
     package var seedOrigin: SeedOrigin?

@@ -38,6 +38,11 @@ package enum SummaryRenderer {
             lines.append(
                 "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls\(minimum) per case\(cold)\(soak)")
         }
+        let unstable = ReportFacts.unstableLatencies(p.cases)
+        if !unstable.isEmpty {
+            lines.append("unstable latency (\(ReportFacts.unstableExplanation)):")
+            lines.append(contentsOf: unstable.map { "  \($0)" })
+        }
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {
             lines.append("  L\(gap.level) \(LevelAssessment.names[gap.level].dropFirst(3)) not reached:")

@@ -1,3 +1,4 @@
+import CertifyBattery
 import Foundation
 import Testing
 
@@ -29,6 +30,22 @@ struct RendererTests {
         #expect(MarkdownRenderer.render(statement).contains("development identity: UNTRUSTED"))
         #expect(HTMLRenderer.render(statement).contains("<strong>UNTRUSTED:</strong>"))
         #expect(!HTMLRenderer.render(try signedStatement()).contains("UNTRUSTED"))
+    }
+
+    /// An unstable latency is listed with how it was unstable, and why it lowers nothing.
+    @Test func unstableLatenciesAreNotedInEveryRendering() throws {
+        var statement = syntheticStatement()
+        let noisy: [UInt64] = [1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000]
+        statement.predicate.cases[0].latency = LatencyFigures(
+            clock: .hostMonotonic, warmup: 1, attempts: [noisy, noisy, noisy], firstCallNanoseconds: 0,
+            budgetP50Microseconds: 10_000, budgetP99Microseconds: 10_000)
+        let line = "\(statement.predicate.cases[0].id): robust CV above 0.1 in all 3 attempts, 0.494 in the one kept"
+        let why = "instability is not held against the level: each budget is judged on the case's best attempt, as load on the host only adds time"
+        #expect(SummaryRenderer.render(statement).contains("\nunstable latency (\(why)):\n  \(line)\nLevel reached: "))
+        #expect(MarkdownRenderer.render(statement).contains("\n## Unstable latency\n\nNo attempt timed these cases stably; \(why).\n\n- \(line)\n"))
+        #expect(HTMLRenderer.render(statement).contains("<h2>Unstable latency</h2>\n<p>No attempt timed these cases stably; \(why.replacingOccurrences(of: "'", with: "&#39;")).</p>\n<ul>\n<li>\(line)</li>\n</ul>\n"))
+        let quiet = syntheticStatement()
+        #expect(!SummaryRenderer.render(quiet).contains("unstable latency") && !MarkdownRenderer.render(quiet).contains("Unstable latency"))
     }
 
     @Test func htmlIsSelfContained() throws {

@@ -9,7 +9,8 @@ package struct LatencySpec: Sendable, Equatable {
     package var minTimeMilliseconds: Double = LatencySpec.defaultMinTimeMilliseconds
     /// Flush caches between timed calls of memory-bound cases (`cold_cache`).
     package var coldCache = false
-    /// Coefficient of variation above which a case is re-measured, then flagged unstable (`cv_threshold`).
+    /// Robust coefficient of variation above which a case is timed again, and flagged unstable
+    /// when no attempt is within it (`cv_threshold`).
     package var cvThreshold = 0.1
     /// Budgets by kernel name or case id.
     package var budgets: [String: LatencyBudget]

@@ -110,7 +110,7 @@ package enum Gate {
     ///
     /// Samples within one run are not independent of the host's load, which shifts whole runs
     /// and, less, single cases. Only cases stable in both reports are compared (an `unstable`
-    /// latency is not trusted). A case counts when it is significantly slower by Mann–Whitney U
+    /// latency is evidence of neither speed nor slowness). A case counts when it is significantly slower by Mann–Whitney U
     /// (α / cases), slower by the effect floors, and its log p50 ratio exceeds the battery's
     /// median log ratio by both the case threshold and `noiseSigmas` robust standard deviations
     /// of the battery's log ratios: on a noisy host the cases' ratios spread, and the limit widens

@@ -62,6 +62,11 @@ package enum HTMLRenderer {
             html += "<h2>\(escape(LevelAssessment.names[gap.level])) not reached</h2>\n<ul>\n"
             html += gap.reasons.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
         }
+        let unstable = ReportFacts.unstableLatencies(p.cases)
+        if !unstable.isEmpty {
+            html += "<h2>Unstable latency</h2>\n<p>No attempt timed these cases stably; \(escape(ReportFacts.unstableExplanation)).</p>\n<ul>\n"
+            html += unstable.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
+        }
         html += "<h2>Error against tolerance (|error| / standard tolerance, log scale; ≤ 1 passes)</h2>\n"
         html += chart(
             p.cases.map { ($0.id, $0.standardRatio, $0.outcome) }, marker: 1, markerLabel: "tolerance", unit: "")

@@ -38,6 +38,15 @@ package enum MarkdownRenderer {
                 for reason in gap.reasons { lines.append("- \(escape(reason))") }
             }
         }
+        let unstable = ReportFacts.unstableLatencies(p.cases)
+        if !unstable.isEmpty {
+            lines.append("")
+            lines.append("## Unstable latency")
+            lines.append("")
+            lines.append("No attempt timed these cases stably; \(escape(ReportFacts.unstableExplanation)).")
+            lines.append("")
+            lines.append(contentsOf: unstable.map { "- \(escape($0))" })
+        }
         for kernel in facts.kernels {
             lines.append("")
             lines.append("## \(kernel.name)")

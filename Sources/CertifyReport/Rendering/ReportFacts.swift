@@ -55,6 +55,15 @@ struct ReportFacts {
         "\(tier.name) (\(tier.id), \(tier.requirements)): \(tier.qualified ? "QUALIFIED" : "NOT QUALIFIED")"
     }
 
+    /// Why an unstable latency is listed but lowers nothing, after the "Unstable latency" heading.
+    static let unstableExplanation =
+        "instability is not held against the level: each budget is judged on the case's best attempt, as load on the host only adds time"
+
+    /// "id: robust CV above …" for every case no attempt timed stably, in report order.
+    static func unstableLatencies(_ cases: [CaseResult]) -> [String] {
+        cases.compactMap { c in c.latency.flatMap { $0.unstable ? "\(c.id): \($0.instability)" : nil } }
+    }
+
     /// The table cells of a case: figures against the standard tolerance and latency.
     static func cells(_ c: CaseResult) -> [String] {
         let m = c.standard
