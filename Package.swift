@@ -38,6 +38,8 @@ let package = Package(
         // The worker's few POSIX calls Swift cannot make (signal handlers, memfd, pipe2, prctl);
         // a target of its own so that plugins, which link CCertifyBackend, never carry them.
         .target(name: "CCertifyWorker"),
+        // Exit statuses, failures, file lookup and timestamps every layer shares; no dependencies.
+        .target(name: "CertifyBase"),
         .target(name: "CertifyProfiles", dependencies: ["CYAML"]),
         // The oracle (inputs, fp64 references, bounds, metrics) is optimised even in debug builds:
         // at -Onone the standard suite's oracle alone takes minutes.
@@ -54,19 +56,29 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Loading plugins and talking to them: the only importer of the ABI header.
         .target(
             name: "CertifyBackends",
-            dependencies: ["CCertifyBackend", "CCertifyWorker", "CertifyBattery", "CertifyOracle", "CertifyTrust"]
+            dependencies: ["CCertifyBackend", "CCertifyWorker", "CertifyBase", "CertifyBattery", "CertifyTrust"]
         ),
+        // The statement, levels, tiers, renderings, gating and verifying: nothing here loads a plugin.
         .target(
             name: "CertifyReport",
-            dependencies: ["CertifyBattery", "CertifyProfiles", "CertifyNumerics", "CertifyTrust"]
+            dependencies: ["CertifyBase", "CertifyBattery", "CertifyProfiles", "CertifyNumerics", "CertifyTrust"]
+        ),
+        // The run as a library: plan, runner, journal, statement assembly, re-runs.
+        .target(
+            name: "CertifyRun",
+            dependencies: [
+                "CertifyBase", "CertifyBattery", "CertifyNumerics", "CertifyOracle", "CertifyBackends", "CertifyProfiles",
+                "CertifyReport", "CertifyTrust",
+            ]
         ),
         .target(
             name: "CertifyCommands",
             dependencies: [
-                "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyOracle", "CertifyBackends", "CertifyReport",
-                "CertifyTrust",
+                "CertifyBase", "CertifyProfiles", "CertifyNumerics", "CertifyBattery", "CertifyOracle", "CertifyBackends",
+                "CertifyReport", "CertifyRun", "CertifyTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +89,8 @@ let package = Package(
             path: "Sources/Backends/support",
             cSettings: backendFlags
         ),
+        // Unit tests, one target per module: fast (scripts/test --fast runs only these).
+        .testTarget(name: "CertifyBaseTests", dependencies: ["CertifyBase"]),
         .testTarget(
             name: "CertifyProfilesTests", dependencies: ["CertifyProfiles", "CertifyBattery"], resources: [.copy("Fixtures")]
         ),
@@ -85,9 +99,10 @@ let package = Package(
             name: "CertifyTrustTests",
             dependencies: ["CertifyTrust", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics", "CertifyOracle"]),
+        .testTarget(name: "CertifyBatteryTests", dependencies: ["CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyOracleTests", dependencies: ["CertifyOracle", "CertifyBattery", "CertifyNumerics"]),
         .testTarget(name: "CertifyBackendSupportTests", dependencies: ["CertifyBackendSupport"]),
+        .testTarget(name: "CertifyBackendsTests", dependencies: ["CertifyBackends", "CertifyBattery"]),
         .testTarget(
             name: "CertifyReportTests",
             dependencies: [
@@ -97,8 +112,15 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "CertifyCommandsTests",
-            dependencies: ["CertifyCommands", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles", "CertifyTrust"]
+            name: "CertifyRunTests",
+            dependencies: ["CertifyRun", "CertifyBackends", "CertifyBase", "CertifyBattery", "CertifyNumerics", "CertifyOracle"]
+        ),
+        // The certify binary run as users run it: slow (each test starts processes), so apart.
+        .testTarget(
+            name: "CertifyEndToEndTests",
+            dependencies: [
+                "CertifyBase", "CertifyBackends", "CertifyBattery", "CertifyReport", "CertifyProfiles", "CertifyRun", "CertifyTrust",
+            ]
         ),
     ] + backends.map {
         .target(

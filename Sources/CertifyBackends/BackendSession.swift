@@ -43,8 +43,8 @@ package struct ExecutionRequest: Sendable {
 }
 
 /// The host's monotonic clock, the one every host-side time is read on.
-enum Clock {
-    static func nanoseconds() -> UInt64 {
+package enum Clock {
+    package static func nanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
@@ -73,22 +73,25 @@ package enum Measurement {
     /// lasts as long whatever a call costs around the timed part (a cache flush, a device-timer
     /// query, the harness's own bookkeeping), so a faster harness path does not buy itself more
     /// samples to store, send and judge, and a cold-cache case's flushes count toward it.
+    /// `clock` reads monotonic nanoseconds (a test gives it a clock of its own).
     package static func timedLoop(
         warmup: Int, iterations: Int, minTime: UInt64, flushCaches: Bool,
-        execute: () throws(BackendError) -> Void, deviceTimer: Bool, deviceTime: () throws(BackendError) -> UInt64
+        execute: () throws(BackendError) -> Void, deviceTimer: Bool, clock: () -> UInt64 = Clock.nanoseconds,
+        deviceTime: () throws(BackendError) -> UInt64
     ) throws(BackendError) -> (host: [UInt64], device: [UInt64]?) {
         for _ in 0..<warmup { try execute() }
         var host: [UInt64] = []
         var device: [UInt64]? = deviceTimer ? [] : nil
         host.reserveCapacity(iterations)
         device?.reserveCapacity(iterations)
-        let start = Clock.nanoseconds()
+        let flush = flushCaches ? CacheFlush() : nil
+        let start = clock()
         var elapsed: UInt64 = 0
         while continues(samples: host.count, elapsed: elapsed, iterations: iterations, minTime: minTime) {
-            if flushCaches { CacheFlush.run() }
-            let t0 = Clock.nanoseconds()
+            flush?.run()
+            let t0 = clock()
             try execute()
-            let t1 = Clock.nanoseconds()
+            let t1 = clock()
             host.append(t1 &- t0)
             if deviceTimer { device?.append(try deviceTime()) }
             elapsed = t1 &- start
@@ -119,6 +122,14 @@ package struct ExecutionOutcome: Sendable {
     package var soakMismatches: Int = 0
     /// Each further independent run's outputs (`ExecutionRequest.runs - 1` of them).
     package var repeatOutputs: [[[UInt8]]] = []
+
+    package init(firstOutputs: [[UInt8]], lastOutputs: [[UInt8]], firstCallNanoseconds: UInt64, hostSamples: [UInt64], deviceSamples: [UInt64]?) {
+        self.firstOutputs = firstOutputs
+        self.lastOutputs = lastOutputs
+        self.firstCallNanoseconds = firstCallNanoseconds
+        self.hostSamples = hostSamples
+        self.deviceSamples = deviceSamples
+    }
 }
 
 /// The one interface the runner uses to talk to a backend.

@@ -13,17 +13,23 @@ final class PluginLibrary {
     let path: String
     let sha256: String
     let api: UnsafePointer<cb_api>
-    private let handle: UnsafeMutableRawPointer
+    private let library: DynamicLibrary
 
     /// Loads `path`, checks the SHA-256 pin when given, and negotiates the ABI.
+    ///
+    /// The bytes hashed are the bytes loaded: the file is opened once, hashed through that
+    /// descriptor and dlopen'ed through /proc/self/fd, so a file swapped in between is never run.
     init(path: String, expectedSHA256: String?) throws(BackendError) {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw BackendError(.notFound, "backend library '\(path)' does not exist")
         }
+        guard let file = FileDescriptor(reading: path) else {
+            throw BackendError(.notLoadable, "backend library '\(path)' cannot be read: \(String(cString: strerror(errno)))")
+        }
         let digest: String
         do {
-            digest = try FileDigest.sha256(ofFile: path)
+            digest = try FileDigest.sha256(ofDescriptor: file.raw)
         } catch {
             throw BackendError(.notLoadable, "backend library '\(path)' cannot be read: \(error.localizedDescription)")
         }
@@ -33,13 +39,12 @@ final class PluginLibrary {
                 .hashMismatch,
                 "backend library '\(path)' has SHA-256 \(digest), but the profile pins \(pin)")
         }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw BackendError(
-                .notLoadable, "backend library '\(path)' is not a loadable shared library: \(Self.dlerrorText())")
+        do {
+            library = try DynamicLibrary("/proc/self/fd/\(file.raw)")
+        } catch {
+            throw BackendError(.notLoadable, "backend library '\(path)' is not a loadable shared library: \(error.message)")
         }
-        self.handle = handle
-        guard let symbol = dlsym(handle, CERTIFY_BACKEND_BOOTSTRAP_SYMBOL) else {
-            dlclose(handle)
+        guard let symbol = library.symbol(CERTIFY_BACKEND_BOOTSTRAP_SYMBOL) else {
             throw BackendError(
                 .missingBootstrap,
                 "backend library '\(path)' does not export \(CERTIFY_BACKEND_BOOTSTRAP_SYMBOL); is it a certify backend?")
@@ -50,37 +55,29 @@ final class PluginLibrary {
             harness_abi_major: UInt32(CERTIFY_ABI_VERSION_MAJOR),
             harness_abi_minor: UInt32(CERTIFY_ABI_VERSION_MINOR))
         guard let api = bootstrap(&request) else {
-            dlclose(handle)
             throw BackendError(
                 .abiMismatch,
                 "backend library '\(path)' refused plugin ABI \(CERTIFY_ABI_VERSION_MAJOR).\(CERTIFY_ABI_VERSION_MINOR): \(CERTIFY_BACKEND_BOOTSTRAP_SYMBOL) returned NULL")
         }
         let table = api.pointee
         guard table.abi_major == UInt32(CERTIFY_ABI_VERSION_MAJOR) else {
-            dlclose(handle)
             throw BackendError(
                 .abiMismatch,
                 "backend library '\(path)' implements plugin ABI \(table.abi_major).\(table.abi_minor); this certify speaks ABI \(CERTIFY_ABI_VERSION_MAJOR).x")
         }
         let required = MemoryLayout<cb_api>.offset(of: \cb_api.synchronize)! + MemoryLayout<UnsafeRawPointer>.size
         guard table.struct_size >= required else {
-            dlclose(handle)
             throw BackendError(
                 .abiMismatch,
                 "backend library '\(path)' returned a cb_api of \(table.struct_size) bytes; ABI \(CERTIFY_ABI_VERSION_MAJOR).0 needs at least \(required)")
         }
         let missing = Self.missingEntryPoints(table)
         guard missing.isEmpty else {
-            dlclose(handle)
             throw BackendError(
                 .abiMismatch,
                 "backend library '\(path)' leaves required entry points NULL: \(missing.joined(separator: ", "))")
         }
         self.api = api
-    }
-
-    deinit {
-        dlclose(handle)
     }
 
     /// Whether the table is long enough to hold the optional device timer and sets it.
@@ -97,10 +94,5 @@ final class PluginLibrary {
             ("release", t.release != nil), ("execute", t.execute != nil), ("synchronize", t.synchronize != nil),
         ]
         return entries.filter { !$0.1 }.map(\.0)
-    }
-
-    private static func dlerrorText() -> String {
-        guard let text = dlerror() else { return "unknown dlopen error" }
-        return String(cString: text)
     }
 }

@@ -1,3 +1,4 @@
+import CertifyBase
 import Foundation
 
 /// Finds the shared library a chip profile names.
@@ -21,11 +22,7 @@ package struct PluginLocator: Sendable {
     }
 
     /// The folder of the running executable (the certify binary, or the test runner).
-    package static var executableDirectory: String {
-        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: resolved).deletingLastPathComponent().path
-    }
+    package static var executableDirectory: String { ExecutableLocation.directory }
 
     /// The library's absolute path, or an error that says where it looked and what to run.
     package func resolve(_ library: String, relativeTo profileDirectory: String) throws(BackendError) -> String {

@@ -1,8 +1,11 @@
 import ArgumentParser
+import CertifyBase
 import CertifyBattery
 import CertifyNumerics
 import CertifyOracle
 import CertifyProfiles
+import CertifyReport
+import CertifyRun
 
 /// `certify battery`: lists every case of a suite with its tolerance and where it comes from.
 struct BatteryCommand: ParsableCommand {
@@ -25,26 +28,22 @@ struct BatteryCommand: ParsableCommand {
         var numerics = DeclaredNumericsModel(accumulation: [:], flushesSubnormals: false, rounding: .nearestEven)
         numerics.accumulation = [.fp16: .fp32, .bf16: .fp32, .fp32: .fp32]
         if let chip {
-            guard let path = FileLocator.resolve(chip) else {
-                Standard.error("error: chip profile '\(chip)' does not exist")
-                throw ExitStatus.noInput.exitCode
-            }
+            guard let path = FileLocator.resolve(chip) else { throw Failure(.noInput, "chip profile '\(chip)' does not exist") }
             do {
                 numerics = try ProfileLoader.loadChip(path: path, budgetKeys: Battery.budgetKeys).numerics.model
             } catch {
-                Standard.error(error.description)
-                throw ExitStatus.badProfile.exitCode
+                throw Failure(error)
             }
         }
         let cases = Battery.cases(suite)
-        Standard.output("battery \(Battery.version), suite \(suite.rawValue), \(cases.count) cases\n")
-        Standard.output("id\trole\tshape\tinputs → outputs\tflop\tbytes\ttolerance\torigin\n")
+        Console.output("battery \(Battery.version), suite \(suite.rawValue), \(cases.count) cases\n")
+        Console.output("id\trole\tshape\tinputs → outputs\tflop\tbytes\ttolerance\torigin\n")
         for testCase in cases {
             let model = ToleranceModel(for: testCase, numerics: numerics)
             let types =
                 testCase.inputTypes.map(\.rawValue).joined(separator: ",") + " → "
                 + testCase.outputTypes.map(\.rawValue).joined(separator: ",")
-            Standard.output(
+            Console.output(
                 [
                     testCase.id, testCase.role.rawValue, testCase.shape.map(String.init).joined(separator: "x"), types,
                     String(Int(testCase.flops)), String(testCase.bytes), model.derivation(for: testCase), testCase.origin,

@@ -1,8 +1,8 @@
 import ArgumentParser
+import CertifyBase
 
 /// The `certify` command: `certify --chip FILE` runs a certification; subcommands do the rest.
 package struct CertifyCommand: ParsableCommand {
-    package static let harnessVersion = "0.1.0"
 
     package static let configuration = CommandConfiguration(
         commandName: "certify",
@@ -48,17 +48,10 @@ package struct CertifyCommand: ParsableCommand {
             (where `swift build` puts the bundled backends); a path is taken relative
             to the profile.
 
-            Exit codes: 0 certified, 1 not certified (report written), 2 backend
-            marked unusable after repeated crashes (report written), 64 usage,
-            65 bad profile, 66 missing file, 69 backend unavailable,
-            70 internal error, 73 cannot write the report, 24 signing key refused,
-            130/143 interrupted by SIGINT/SIGTERM (partial report written);
-            certify verify: 20 malformed, 21 bad signature, 22 untrusted signer,
-            23 subject mismatch; certify gate (and --baseline): 30 level lowered,
-            31 tier lost, 32 new failure, 33 support lost, 34 error growth,
-            35 latency regression (the most severe when several occur).
+            Exit codes:
+            \(ExitStatus.helpTable(ExitStatus.allCases))
             """,
-        version: harnessVersion,
+        version: Harness.version,
         subcommands: [
             RunCommand.self, BatteryCommand.self, VerifyCommand.self, ExplainCommand.self, GateCommand.self, KeygenCommand.self,
         ],
@@ -76,11 +69,19 @@ package struct CertifyCommand: ParsableCommand {
     /// value equal to a subcommand's name for a possible subcommand and validates its options.
     package static func start() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == WorkerCommand.configuration.commandName else { return main() }
-        let options = Array(arguments.dropFirst())
-        if let status = WorkerCommand.runSupervised(options) {
-            exit(withError: ExitCode(status))
+        if arguments.first == WorkerCommand.configuration.commandName {
+            let options = Array(arguments.dropFirst())
+            if let status = WorkerCommand.runSupervised(options) { exit(withError: ExitCode(status)) }
+            WorkerCommand.main(options)
         }
-        WorkerCommand.main(options)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let failure as Failure {
+            if !failure.description.isEmpty { Console.error(failure.description) }
+            exit(withError: ExitCode(failure.status.rawValue))
+        } catch {
+            exit(withError: error)
+        }
     }
 }

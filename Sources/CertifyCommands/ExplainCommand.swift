@@ -1,5 +1,5 @@
-import CertifyTrust
 import ArgumentParser
+import CertifyBase
 import CertifyReport
 import Foundation
 
@@ -23,52 +23,26 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         var isDirectory: ObjCBool = false
         guard let path = FileLocator.resolve(report), FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            Standard.error("error: report '\(report)' does not exist")
-            throw ExitStatus.noInput.exitCode
+            throw Failure(.noInput, "report '\(report)' does not exist")
         }
         let folder = isDirectory.boolValue ? URL(fileURLWithPath: path) : URL(fileURLWithPath: path).deletingLastPathComponent()
         let statementPath = isDirectory.boolValue ? folder.appendingPathComponent(ReportWriter.statementFile).path : path
         let envelopePath = folder.appendingPathComponent(ReportWriter.envelopeFile).path
         let statement: Statement
         if FileManager.default.fileExists(atPath: envelopePath) {
-            statement = try verified(envelopePath)
+            let store = try ReportFiles.trustStore(trust, fallback: ExecutableLocation.repositoryCerts)
+            statement = try ReportFiles.verified(envelopePath, trust: store).statement
         } else {
             guard let data = FileManager.default.contents(atPath: statementPath) else {
-                Standard.error("error: cannot read '\(statementPath)'")
-                throw ExitStatus.noInput.exitCode
+                throw Failure(.noInput, "cannot read '\(statementPath)'")
             }
             do {
                 statement = try Statement.decode(data)
             } catch {
-                Standard.error("error: '\(statementPath)' is not a certify report: \(error)")
-                throw ExitStatus.malformedReport.exitCode
+                throw Failure(.malformedReport, "'\(statementPath)' is not a certify report: \(error)")
             }
-            Standard.error("warning: '\(statementPath)' has no signed envelope next to it; explaining it unverified")
+            Console.error("warning: '\(statementPath)' has no signed envelope next to it; explaining it unverified")
         }
-        Standard.output(Explanation(statement.predicate).render())
-    }
-
-    private func verified(_ envelopePath: String) throws -> Statement {
-        guard let location = trust ?? VerifyCommand.repositoryCerts() else {
-            Standard.error("error: no trust store: pass --trust with a root certificate or a folder of them")
-            throw ExitStatus.noInput.exitCode
-        }
-        let store: TrustStore
-        do {
-            store = try TrustStore.load(location)
-        } catch {
-            Standard.error("error: trust store: \(error.description)")
-            throw ExitStatus.noInput.exitCode
-        }
-        guard let bytes = FileManager.default.contents(atPath: envelopePath) else {
-            Standard.error("error: cannot read '\(envelopePath)'")
-            throw ExitStatus.noInput.exitCode
-        }
-        let result = Result { () throws(VerificationError) in try ReportVerifier.verify(bytes, trust: store) }
-        switch result {
-        case .success(let report): return report.statement
-        case .failure(let error):
-            throw VerifyCommand.refuse(envelopePath, error).exitCode
-        }
+        Console.output(Explanation(statement.predicate).render())
     }
 }

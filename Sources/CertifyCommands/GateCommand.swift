@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertifyBase
 
 /// `certify gate --baseline OLD --candidate NEW`: fails a release that regresses against the last certified report.
 struct GateCommand: ParsableCommand {
@@ -15,10 +16,10 @@ struct GateCommand: ParsableCommand {
             Two existing reports cannot re-run a failing case; certify --chip FILE
             --baseline OLD does.
 
-            Exit codes: 0 passed; when several kinds occur, the most severe (lowest):
-            30 level lowered, 31 tier lost, 32 new failure, 33 support lost,
-            34 error growth, 35 latency regression; 20–23 a report does not verify,
-            65 bad expectations file, 66 missing file, 73 cannot write an output.
+            Exit codes: 0 passed; when several kinds occur, the most severe (lowest) of
+            \(ExitStatus.helpTable([.gateLevelLowered, .gateTierLost, .gateNewFailure, .gateSupportLost, .gateErrorGrowth, .gateLatencyRegression]))
+            20–23 a report does not verify (see certify verify), 65 a bad expectations
+            file, 66 a missing file, 73 an output cannot be written.
             """)
 
     @Option(help: ArgumentHelp("The last certified report (folder or envelope).", valueName: "report"))

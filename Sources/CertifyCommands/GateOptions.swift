@@ -1,10 +1,7 @@
-import CertifyTrust
 import ArgumentParser
-import CertifyBackends
+import CertifyBase
 import CertifyBattery
-import CertifyProfiles
 import CertifyReport
-import Foundation
 
 /// The options `certify gate` and `certify --chip FILE --baseline OLD` share, and the gate itself.
 struct GateOptions: ParsableArguments {
@@ -61,120 +58,25 @@ struct GateOptions: ParsableArguments {
             noiseSigmas: latencyNoiseSigmas)
     }
 
-    /// Verifies both reports, compares them and writes every output; throws the gate's exit code
-    /// when it fails. `rerun` runs case ids again, each in a fresh worker, and returns their results:
-    /// the cases that newly fail or are slower, which count only if the re-run confirms them.
+    /// Gates `candidate` against `baseline`, prints the table and throws the gate's exit status when
+    /// it fails. `rerun` runs case ids again in fresh workers (only after a run).
     func gate(
         baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> [String: CaseResult])? = nil
     ) throws {
-        let store = try VerifyCommand.trustStore(trust)
-        let loadedExpectations: GateExpectations
-        if let expectations {
-            do {
-                loadedExpectations = try ProfileLoader.loadGateExpectations(path: expectations)
-            } catch {
-                Standard.error(error.description)
-                throw (error.kind == .unreadable ? ExitStatus.noInput : ExitStatus.badProfile).exitCode
-            }
-        } else {
-            loadedExpectations = GateExpectations()
-        }
-        let old = try verified(baseline, store: store)
-        let new = try verified(candidate, store: store)
-        warnIfIncomparable(old.report.statement.predicate, new.report.statement.predicate)
-
-        var findings = Gate.compare(
-            baseline: old.report.statement.predicate, candidate: new.report.statement.predicate, policy: policy,
-            expectations: loadedExpectations)
-        if let rerun {
-            let cases = Set(new.report.statement.predicate.cases.map(\.id))
-            let suspects = findings.filter { ($0.kind == .newFailure || $0.kind == .latencyRegression) && cases.contains($0.subject) }
-                .map(\.subject)
-            if !suspects.isEmpty {
-                findings = Gate.compare(
-                    baseline: old.report.statement.predicate, candidate: new.report.statement.predicate, policy: policy,
-                    expectations: loadedExpectations, reruns: rerun(suspects))
-            }
-        }
-        let result = GateVerdict(
-            baseline: record(old), candidate: record(new), policy: policy, expectations: expectations, rerun: rerun != nil,
-            findings: findings)
-        Standard.output(GateRenderer.table(result))
-        if rerun == nil && findings.contains(where: { $0.kind == .newFailure }) {
-            Standard.error("note: gating two existing reports cannot re-run a failing case; certify --chip FILE --baseline OLD re-runs each in a fresh worker")
-        }
-        try write(GateRenderer.markdown(result), to: markdown)
-        try write(GateRenderer.junit(result), to: junit)
-        if let verdict {
-            let identity = try signing.identity()
-            let envelope: Data
-            do {
-                envelope = try identity.sign(GateStatement(verdict: result), at: Date())
-            } catch {
-                Standard.error("error: cannot sign the gate verdict: \(error)")
-                throw ExitStatus.signingKeyRefused.exitCode
-            }
-            try write(envelope, to: verdict)
-            if identity.development { Standard.error(SigningOptions.developmentWarning()) }
-        }
-        if let worst = result.worst { throw ExitStatus.gate(worst).exitCode }
-    }
-
-    private struct Verified {
-        var path: String
-        var sha256: String
-        var report: VerifiedReport
-    }
-
-    private func verified(_ report: String, store: TrustStore) throws -> Verified {
-        let path = try VerifyCommand.envelopePath(report)
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            Standard.error("error: cannot read '\(path)': \(error.localizedDescription)")
-            throw ExitStatus.noInput.exitCode
-        }
-        do {
-            let verified = try ReportVerifier.verify(bytes, trust: store)
-            if verified.signer.development {
-                Standard.error("warning: \(path) is signed with a development identity: UNTRUSTED; it verifies only because --trust names its root")
-            }
-            return Verified(path: path, sha256: FileDigest.sha256(Array(bytes)), report: verified)
-        } catch {
-            throw VerifyCommand.refuse(path, error).exitCode
-        }
-    }
-
-    private func record(_ report: Verified) -> GateReportRecord {
-        let p = report.report.statement.predicate
-        return GateReportRecord(
-            envelope: report.path, sha256: report.sha256, level: p.level.name, backend: "\(p.backend.name) \(p.backend.version)",
-            signer: report.report.signer.subject)
-    }
-
-    private func warnIfIncomparable(_ old: CertificationPredicate, _ new: CertificationPredicate) {
-        var differences: [String] = []
-        if old.run.batteryVersion != new.run.batteryVersion { differences.append("battery \(old.run.batteryVersion) vs \(new.run.batteryVersion)") }
-        if old.run.suite != new.run.suite { differences.append("suite \(old.run.suite.rawValue) vs \(new.run.suite.rawValue)") }
-        if old.chip.model != new.chip.model { differences.append("chip \(old.chip.model) vs \(new.chip.model)") }
-        if old.host.cpu != new.host.cpu { differences.append("host CPU '\(old.host.cpu)' vs '\(new.host.cpu)'") }
-        if !differences.isEmpty {
-            Standard.error("warning: the reports differ in \(differences.joined(separator: ", ")); findings may reflect that, not the backend")
-        }
-    }
-
-    private func write(_ text: String, to path: String?) throws {
-        try write(Data(text.utf8), to: path)
-    }
-
-    private func write(_ data: Data, to path: String?) throws {
-        guard let path else { return }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            Standard.error("error: cannot write '\(path)': \(error.localizedDescription)")
-            throw ExitStatus.cannotWrite.exitCode
-        }
+        var request = GateRequest(baseline: baseline, candidate: candidate, policy: policy)
+        (request.trust, request.fallbackTrust, request.expectations) = (trust, ExecutableLocation.repositoryCerts, expectations)
+        (request.markdown, request.junit, request.verdict) = (markdown, junit, verdict)
+        var developmentSigner = false
+        let verdict = try GateRun.perform(
+            request, rerun: rerun,
+            identity: { () throws(Failure) in
+                let identity = try SigningChoice.identity(key: signing.key, certificate: signing.certificate)
+                developmentSigner = identity.development
+                return identity
+            },
+            note: Console.error)
+        Console.output(GateRenderer.table(verdict))
+        if developmentSigner { Console.error(SigningChoice.developmentWarning()) }
+        if let worst = verdict.worst { throw Failure.silent(worst.exitStatus) }
     }
 }

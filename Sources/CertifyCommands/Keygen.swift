@@ -1,25 +1,17 @@
-import CertifyTrust
+import CertifyBase
 import CertifyReport
+import CertifyTrust
 
-/// Maps keygen's errors to exit codes.
+/// Maps keygen's errors to failures.
 enum Keygen {
-    /// Runs `body`, printing a failure as one line: a refused CA key exits 24, anything else 73.
-    static func perform<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body`; a refused CA key exits 24, an unreadable file 66, anything else 73.
+    static func perform<T>(_ body: () throws -> T) throws(Failure) -> T {
         do {
             return try body()
         } catch let error as SigningError {
-            Standard.error("error: \(error.description)")
-            switch error {
-            case .keyReadableByOthers, .keyDoesNotMatchCertificate, .malformedKey, .certificateNotValid:
-                throw ExitStatus.signingKeyRefused.exitCode
-            case .unreadable, .malformedCertificate:
-                throw ExitStatus.noInput.exitCode
-            case .exists, .unwritable:
-                throw ExitStatus.cannotWrite.exitCode
-            }
+            throw Failure(error)
         } catch {
-            Standard.error("error: \(error)")
-            throw ExitStatus.cannotWrite.exitCode
+            throw Failure(.cannotWrite, "\(error)")
         }
     }
 }

@@ -1,6 +1,6 @@
-import CertifyTrust
 import ArgumentParser
-import CertifyReport
+import CertifyBase
+import CertifyTrust
 import Foundation
 
 /// `certify keygen certifier --ca DIR --name NAME --out DIR`: a certifier certificate issued by a root.
@@ -25,16 +25,13 @@ struct KeygenCertifierCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: out)
         for file in [CertificateAuthority.rootKeyFile, CertificateAuthority.rootCertificateFile] {
             let path = (ca as NSString).appendingPathComponent(file)
-            guard FileManager.default.fileExists(atPath: path) else {
-                Standard.error("error: CA file '\(path)' does not exist")
-                throw ExitStatus.noInput.exitCode
-            }
+            guard FileManager.default.fileExists(atPath: path) else { throw Failure(.noInput, "CA file '\(path)' does not exist") }
         }
         let certificate = try Keygen.perform {
             try CertificateAuthority.writeCertifier(
                 name: name, caDirectory: URL(fileURLWithPath: ca), notBefore: start, notAfter: end, to: directory)
         }
-        Standard.output(
+        Console.output(
             "Certifier '\(certificate.subject)' issued by '\(certificate.issuer)', valid \(ReportTime.string(start)) to \(ReportTime.string(end))\n"
                 + "  certificate \(directory.appendingPathComponent(CertificateAuthority.certifierCertificateFile).path)\n"
                 + "  private key \(directory.appendingPathComponent(CertificateAuthority.certifierKeyFile).path) (mode 0600)\n"

@@ -1,6 +1,5 @@
-import CertifyTrust
 import ArgumentParser
-import CertifyReport
+import CertifyTrust
 import Foundation
 
 /// `certify keygen root --out DIR`: a self-signed Ed25519 root CA.
@@ -22,7 +21,7 @@ struct KeygenRootCommand: ParsableCommand {
         let certificate = try Keygen.perform {
             try CertificateAuthority.writeRoot(name: name, notBefore: start, notAfter: end, to: directory)
         }
-        Standard.output(
+        Console.output(
             "Root CA '\(certificate.subject)', valid \(ReportTime.string(start)) to \(ReportTime.string(end))\n"
                 + "  certificate \(directory.appendingPathComponent(CertificateAuthority.rootCertificateFile).path)\n"
                 + "  private key \(directory.appendingPathComponent(CertificateAuthority.rootKeyFile).path) (mode 0600; keep it offline, never in git)\n")

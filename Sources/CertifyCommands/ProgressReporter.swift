@@ -1,4 +1,4 @@
-import CertifyBackends
+import CertifyRun
 import CertifyBattery
 import Foundation
 
@@ -13,23 +13,23 @@ final class ProgressReporter {
     func handle(_ event: RunEvent) {
         switch event {
         case .started(let index, let total, let testCase):
-            if live { Standard.errorRaw("\r\u{1B}[2K[\(index + 1)/\(total)] \(testCase.id) …") }
+            if live { Console.errorRaw("\r\u{1B}[2K[\(index + 1)/\(total)] \(testCase.id) …") }
         case .finished(let index, let total, let result):
             let line = "[\(index + 1)/\(total)] \(result.id) \(result.outcome.rawValue)"
             if live {
-                Standard.errorRaw("\r\u{1B}[2K\(line)")
+                Console.errorRaw("\r\u{1B}[2K\(line)")
             } else {
-                Standard.error(line)
+                Console.error(line)
             }
         }
     }
 
     func finish() {
-        if live { Standard.errorRaw("\r\u{1B}[2K") }
+        if live { Console.errorRaw("\r\u{1B}[2K") }
     }
 }
 
-extension Standard {
+extension Console {
     static func errorRaw(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -1,10 +1,11 @@
-import CertifyTrust
 import ArgumentParser
-import CertifyBackends
+import CertifyBase
 import CertifyReport
+import CertifyTrust
 import Foundation
 
 /// `certify verify REPORT`: checks a signed report offline and prints what it verifiably says.
+/// It needs no backend: nothing here loads a plugin.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -14,10 +15,8 @@ struct VerifyCommand: ParsableCommand {
             The trust store is --trust (a PEM file or a folder of *.pem roots),
             else the Certs/ folder of the repository certify was built in.
 
-            Exit codes: 0 verified, 20 malformed envelope, 21 bad signature,
-            22 untrusted signer (no chain to a trusted root, a certificate not
-            valid at signing time, or a development identity), 23 subject
-            mismatch, 66 a file does not exist.
+            Exit codes: 0 verified, or
+            \(ExitStatus.helpTable([.malformedReport, .badSignature, .untrustedSigner, .subjectMismatch, .noInput]))
             """)
 
     @Argument(help: ArgumentHelp("The envelope (report.dsse.json) or the report folder.", valueName: "report"))
@@ -39,145 +38,31 @@ struct VerifyCommand: ParsableCommand {
     var render = false
 
     func run() throws {
-        let envelopePath = try envelope()
-        let store = try trustStore()
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: envelopePath))
-        } catch {
-            Standard.error("error: cannot read '\(envelopePath)': \(error.localizedDescription)")
-            throw ExitStatus.noInput.exitCode
-        }
-        let verified: VerifiedReport
-        do {
-            verified = try ReportVerifier.verify(bytes, trust: store)
-            var checked: [String] = []
-            let checks: [(String, String?, Int?)] =
-                [("backend", backend, 0), ("chip profile", chip, 1)] + tier.map({ ("tier profile", $0, nil) })
-            for (what, path, index) in checks {
-                guard let path else { continue }
-                guard let located = FileLocator.resolve(path) else {
-                    Standard.error("error: \(what) '\(path)' does not exist")
-                    throw ExitStatus.noInput.exitCode
-                }
-                guard let digest = try? FileDigest.sha256(ofFile: located) else {
-                    Standard.error("error: cannot read \(what) '\(path)'")
-                    throw ExitStatus.noInput.exitCode
-                }
-                try verified.checkSubject(what, path: path, sha256: digest, index: index)
-                checked.append("\(what) \(path)")
-            }
-            Standard.output(summary(verified, path: envelopePath, store: store, checked: checked))
-        } catch let error as VerificationError {
-            throw Self.refuse(envelopePath, error).exitCode
-        }
-        if render {
-            let directory = URL(fileURLWithPath: envelopePath).deletingLastPathComponent()
+        let envelopePath = try ReportFiles.envelopePath(report)
+        let store = try ReportFiles.trustStore(trust, fallback: ExecutableLocation.repositoryCerts)
+        let verified = try ReportFiles.verified(envelopePath, trust: store)
+        var checked: [String] = []
+        let checks: [(String, String?, Subject.Role)] =
+            [("backend", backend, .backend), ("chip profile", chip, .chipProfile)] + tier.map { ("tier profile", $0, .tierProfile) }
+        for (what, path, role) in checks {
+            guard let path else { continue }
+            guard let located = FileLocator.resolve(path) else { throw Failure(.noInput, "\(what) '\(path)' does not exist") }
+            guard let digest = try? FileDigest.sha256(ofFile: located) else { throw Failure(.noInput, "cannot read \(what) '\(path)'") }
             do {
-                try ReportWriter.render(verified.statement, to: directory)
+                try verified.checkSubject(what, path: path, sha256: digest, role: role)
             } catch {
-                Standard.error("error: cannot write the renderings to '\(directory.path)': \(error.localizedDescription)")
-                throw ExitStatus.cannotWrite.exitCode
+                throw Failure(error, path: envelopePath)
             }
-            Standard.output("rendered  \(ReportWriter.markdownFile), \(ReportWriter.htmlFile), \(ReportWriter.junitFile) in \(directory.path)\n")
+            checked.append("\(what) \(path)")
         }
-    }
-
-    /// Prints why `path` did not verify, with how to look at a development-identity report
-    /// anyway, and returns the exit status for it.
-    static func refuse(_ path: String, _ error: VerificationError) -> ExitStatus {
-        Standard.error("error: \(path): \(error.message)")
-        if error.kind == .untrustedSigner && error.message.contains("development identity") {
-            let root = DevelopmentIdentity.directory().appendingPathComponent("root.pem").path
-            Standard.error("hint: on the machine that ran certify, --trust '\(root)' accepts it for a look; it certifies nothing")
-        }
-        return exitStatus(error.kind)
-    }
-
-    static func exitStatus(_ kind: VerificationError.Kind) -> ExitStatus {
-        switch kind {
-        case .malformed: .malformedReport
-        case .badSignature: .badSignature
-        case .untrustedSigner: .untrustedSigner
-        case .subjectMismatch: .subjectMismatch
-        }
-    }
-
-    private func envelope() throws -> String {
-        try Self.envelopePath(report)
-    }
-
-    /// The envelope `report` names: the file itself, or the envelope inside a report folder.
-    static func envelopePath(_ report: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard let path = FileLocator.resolve(report), FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            Standard.error("error: report '\(report)' does not exist")
-            throw ExitStatus.noInput.exitCode
-        }
-        guard isDirectory.boolValue else { return path }
-        let inside = URL(fileURLWithPath: path).appendingPathComponent(ReportWriter.envelopeFile).path
-        guard FileManager.default.fileExists(atPath: inside) else {
-            Standard.error("error: report folder '\(report)' holds no \(ReportWriter.envelopeFile)")
-            throw ExitStatus.noInput.exitCode
-        }
-        return inside
-    }
-
-    private func trustStore() throws -> TrustStore {
-        try Self.trustStore(trust)
-    }
-
-    /// The trust store `trust` names, else the repository's Certs/.
-    static func trustStore(_ trust: String?) throws -> TrustStore {
-        guard let path = trust ?? Self.repositoryCerts() else {
-            Standard.error("error: no trust store: pass --trust with a root certificate or a folder of them")
-            throw ExitStatus.noInput.exitCode
-        }
+        Console.output(verified.summary(path: envelopePath, trustLocation: store.location, checked: checked))
+        guard render else { return }
+        let directory = URL(fileURLWithPath: envelopePath).deletingLastPathComponent()
         do {
-            return try TrustStore.load(path)
+            try ReportWriter.render(verified.statement, to: directory)
         } catch {
-            Standard.error("error: trust store: \(error.description)")
-            throw ExitStatus.noInput.exitCode
+            throw Failure(.cannotWrite, "cannot write the renderings to '\(directory.path)': \(error.localizedDescription)")
         }
-    }
-
-    /// `Certs/` in the nearest folder above the executable that has one (the repository of a `swift build`).
-    static func repositoryCerts() -> String? {
-        var directory = URL(fileURLWithPath: PluginLocator.executableDirectory)
-        while directory.path != "/" {
-            let certs = directory.appendingPathComponent("Certs")
-            if FileManager.default.fileExists(atPath: certs.appendingPathComponent("README.md").path) { return certs.path }
-            directory.deleteLastPathComponent()
-        }
-        return nil
-    }
-
-    private func summary(_ verified: VerifiedReport, path: String, store: TrustStore, checked: [String]) -> String {
-        let p = verified.statement.predicate
-        let backendSubject = verified.statement.subject.first
-        var lines = ["VERIFIED  \(path)"]
-        if verified.signer.development {
-            lines.append("WARNING   signed with a development identity: UNTRUSTED; it verifies only because --trust names its root")
-        }
-        lines.append("chip      \(p.chip.vendor) \(p.chip.family) \(p.chip.model) (\(p.chip.profile))")
-        lines.append(
-            "backend   \(p.backend.name) \(p.backend.version), ABI \(p.backend.abiVersion), "
-                + "\(backendSubject?.name ?? "-") sha256 \(backendSubject?.digest["sha256"] ?? "-")")
-        lines.append("level     \(p.level.name)")
-        lines.append(
-            "tiers     " + (p.tiers.isEmpty
-                ? "none assessed"
-                : p.tiers.map { "\($0.id) \($0.qualified ? "QUALIFIED" : "NOT QUALIFIED") (requires L\($0.requiredLevel))" }
-                    .joined(separator: ", ")))
-        lines.append("date      run \(p.run.startedAt) to \(p.run.finishedAt), signed \(verified.signer.signedAt)")
-        lines.append("signer    \(verified.signer.subject) (keyid \(verified.signer.keyid))")
-        lines.append("root      \(verified.root.subject) from \(store.location)")
-        if verified.expiredSinceSigning() {
-            lines.append(
-                "note      the signer's certificate expired on \(ReportTime.string(verified.certificate.notValidAfter)), "
-                    + "after the report was signed; the report remains valid")
-        }
-        lines.append("subjects  " + (checked.isEmpty ? "not checked (give --backend, --chip, --tier)" : "match: " + checked.joined(separator: ", ")))
-        return lines.joined(separator: "\n") + "\n"
+        Console.output("rendered  \(ReportWriter.markdownFile), \(ReportWriter.htmlFile), \(ReportWriter.junitFile) in \(directory.path)\n")
     }
 }

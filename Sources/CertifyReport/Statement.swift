@@ -5,12 +5,37 @@ import Foundation
 
 /// A file the report is about, named by digest (an in-toto ResourceDescriptor).
 package struct Subject: Sendable, Codable, Equatable {
+    /// What a subject is to the run, in the descriptor's `annotations` under `role`.
+    package enum Role: String, Sendable, Codable {
+        case backend
+        case chipProfile = "chip-profile"
+        case tierProfile = "tier-profile"
+    }
+
     package var name: String
     package var digest: [String: String]
+    /// `role`: see `Role`; absent in reports made before subjects named their role.
+    package var annotations: [String: String]?
 
-    package init(name: String, sha256: String) {
+    package init(name: String, sha256: String, role: Role? = nil) {
         self.name = name
         self.digest = ["sha256": sha256]
+        self.annotations = role.map { ["role": $0.rawValue] }
+    }
+
+    package var role: Role? { annotations?["role"].flatMap(Role.init) }
+}
+
+extension Statement {
+    /// The subjects in `role`: by their annotation, or for a report without annotations by their
+    /// place (backend first, then the chip profile, then the tiers), as certify wrote them then.
+    package func subjects(_ role: Subject.Role) -> [Subject] {
+        if subject.contains(where: { $0.role != nil }) { return subject.filter { $0.role == role } }
+        switch role {
+        case .backend: return Array(subject.prefix(1))
+        case .chipProfile: return Array(subject.dropFirst().prefix(1))
+        case .tierProfile: return Array(subject.dropFirst(2))
+        }
     }
 }
 

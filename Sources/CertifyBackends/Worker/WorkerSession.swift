@@ -22,6 +22,15 @@ package final class WorkerSession: BackendSession {
     /// (pipes, shared-memory copies, scheduling).
     package private(set) var roundTripOverheads: [UInt64] = []
 
+    /// One line on what the process boundary cost: the median overhead per request and the mean
+    /// per case over `cases` cases; nil before any request.
+    package func overheadSummary(cases: Int) -> String? {
+        guard !roundTripOverheads.isEmpty else { return nil }
+        let sorted = roundTripOverheads.sorted()
+        let perCase = sorted.reduce(0, +) / UInt64(max(cases, 1))
+        return "worker round trip: median \(sorted[sorted.count / 2] / 1000) µs of overhead per request over \(sorted.count) requests, \(perCase / 1000) µs per case over \(cases) cases"
+    }
+
     private let executable: String
     private let arguments: [String]
     private let logPath: String?

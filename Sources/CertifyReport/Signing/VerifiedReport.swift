@@ -21,11 +21,9 @@ package struct VerifiedReport: Sendable {
         now > certificate.notValidAfter
     }
 
-    /// Throws `.subjectMismatch` unless the subject at `index` (0 backend, 1 chip profile, 2… tiers)
-    /// — or, with `index` nil, any tier subject — has SHA-256 `sha256`.
-    package func checkSubject(_ what: String, path: String, sha256: String, index: Int?) throws(VerificationError) {
-        let subjects = statement.subject
-        let candidates = index.map { $0 < subjects.count ? [subjects[$0]] : [] } ?? Array(subjects.dropFirst(2))
+    /// Throws `.subjectMismatch` unless a subject in `role` has SHA-256 `sha256`.
+    package func checkSubject(_ what: String, path: String, sha256: String, role: Subject.Role) throws(VerificationError) {
+        let candidates = statement.subjects(role)
         guard !candidates.contains(where: { $0.digest["sha256"] == sha256 }) else { return }
         let expected = candidates.map { "'\($0.name)' sha256 \($0.digest["sha256"] ?? "none")" }
         throw VerificationError(

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Resolves paths the way users type them.
-enum FileLocator {
+package enum FileLocator {
     /// `path` if it exists; otherwise the one existing path that matches it with each component
     /// compared case-insensitively (so `profiles/ascend.yaml` finds `Profiles/ascend.yaml`).
-    static func resolve(_ path: String) -> String? {
+    package static func resolve(_ path: String) -> String? {
         let manager = FileManager.default
         if manager.fileExists(atPath: path) { return path }
         let absolute = path.hasPrefix("/")

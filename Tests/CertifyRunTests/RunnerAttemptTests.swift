@@ -1,4 +1,7 @@
 import CertifyBackends
+import CertifyBase
+import CertifyRun
+import Foundation
 import CertifyBattery
 import Testing
 
@@ -11,7 +14,7 @@ private final class ScriptedTimings: BackendSession {
     private(set) var requests = 0
 
     init(_ timings: [[UInt64]]) throws {
-        let library = CLI.buildDirectory.appendingPathComponent("libcertify_backend_cpu.so").path
+        let library = URL(fileURLWithPath: ExecutableLocation.directory).appendingPathComponent("libcertify_backend_cpu.so").path
         inner = try InProcessSession(path: library, expectedSHA256: nil, options: [])
         self.timings = timings
     }

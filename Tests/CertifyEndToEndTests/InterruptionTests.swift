@@ -1,5 +1,5 @@
 import CertifyBattery
-import CertifyCommands
+import CertifyBase
 import CertifyReport
 import Foundation
 import Testing

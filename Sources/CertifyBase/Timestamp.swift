@@ -1,12 +1,12 @@
 import Foundation
 
 /// Fixed-format UTC timestamps for reports and folder names.
-enum Timestamp {
-    static func iso8601(_ date: Date) -> String {
+package enum Timestamp {
+    package static func iso8601(_ date: Date) -> String {
         formatted(date, "yyyy-MM-dd'T'HH:mm:ss'Z'")
     }
 
-    static func compact(_ date: Date) -> String {
+    package static func compact(_ date: Date) -> String {
         formatted(date, "yyyyMMdd'T'HHmmss'Z'")
     }
 
@@ -21,7 +21,7 @@ enum Timestamp {
 
 extension Timestamp {
     /// The date an `iso8601` string stands for.
-    static func date(_ text: String) -> Date? {
+    package static func date(_ text: String) -> Date? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

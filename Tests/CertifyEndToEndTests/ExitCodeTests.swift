@@ -1,4 +1,4 @@
-import CertifyCommands
+import CertifyBase
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
 import CertifyTrust
 import CertifyBackends
-import CertifyCommands
+import CertifyBase
 import CertifyReport
 import Foundation
 import Testing
@@ -151,7 +151,7 @@ final class GateRuns: @unchecked Sendable {
         (.latencyRegression, 35), (.unexpectedPass, 0), (.expectedFailure, 0), (.flake, 0), (.skipped, 0),
     ])
     func eachFindingKindHasItsDocumentedExitCode(_ kind: GateFinding.Kind, _ code: Int32) {
-        #expect(ExitStatus.gate(kind).rawValue == code)
+        #expect(kind.exitStatus.rawValue == code)
         #expect(kind.fails == (code != 0))
     }
 }

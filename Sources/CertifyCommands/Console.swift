@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Writing to the terminal: stdout for results, stderr for progress and errors.
-enum Standard {
+enum Console {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }

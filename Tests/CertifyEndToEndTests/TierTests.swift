@@ -1,6 +1,6 @@
 import CertifyTrust
 import CertifyBackends
-import CertifyCommands
+import CertifyBase
 import CertifyBattery
 import CertifyReport
 import Foundation
@@ -74,7 +74,7 @@ import Testing
             let run = try report(folder.path(name)).predicate.run
             #expect(run.seedOrigin == .drawn)
             #expect(run.seed > 0 && run.seed < 1 << 53)
-            #expect(result.stdout.hasPrefix("certify \(CertifyCommand.harnessVersion) · battery \(Battery.version) · suite quick · seed \(run.seed) (drawn)\n"))
+            #expect(result.stdout.hasPrefix("certify \(Harness.version) · battery \(Battery.version) · suite quick · seed \(run.seed) (drawn)\n"))
             seeds.append(run.seed)
         }
         #expect(seeds[0] != seeds[1])

@@ -1,3 +1,4 @@
+import CertifyBackends
 import CertifyBattery
 import CertifyOracle
 import Dispatch

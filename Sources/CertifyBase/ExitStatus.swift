@@ -1,0 +1,76 @@
+import Foundation
+
+/// certify's exit statuses: the one table. The help text and the README's table are made from
+/// `meaning` (a test compares the README with it), and every failure a command reports carries one.
+package enum ExitStatus: Int32, CaseIterable, Sendable {
+    case certified = 0
+    case notCertified = 1
+    case backendUnusable = 2
+    case malformedReport = 20
+    case badSignature = 21
+    case untrustedSigner = 22
+    case subjectMismatch = 23
+    case signingKeyRefused = 24
+    case gateLevelLowered = 30
+    case gateTierLost = 31
+    case gateNewFailure = 32
+    case gateSupportLost = 33
+    case gateErrorGrowth = 34
+    case gateLatencyRegression = 35
+    case usage = 64
+    case badProfile = 65
+    case noInput = 66
+    case backendUnavailable = 69
+    case internalError = 70
+    case cannotWrite = 73
+    case interrupted = 130
+    case terminated = 143
+
+    /// What the status means, one line, for the help text and the README.
+    package var meaning: String {
+        switch self {
+        case .certified: "the run completed; the chip reached at least L1 and qualified for every `--tier` given"
+        case .notCertified: "the run completed and the report was written, but the chip reached no level or missed a tier"
+        case .backendUnusable:
+            "the backend crashed or hung on `--max-consecutive-crashes` cases in a row (default 3) and was marked unusable; the report was written, marked incomplete, the remaining cases *not run*"
+        case .malformedReport:
+            "`certify verify`: malformed — not a DSSE envelope of a certify statement (JSON, base64, payload type, certificate chain or statement unreadable)"
+        case .badSignature:
+            "`certify verify`: bad signature — the Ed25519 signature over PAE(payloadType, payload) does not verify with the signer's certificate key, or the keyid is not that key's"
+        case .untrustedSigner:
+            "`certify verify`: untrusted signer — no chain to a root in the trust store, a certificate not valid at the signing time, or a development identity"
+        case .subjectMismatch: "`certify verify`: subject mismatch — a `--backend`, `--chip` or `--tier` file is not what the report certifies"
+        case .signingKeyRefused:
+            "a signing key is refused: group or others can read it, it does not match its certificate, or the certificate is not valid now"
+        case .gateLevelLowered: "`certify gate`: the candidate reached a lower level than the baseline (the most severe gate failure)"
+        case .gateTierLost: "`certify gate`: a tier the baseline qualified for is lost"
+        case .gateNewFailure: "`certify gate`: a case that passed in the baseline now fails, errs, crashes, hangs or is missing"
+        case .gateSupportLost: "`certify gate`: a kernel × dtype that passed in the baseline is no longer supported"
+        case .gateErrorGrowth:
+            "`certify gate`: a case's error / tolerance grew past `--error-growth` times the baseline's (default 4×), even within tolerance"
+        case .gateLatencyRegression: "`certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor; see \"Gating releases\")"
+        case .usage: "the command line is wrong (missing `--chip`, unknown suite …)"
+        case .badProfile: "a chip or tier profile is malformed; the message names `file:line:column` and the key"
+        case .noInput: "a file named on the command line does not exist"
+        case .backendUnavailable: "the backend library cannot be found, loaded, verified against its pin, or started"
+        case .internalError: "an internal error in certify"
+        case .cannotWrite: "the report folder cannot be written"
+        case .interrupted:
+            "SIGINT (Ctrl-C) stopped the run: a partial report marked incomplete was written; `--resume <dir>` continues it"
+        case .terminated: "SIGTERM stopped the run: as for 130"
+        }
+    }
+
+    /// The statuses as a two-column Markdown table, as the README shows them.
+    package static var markdownTable: String {
+        (["| code | meaning |", "|---|---|"] + allCases.map { "| \($0.rawValue) | \($0.meaning) |" }).joined(separator: "\n")
+    }
+
+    /// `statuses` for a help text: "  0   meaning", the meaning without Markdown.
+    package static func helpTable(_ statuses: [ExitStatus]) -> String {
+        statuses.map { status in
+            let plain = status.meaning.replacingOccurrences(of: "`", with: "").replacingOccurrences(of: "*", with: "")
+            return "  \(String(status.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0))\(plain)"
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,132 @@
+import CertifyBackends
+import CertifyBattery
+import CertifyNumerics
+import CertifyOracle
+import CertifyRun
+import Testing
+
+/// A backend the test scripts: it answers every case with the oracle's own values (a perfect
+/// backend) unless told to refuse, lie, corrupt a later run or become unusable.
+private final class FakeSession: BackendSession {
+    enum Behaviour {
+        case perfect
+        case unsupported
+        case refusesAtPrepare
+        case claimsOutputsItNeverWrote
+        case laterRunsWrong
+        case crashesAfter(Int)
+    }
+
+    let behaviour: Behaviour
+    private(set) var requests = 0
+    var unusableReason: String?
+
+    init(_ behaviour: Behaviour) {
+        self.behaviour = behaviour
+    }
+
+    var description: BackendDescription {
+        BackendDescription(
+            libraryPath: "/fake.so", librarySHA256: String(repeating: "0", count: 64), name: "fake", version: "1", abiVersion: "1.1",
+            deviceName: "fake", deviceVendor: "test", driverVersion: "1", deviceMemoryBytes: 0, hasDeviceTimer: false)
+    }
+
+    func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord {
+        if case .unsupported = behaviour { return CapabilityRecord(supported: false, accumulation: nil, flushesSubnormals: false, rounding: .nearestEven) }
+        return CapabilityRecord(supported: true, accumulation: .fp32, flushesSubnormals: false, rounding: .nearestEven)
+    }
+
+    func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
+        requests += 1
+        let testCase = request.testCase
+        let decoded = zip(testCase.inputTypes, testCase.inputCounts).enumerated().map { index, pair in
+            Array(pair.0.decode(request.inputs[index]).prefix(pair.1))
+        }
+        let numerics = DeclaredNumericsModel(accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven)
+        let outputs = zip(testCase.outputTypes, testCase.expectations(decoded, numerics: numerics)).map { type, expected in
+            type.encode(expected.values.map { type.floatType?.round($0) ?? $0 })
+        }
+        var outcome = ExecutionOutcome(
+            firstOutputs: outputs, lastOutputs: outputs, firstCallNanoseconds: 1_000, hostSamples: [50_000, 50_000, 50_000],
+            deviceSamples: nil)
+        switch behaviour {
+        case .perfect, .unsupported: break
+        case .refusesAtPrepare: throw BackendError(.unsupported, "prepare failed: UNSUPPORTED: not today")
+        case .claimsOutputsItNeverWrote: outcome.lies = ["output 0 was never written"]
+        case .laterRunsWrong:
+            outcome.repeatOutputs = (1..<request.runs).map { _ in
+                zip(testCase.outputTypes, testCase.outputCounts).map { type, count in type.encode([Double](repeating: 7, count: count)) }
+            }
+        case .crashesAfter(let limit):
+            if requests >= limit { unusableReason = "the backend crashed \(limit) times" }
+        }
+        if outcome.repeatOutputs.isEmpty { outcome.repeatOutputs = Array(repeating: outputs, count: max(0, request.runs - 1)) }
+        return outcome
+    }
+}
+
+@Suite struct RunnerTests {
+    private func plan(_ kernels: Set<Kernel> = [.add, .silu], runs: Int = 2) -> RunPlan {
+        var plan = RunPlan(
+            cases: Battery.cases(.quick).filter { kernels.contains($0.kernel) && $0.pattern == .typical }, seed: 1,
+            numerics: DeclaredNumericsModel(accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven),
+            warmup: 0, iterations: 3, budgets: [Battery.defaultBudgetKey: BudgetMicroseconds(p50: 100, p99: 200)])
+        plan.runs = runs
+        return plan
+    }
+
+    @Test func aPerfectBackendPassesEveryCase() {
+        let results = Runner.run(plan(), on: FakeSession(.perfect))
+        #expect(!results.isEmpty)
+        #expect(results.allSatisfy { $0.outcome == .passed })
+        #expect(results.allSatisfy { $0.repeatability?.bitwiseIdentical == true && $0.latency?.p50Microseconds == 50 })
+    }
+
+    @Test func anUnsupportedKernelIsAnAnswerNotAFailure() {
+        let results = Runner.run(plan(), on: FakeSession(.unsupported))
+        #expect(results.allSatisfy { $0.outcome == .unsupported })
+        #expect(results.first?.message == "the backend does not implement silu in fp32")
+    }
+
+    @Test func refusingAtPrepareWhatQuerySaidItSupportsIsALie() throws {
+        let result = try #require(Runner.run(plan([.add]), on: FakeSession(.refusesAtPrepare)).first)
+        #expect(result.outcome == .lied)
+        #expect(result.message == "query() said add in fp32 is supported, but prepare failed: UNSUPPORTED: not today")
+        #expect(result.lies == [result.message!])
+    }
+
+    @Test func aLieTheSessionCaughtMakesTheCaseLied() throws {
+        let result = try #require(Runner.run(plan([.add]), on: FakeSession(.claimsOutputsItNeverWrote)).first)
+        #expect(result.outcome == .lied)
+        #expect(result.message == "output 0 was never written")
+    }
+
+    @Test func laterRunsThatDisagreeFailTheCase() throws {
+        let result = try #require(Runner.run(plan([.add], runs: 3), on: FakeSession(.laterRunsWrong)).first)
+        #expect(result.outcome == .failed)
+        let repeatability = try #require(result.repeatability)
+        #expect(repeatability.runs == 4)
+        #expect(!repeatability.bitwiseIdentical)
+        #expect(repeatability.maxDifferenceRatio > 1)
+    }
+
+    @Test func anUnusableBackendLeavesTheRestNotRun() {
+        let summary = Runner.run(plan(), on: FakeSession(.crashesAfter(2)), finished: [:], record: { _ in })
+        #expect(summary.end == .backendUnusable("the backend crashed 2 times"))
+        #expect(summary.results.prefix(2).allSatisfy { $0.outcome == .passed })
+        #expect(summary.results.dropFirst(2).allSatisfy { $0.outcome == .notRun && $0.message == "the backend crashed 2 times" })
+    }
+
+    @Test func finishedCasesAreTakenAsTheyAre() throws {
+        let all = plan()
+        let first = try #require(all.cases.first)
+        var done = CaseResult(testCase: first, outcome: .failed, tolerance: "from the journal")
+        done.message = "kept"
+        var recorded: [String] = []
+        let session = FakeSession(.perfect)
+        let summary = Runner.run(all, on: session, finished: [first.id: done], record: { recorded.append($0.id) })
+        #expect(summary.results.first == done)
+        #expect(session.requests == all.cases.count - 1)
+        #expect(recorded == all.cases.dropFirst().map(\.id))
+    }
+}
