@@ -96,7 +96,7 @@ struct cb_plan {
     cb_backend *owner;
     cb_plan *prev, *next;
     cb_op op;          /* our own copy: the harness's op dies with prepare() */
-    cbs_op_layout layout; /* how many tensors execute takes, and the bytes each needs */
+    cbs_geometry geometry; /* how many tensors execute takes, and the bytes each needs */
     int has_run;              /* 1 once an execute has completed */
     uint64_t last_execute_ns; /* duration of that execute */
 };
@@ -305,17 +305,12 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
     if (backend == NULL || op == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
     }
-    /* A harness with a newer minor ABI may send a bigger cb_op; we read only
-     * the ABI 1.0 fields. A smaller one lacks fields we need. */
-    if (op->struct_size < sizeof(cb_op)) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "op struct_size %zu is smaller than the ABI 1.0 cb_op (%zu)",
-                        op->struct_size, sizeof(cb_op));
-    }
-
-    /* Kernel, dtype, flags, every dimension and scalar, and the bytes each
-     * tensor needs (ops.c), so execute only has to check the buffers. */
-    cbs_op_layout layout;
-    cb_status status = cbs_op_check(op, &layout, error);
+    /* struct_size (a newer harness may send a bigger cb_op, of which only
+     * the ABI 1.0 fields are read), kernel, dtype, flags, every dimension
+     * and scalar, and the bytes each tensor needs (support/op_table.c), so
+     * execute only has to check the buffers. */
+    cbs_geometry geometry;
+    cb_status status = cbs_op_geometry(op, &geometry, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -326,7 +321,7 @@ static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
     }
     memcpy(&plan->op, op, sizeof(cb_op)); /* the ABI 1.0 part of the op */
     plan->op.struct_size = sizeof(cb_op);
-    plan->layout = layout;
+    plan->geometry = geometry;
     plan->owner = backend;
     CBS_LIST_PUSH(backend->plans, plan);
     *out = plan;
@@ -394,11 +389,11 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
     }
     const cb_op *op = &plan->op;
-    const cbs_op_layout *layout = &plan->layout;
+    const cbs_geometry *geometry = &plan->geometry;
     const char *kernel = cbs_kernel_name(op->kernel);
-    if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
+    if (n_inputs != geometry->n_inputs || n_outputs != geometry->n_outputs) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
-                        kernel, layout->n_inputs, layout->n_outputs, n_inputs, n_outputs);
+                        kernel, geometry->n_inputs, geometry->n_outputs, n_inputs, n_outputs);
     }
     if (inputs == NULL || outputs == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
@@ -406,14 +401,14 @@ static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
     const void *in[CBS_MAX_INPUTS] = {NULL, NULL, NULL};
     void *out[CBS_MAX_OUTPUTS] = {NULL, NULL};
     for (size_t i = 0; i < n_inputs; i++) {
-        cb_status status = check_operand(backend, plan, inputs[i], "input", i, layout->input_bytes[i], error);
+        cb_status status = check_operand(backend, plan, inputs[i], "input", i, geometry->inputs[i].bytes, error);
         if (status != CB_STATUS_OK) {
             return status;
         }
         in[i] = inputs[i]->data;
     }
     for (size_t o = 0; o < n_outputs; o++) {
-        cb_status status = check_operand(backend, plan, outputs[o], "output", o, layout->output_bytes[o], error);
+        cb_status status = check_operand(backend, plan, outputs[o], "output", o, geometry->outputs[o].bytes, error);
         if (status != CB_STATUS_OK) {
             return status;
         }

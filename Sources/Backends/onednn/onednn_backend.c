@@ -87,7 +87,7 @@ struct cb_plan {
     cb_backend *owner;
     struct cb_plan *prev, *next;
     cb_op op;
-    rc_geometry geometry;
+    cbs_geometry geometry;
     int mode;
     float fill; /* RUN_FILL: the value every output element gets */
     dnnl_primitive_t primitive;
@@ -161,14 +161,14 @@ static cb_status add_slot(cb_backend *backend, cb_plan *plan, int arg, const dnn
 }
 
 /* Builds the oneDNN primitive (or a trivial mode) for op into plan. */
-static cb_status build(cb_backend *backend, const cb_op *op, const rc_geometry *g, cb_plan *plan, cb_error *error) {
+static cb_status build(cb_backend *backend, const cb_op *op, const cbs_geometry *g, cb_plan *plan, cb_error *error) {
     const size_t *d = g->dims;
     const dnnl_data_type_t dt = dt_of(op->dtype);
     const char *name = cbs_kernel_name(op->kernel);
     if (dt == dnnl_data_type_undef) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s has no oneDNN type for %s", name, cbs_dtype_name(op->dtype));
     }
-    size_t output_volume = g->output_bytes[0];
+    size_t output_volume = g->outputs[0].bytes;
     if (output_volume == 0) {
         plan->mode = RUN_NOTHING;
         return CB_STATUS_OK;
@@ -351,9 +351,9 @@ static int probe(cb_backend *backend, uint32_t kernel, uint32_t dtype, uint32_t 
         op.ndims = 1; memcpy(op.shape, shapes[4], sizeof shapes[4]); break;
     default: return 0;
     }
-    rc_geometry g;
+    cbs_geometry g;
     cb_error error = {.struct_size = sizeof error};
-    if (rc_geometry_of(&op, &g, &error) != CB_STATUS_OK) {
+    if (cbs_op_geometry(&op, &g, &error) != CB_STATUS_OK) {
         return 0;
     }
     cb_plan plan;
@@ -508,11 +508,11 @@ static cb_status od_download(cb_backend *backend, cb_buffer *src, void *dst, siz
 }
 
 static cb_status od_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    if (backend == NULL || op == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
     }
-    rc_geometry g;
-    cb_status status = rc_geometry_of(op, &g, error);
+    cbs_geometry g;
+    cb_status status = cbs_op_geometry(op, &g, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -558,9 +558,9 @@ static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
     }
     if (plan->mode == RUN_FILL) {
         uint32_t dt = plan->op.dtype == CB_DTYPE_I8 ? CB_DTYPE_I32 : plan->op.dtype;
-        size_t count = plan->geometry.output_bytes[0] / cbs_dtype_size(dt);
+        size_t count = plan->geometry.outputs[0].bytes / cbs_dtype_size(dt);
         if (dt == CB_DTYPE_I32) {
-            memset(outp[0]->data, 0, plan->geometry.output_bytes[0]);
+            memset(outp[0]->data, 0, plan->geometry.outputs[0].bytes);
         } else {
             for (size_t i = 0; i < count; i++) {
                 cbs_store(dt, outp[0]->data, i, plan->fill, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);

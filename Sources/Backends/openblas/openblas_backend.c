@@ -53,7 +53,7 @@ struct cb_plan {
     cb_backend *owner;
     struct cb_plan *prev, *next;
     uint32_t kernel, dtype;
-    rc_geometry geometry;
+    cbs_geometry geometry;
     float *scratch; /* fp32 copies of A, B and C for F16 / BF16 */
     size_t scratch_floats;
     uint64_t last_ns;
@@ -156,11 +156,11 @@ static cb_status ob_download(cb_backend *backend, cb_buffer *src, void *dst, siz
 }
 
 static cb_status ob_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    if (backend == NULL || op == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
     }
-    rc_geometry g;
-    cb_status status = rc_geometry_of(op, &g, error);
+    cbs_geometry g;
+    cb_status status = cbs_op_geometry(op, &g, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -242,7 +242,7 @@ static cb_status ob_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
     }
-    const rc_geometry *g = &plan->geometry;
+    const cbs_geometry *g = &plan->geometry;
     cb_status status = rc_host_check_args(&backend->memory, g, (rc_host_buffer *const *)inputs, n_inputs,
                                           (rc_host_buffer *const *)outputs, n_outputs, error);
     if (status != CB_STATUS_OK) {

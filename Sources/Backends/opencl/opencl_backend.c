@@ -68,7 +68,7 @@ struct cb_plan {
     cb_backend *owner;
     cb_plan *prev, *next;
     cb_op op;
-    rc_geometry geometry;
+    cbs_geometry geometry;
     cl_kernel kernel;
     cl_uint work_dims;
     size_t global[3];
@@ -349,11 +349,11 @@ static cb_status program_for(cb_backend *backend, uint32_t dtype, cl_program *ou
 }
 
 static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    if (backend == NULL || op == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
     }
-    rc_geometry g;
-    cb_status status = rc_geometry_of(op, &g, error);
+    cbs_geometry g;
+    cb_status status = cbs_op_geometry(op, &g, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -470,14 +470,14 @@ static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
     if (backend == NULL || plan == NULL || plan->owner != backend) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
     }
-    const rc_geometry *g = &plan->geometry;
+    const cbs_geometry *g = &plan->geometry;
     cb_status status = rc_check_counts(g, n_inputs, n_outputs, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
     for (size_t i = 0; i < n_inputs + n_outputs; i++) {
         cb_buffer *b = i < n_inputs ? inputs[i] : outputs[i - n_inputs];
-        size_t need = i < n_inputs ? g->input_bytes[i] : g->output_bytes[i - n_inputs];
+        size_t need = i < n_inputs ? g->inputs[i].bytes : g->outputs[i - n_inputs].bytes;
         if (b == NULL || b->owner != backend || b->size < need) {
             return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
                             "%s %zu is NULL, belongs to another backend, or holds fewer than the %zu bytes this op needs",

@@ -1,7 +1,8 @@
 /*
  * real_common.h — what the backends over real libraries (openblas, onednn,
- * opencl) share: the tensor geometry of every kernel in certify_backend.h,
- * host-memory "device" buffers for the CPU libraries, and small helpers.
+ * opencl) share: host-memory "device" buffers for the CPU libraries, and
+ * small helpers. Ops are checked by the support library's kernel table
+ * (cbs_op_geometry).
  *
  * Built into each plugin by scripts/build-real-backends (not by SwiftPM: the
  * libraries are optional system packages). Everything is hidden; a plugin
@@ -17,27 +18,10 @@
 #include "certify_backend.h"
 
 #define RC_HIDDEN __attribute__((visibility("hidden")))
-#define RC_MAX_TENSORS 3
-
-/* The validated shape of one op: its dimensions and the bytes of every input
- * and output buffer, in the order execute() receives them. */
-typedef struct rc_geometry {
-    uint32_t ndims;
-    size_t dims[CB_MAX_DIMS];
-    size_t n_inputs, n_outputs;
-    size_t input_bytes[RC_MAX_TENSORS];
-    size_t output_bytes[RC_MAX_TENSORS];
-} rc_geometry;
-
-/* Checks op against the kernel list of certify_backend.h (struct size, known
- * kernel, ndims, non-negative dimensions, sizes without overflow, softmax
- * flags, the CONVERT destination) and fills *out. An unknown kernel or flag
- * is CB_STATUS_UNSUPPORTED; a malformed op is CB_STATUS_INVALID_ARGUMENT. */
-RC_HIDDEN cb_status rc_geometry_of(const cb_op *op, rc_geometry *out, cb_error *error);
 
 /* Checks the buffer counts execute() received against the geometry; sizes
  * are checked by the caller, which knows its buffer type. */
-RC_HIDDEN cb_status rc_check_counts(const rc_geometry *geometry, size_t n_inputs, size_t n_outputs,
+RC_HIDDEN cb_status rc_check_counts(const cbs_geometry *geometry, size_t n_inputs, size_t n_outputs,
                                     cb_error *error);
 
 /* Copies text into a cb_device_info string field, truncating to fit. */
@@ -70,7 +54,7 @@ RC_HIDDEN cb_status rc_host_upload(rc_host_memory *memory, rc_host_buffer *dst, 
 RC_HIDDEN cb_status rc_host_download(rc_host_memory *memory, rc_host_buffer *src, void *dst, size_t bytes,
                                      cb_error *error);
 /* Checks that every buffer belongs to memory and holds the geometry's bytes. */
-RC_HIDDEN cb_status rc_host_check_args(rc_host_memory *memory, const rc_geometry *geometry,
+RC_HIDDEN cb_status rc_host_check_args(rc_host_memory *memory, const cbs_geometry *geometry,
                                        rc_host_buffer *const *inputs, size_t n_inputs,
                                        rc_host_buffer *const *outputs, size_t n_outputs, cb_error *error);
 

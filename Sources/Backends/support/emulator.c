@@ -47,7 +47,7 @@ typedef struct emu_plan {
     emu_backend *owner;
     struct emu_plan *prev, *next;
     cb_op op;          /* the harness's op, copied */
-    cbs_op_layout layout; /* how many tensors execute takes, and the bytes each needs */
+    cbs_geometry geometry; /* how many tensors execute takes, and the bytes each needs */
     int has_timing;            /* 1 once an execute has completed */
     uint64_t last_execute_ns;
 } emu_plan;
@@ -258,16 +258,13 @@ cb_status cbs_emu_prepare(cb_backend *handle, const cb_op *op, cb_plan **out, cb
     if (backend == NULL || op == NULL || out == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
     }
-    if (op->struct_size < sizeof(cb_op)) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "op struct_size %zu is smaller than the ABI 1.0 cb_op (%zu)",
-                        op->struct_size, sizeof(cb_op));
-    }
-    if (cbs_op_supported(op->kernel, op->dtype) && !chip_supports(backend, op->kernel, op->dtype)) {
+    if (op->struct_size >= sizeof(cb_op) && cbs_op_supported(op->kernel, op->dtype) &&
+        !chip_supports(backend, op->kernel, op->dtype)) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
                         cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
     }
     emu_plan plan = {0};
-    cb_status status = cbs_op_check(op, &plan.layout, error);
+    cb_status status = cbs_op_geometry(op, &plan.geometry, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
@@ -330,11 +327,11 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
     }
     const cb_op *op = &plan->op;
-    const cbs_op_layout *layout = &plan->layout;
+    const cbs_geometry *geometry = &plan->geometry;
     const char *kernel = cbs_kernel_name(op->kernel);
-    if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
+    if (n_inputs != geometry->n_inputs || n_outputs != geometry->n_outputs) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
-                        kernel, layout->n_inputs, layout->n_outputs, n_inputs, n_outputs);
+                        kernel, geometry->n_inputs, geometry->n_outputs, n_inputs, n_outputs);
     }
     if (inputs == NULL || outputs == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
@@ -345,7 +342,7 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
     for (size_t i = 0; i < n_inputs + n_outputs; i++) {
         const int is_input = i < n_inputs;
         emu_buffer *buffer = is_input ? as_buffer(inputs[i]) : as_buffer(outputs[i - n_inputs]);
-        size_t needed = is_input ? layout->input_bytes[i] : layout->output_bytes[i - n_inputs];
+        size_t needed = is_input ? geometry->inputs[i].bytes : geometry->outputs[i - n_inputs].bytes;
         const char *role = is_input ? "input" : "output";
         size_t position = is_input ? i : i - n_inputs;
         if (buffer == NULL || buffer->owner != backend) {
@@ -396,8 +393,8 @@ cb_status cbs_emu_execute(cb_backend *handle, cb_plan *plan_handle, cb_buffer *c
         const uint32_t out_dtype = op->kernel == CB_KERNEL_CONVERT ? op->flags : op->dtype;
         const size_t element = cbs_dtype_size(out_dtype);
         if (config->defect == CBS_DEFECT_ALTERNATE_CALL_ULP && backend->executes % 2 == 0 &&
-            cbs_is_float_dtype(out_dtype) && element > 0 && layout->output_bytes[0] >= element) {
-            nudge_last(out_dtype, out[0], layout->output_bytes[0] / element - 1);
+            cbs_is_float_dtype(out_dtype) && element > 0 && geometry->outputs[0].bytes >= element) {
+            nudge_last(out_dtype, out[0], geometry->outputs[0].bytes / element - 1);
         }
         plan->last_execute_ns = monotonic_ns() - start;
         plan->has_timing = 1;

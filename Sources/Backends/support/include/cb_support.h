@@ -11,6 +11,8 @@
  * - Output structs: delivering query() and device_info() answers within the
  *   caller's struct_size.
  * - Options: checking and parsing the profile's backend.options.
+ * - The kernel list as a table: every op checked, every tensor's dtype and
+ *   size (op_table.c), for every backend.
  * - Host emulation: a parameterised host implementation of the whole cb_api,
  *   used by the vendor stubs (ascend, cambricon, hygon) to emulate a chip's
  *   numerics. The cpu backend does not use it: it is the template vendors
@@ -150,26 +152,36 @@ CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_option
                                        const char *const *choices, size_t n_choices, size_t fallback, size_t *out,
                                        cb_error *error);
 
-/* ---- Checking an op against the kernel list (op_check.c) ---------------- */
+/* ---- The kernel list as a table (op_table.c) ----------------------------- */
 
 #define CBS_MAX_INPUTS 3
 #define CBS_MAX_OUTPUTS 2
 
-/* What execute must be handed for one op: how many tensors, and the bytes
- * each must hold. Filled by cbs_op_check. */
-typedef struct cbs_op_layout {
+/* One tensor an op reads or writes: its dtype and its size in bytes. */
+typedef struct cbs_tensor {
+    uint32_t dtype; /* cb_dtype; I8 for GEMM_W4's packed weights */
+    size_t bytes;
+} cbs_tensor;
+
+/* A checked op: its dimensions and, in the order execute receives them,
+ * every input and output. Filled by cbs_op_geometry. */
+typedef struct cbs_geometry {
+    uint32_t ndims;
+    size_t dims[CB_MAX_DIMS]; /* op->shape, each >= 0 */
     size_t n_inputs, n_outputs;
-    size_t input_bytes[CBS_MAX_INPUTS];
-    size_t output_bytes[CBS_MAX_OUTPUTS];
-} cbs_op_layout;
+    cbs_tensor inputs[CBS_MAX_INPUTS];
+    cbs_tensor outputs[CBS_MAX_OUTPUTS];
+} cbs_geometry;
 
 /* 1 when a host implementation covers kernel × dtype (every kernel of the
- * header in its dtypes; a chip may still declare a pair missing). */
+ * header in F32, F16 and BF16, GEMM_I8 in I8; a chip may still lack one). */
 CBS_HIDDEN int cbs_op_supported(uint32_t kernel, uint32_t dtype);
-/* Validates op (kernel, dtype, flags, ndims, dims, scalars) and fills *layout.
- * UNSUPPORTED for a kernel × dtype no host implementation covers,
- * INVALID_ARGUMENT (with a message naming the problem) for a malformed op. */
-CBS_HIDDEN cb_status cbs_op_check(const cb_op *op, cbs_op_layout *layout, cb_error *error);
+/* Checks op against the header's kernel list — struct_size, kernel, dtype,
+ * flags, ndims, every dimension, the kernel's scalar and shape rules, sizes
+ * that fit size_t — and fills *geometry. UNSUPPORTED for a kernel × dtype
+ * (or flags, or CONVERT pair) cbs_op_supported does not cover,
+ * INVALID_ARGUMENT for a malformed op; the message names the bad value. */
+CBS_HIDDEN cb_status cbs_op_geometry(const cb_op *op, cbs_geometry *geometry, cb_error *error);
 
 /* ---- Host emulation of a device, for the vendor stubs ------------------- */
 
