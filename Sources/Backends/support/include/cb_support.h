@@ -13,13 +13,16 @@
  * - Options: checking and parsing the profile's backend.options.
  * - The kernel list as a table: every op checked, every tensor's dtype and
  *   size (op_table.c), for every backend.
+ * - The device model's bookkeeping: buffer and plan lists, the checks of
+ *   upload, download, prepare and execute, host memory as device memory
+ *   (device.c), for the cpu backend, the emulator and the real libraries.
  * - Host emulation: a parameterised host implementation of the whole cb_api,
- *   used by the vendor stubs (ascend, cambricon, hygon) to emulate a chip's
- *   numerics. The cpu backend does not use it: it is the template vendors
- *   copy, written out in full.
+ *   used by the vendor stubs (ascend, cambricon, hygon) and the test plugins
+ *   (defective, faulty) to emulate a chip's numerics.
  *
- * Threads: every function is reentrant; the emulator follows the ABI rule that
- * calls on one cb_backend are serialised by the harness.
+ * Threads: every function is reentrant; the device layer and the emulator
+ * follow the ABI rule that calls on one cb_backend are serialised by the
+ * harness.
  */
 #ifndef CB_SUPPORT_H
 #define CB_SUPPORT_H
@@ -183,6 +186,110 @@ CBS_HIDDEN int cbs_op_supported(uint32_t kernel, uint32_t dtype);
  * INVALID_ARGUMENT for a malformed op; the message names the bad value. */
 CBS_HIDDEN cb_status cbs_op_geometry(const cb_op *op, cbs_geometry *geometry, cb_error *error);
 
+/* ---- The device model's bookkeeping (device.c) ---------------------------
+ *
+ * What every backend does the same way: keep its buffers and plans on lists
+ * that destroy() empties, check what upload, download, prepare and execute
+ * are handed, and — for a backend on the host — use host memory as device
+ * memory. A backend puts a cbs_device first in its struct cb_backend, a
+ * cbs_buffer first in its struct cb_buffer and a cbs_plan first in its
+ * struct cb_plan (C lets a pointer to a struct stand for one to its first
+ * member); the cb_backend, cb_buffer and cb_plan handles below are those. */
+
+typedef struct cbs_device cbs_device;
+
+/* The start of a backend's buffer. */
+typedef struct cbs_buffer {
+    cbs_device *owner;
+    struct cbs_buffer *prev, *next;
+    size_t size;         /* bytes, as alloc() was asked */
+    unsigned char *data; /* host memory of `size` bytes, or NULL (0 bytes, or memory on the device) */
+} cbs_buffer;
+
+/* The start of a backend's plan. */
+typedef struct cbs_plan {
+    cbs_device *owner;
+    struct cbs_plan *prev, *next;
+    cb_op op;              /* the harness's op (its ABI 1.0 part), copied: the op dies with prepare() */
+    cbs_geometry geometry; /* the op checked, with every tensor's bytes */
+    int has_run;           /* 1 once cbs_plan_ran recorded an execute */
+    uint64_t last_execute_ns;
+} cbs_plan;
+
+/* The start of a backend. Zero it, then set the hooks the backend needs. */
+struct cbs_device {
+    cbs_buffer *buffers; /* every live buffer */
+    cbs_plan *plans;     /* every live plan */
+    /* Optional: free what the backend keeps beside a buffer or in a plan
+     * (device memory, a compiled kernel) before the descriptor is freed. */
+    void (*free_buffer)(cbs_buffer *buffer);
+    void (*release_plan)(cbs_plan *plan);
+};
+
+/* Host monotonic clock, in nanoseconds. */
+CBS_HIDDEN uint64_t cbs_now_ns(void);
+
+/* alloc's bookkeeping: a zeroed descriptor of descriptor_size bytes (the
+ * backend's struct cb_buffer) on the backend's list, with `bytes` of zeroed,
+ * 64-byte aligned host memory at data when host_memory is 1. */
+CBS_HIDDEN cb_status cbs_device_new_buffer(cb_backend *backend, size_t bytes, size_t descriptor_size,
+                                           int host_memory, cb_buffer **out, cb_error *error);
+/* The free entry point: ignores NULL and buffers of another backend. */
+CBS_HIDDEN void cbs_device_free(cb_backend *backend, cb_buffer *buffer);
+/* upload's and download's checks (`what` names which): a buffer of this
+ * backend, no more than its size, a host pointer when bytes > 0. */
+CBS_HIDDEN cb_status cbs_device_check_transfer(cb_backend *backend, cb_buffer *buffer, const void *host,
+                                               size_t bytes, const char *what, cb_error *error);
+
+/* prepare's bookkeeping: checks op with cbs_op_geometry, then puts a zeroed
+ * plan of descriptor_size bytes (the backend's struct cb_plan), holding a
+ * copy of op and its geometry, on the backend's list. A backend that then
+ * fails to build its part hands the plan to cbs_device_release. */
+CBS_HIDDEN cb_status cbs_device_prepare(cb_backend *backend, const cb_op *op, size_t descriptor_size,
+                                        cb_plan **out, cb_error *error);
+/* The release entry point: ignores NULL and plans of another backend. */
+CBS_HIDDEN void cbs_device_release(cb_backend *backend, cb_plan *plan);
+
+/* The host memory of execute's buffers, by position (NULL for device memory). */
+typedef struct cbs_operands {
+    const void *in[CBS_MAX_INPUTS];
+    void *out[CBS_MAX_OUTPUTS];
+} cbs_operands;
+
+/* execute's checks: a plan of this backend, the counts its kernel takes,
+ * every buffer non-NULL, this backend's and as large as its tensor, and no
+ * output that is also an input or another output. Fills *operands. */
+CBS_HIDDEN cb_status cbs_device_check_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs,
+                                              size_t n_inputs, cb_buffer *const *outputs, size_t n_outputs,
+                                              cbs_operands *operands, cb_error *error);
+/* Records a completed execute that began at start_ns (cbs_now_ns), for
+ * cbs_device_last_execute_ns. */
+CBS_HIDDEN void cbs_plan_ran(cb_plan *plan, uint64_t start_ns);
+/* The last_execute_ns entry point, for a backend that times its executes
+ * with cbs_plan_ran. */
+CBS_HIDDEN cb_status cbs_device_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns,
+                                                cb_error *error);
+
+/* Releases every plan and frees every buffer still on the backend. */
+CBS_HIDDEN void cbs_device_close(cb_backend *backend);
+/* The destroy entry point of a backend with nothing else to close:
+ * cbs_device_close, then free(backend). */
+CBS_HIDDEN void cbs_device_destroy(cb_backend *backend);
+
+/* Entry points for a backend whose device is the host: memory is host
+ * memory, and execute finishes before it returns. */
+CBS_HIDDEN cb_status cbs_host_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error);
+CBS_HIDDEN cb_status cbs_host_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes,
+                                     cb_error *error);
+CBS_HIDDEN cb_status cbs_host_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes,
+                                       cb_error *error);
+CBS_HIDDEN cb_status cbs_host_synchronize(cb_backend *backend, cb_error *error);
+/* device_info for a backend that runs this repository's C kernels on the
+ * host: the given strings, the host's RAM as memory_bytes and "portable C"
+ * as the implementation. */
+CBS_HIDDEN cb_status cbs_host_device_info(cb_backend *backend, cb_device_info *out, const char *name,
+                                          const char *vendor, const char *driver_version, cb_error *error);
+
 /* ---- Host emulation of a device, for the vendor stubs ------------------- */
 
 /* Defects planted on purpose so tests can check the battery catches them
@@ -280,23 +387,6 @@ CBS_HIDDEN cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan,
 /* 1 when the harness asks for ABI major CERTIFY_ABI_VERSION_MAJOR in a
  * request this plugin can read; the check every bootstrap makes. */
 CBS_HIDDEN int cbs_bootstrap_accepts(const cb_bootstrap_request *request);
-
-/* What a backend owns (buffers, plans) is kept on intrusive doubly linked
- * lists, so destroy() can release whatever the harness did not: `node` has
- * `prev` and `next`, `head` is the list's first node or NULL. */
-#define CBS_LIST_PUSH(head, node)                                                                                       \
-    do {                                                                                                               \
-        (node)->prev = NULL;                                                                                           \
-        (node)->next = (head);                                                                                         \
-        if ((head) != NULL) (head)->prev = (node);                                                                     \
-        (head) = (node);                                                                                               \
-    } while (0)
-#define CBS_LIST_REMOVE(head, node)                                                                                     \
-    do {                                                                                                               \
-        if ((node)->prev != NULL) (node)->prev->next = (node)->next;                                                   \
-        else (head) = (node)->next;                                                                                    \
-        if ((node)->next != NULL) (node)->next->prev = (node)->prev;                                                   \
-    } while (0)
 
 #ifdef __cplusplus
 }
