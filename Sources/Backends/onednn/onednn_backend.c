@@ -551,27 +551,8 @@ static cb_status od_synchronize(cb_backend *backend, cb_error *error) {
     return st == dnnl_success ? CB_STATUS_OK : dnnl_fail(error, "dnnl_stream_wait", st);
 }
 
-static const cb_api API = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "onednn",
-    .backend_version = BACKEND_VERSION,
-    .create = od_create,
-    .destroy = od_destroy,
-    .device_info = od_device_info,
-    .query = od_query,
-    .alloc = cbs_host_alloc,
-    .free = cbs_device_free,
-    .upload = cbs_host_upload,
-    .download = cbs_host_download,
-    .prepare = od_prepare,
-    .release = cbs_device_release,
-    .execute = od_execute,
-    .synchronize = od_synchronize,
-    .last_execute_ns = NULL, /* no device timer: certify uses its host clock */
-};
+/* No device timer: certify uses its host clock. */
+static const cb_api API = CBS_HOST_API("onednn", BACKEND_VERSION, od_create, od_destroy, od_device_info, od_query,
+                                       od_prepare, od_execute, od_synchronize, NULL);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &API : NULL;
-}
+CBS_BOOTSTRAP(API)

@@ -209,27 +209,8 @@ static cb_status ob_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
     return CB_STATUS_OK; /* OpenBLAS calls return when the product is done */
 }
 
-static const cb_api API = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "openblas",
-    .backend_version = BACKEND_VERSION,
-    .create = ob_create,
-    .destroy = cbs_device_destroy,
-    .device_info = ob_device_info,
-    .query = ob_query,
-    .alloc = cbs_host_alloc,
-    .free = cbs_device_free,
-    .upload = cbs_host_upload,
-    .download = cbs_host_download,
-    .prepare = ob_prepare,
-    .release = cbs_device_release,
-    .execute = ob_execute,
-    .synchronize = cbs_host_synchronize,
-    .last_execute_ns = NULL, /* no device timer: certify uses its host clock */
-};
+/* No device timer: certify uses its host clock. */
+static const cb_api API = CBS_HOST_API("openblas", BACKEND_VERSION, ob_create, cbs_device_destroy, ob_device_info,
+                                       ob_query, ob_prepare, ob_execute, cbs_host_synchronize, NULL);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &API : NULL;
-}
+CBS_BOOTSTRAP(API)

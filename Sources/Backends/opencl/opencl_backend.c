@@ -569,27 +569,8 @@ static cb_status ocl_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_
     return CB_STATUS_OK;
 }
 
-static const cb_api API = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "opencl",
-    .backend_version = BACKEND_VERSION,
-    .create = ocl_create,
-    .destroy = ocl_destroy,
-    .device_info = ocl_device_info,
-    .query = ocl_query,
-    .alloc = ocl_alloc,
-    .free = cbs_device_free,
-    .upload = ocl_upload,
-    .download = ocl_download,
-    .prepare = ocl_prepare,
-    .release = cbs_device_release,
-    .execute = ocl_execute,
-    .synchronize = ocl_synchronize,
-    .last_execute_ns = ocl_last_execute_ns,
-};
+static const cb_api API = CBS_API("opencl", BACKEND_VERSION, ocl_create, ocl_destroy, ocl_device_info, ocl_query,
+                                  ocl_alloc, cbs_device_free, ocl_upload, ocl_download, ocl_prepare,
+                                  cbs_device_release, ocl_execute, ocl_synchronize, ocl_last_execute_ns);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &API : NULL;
-}
+CBS_BOOTSTRAP(API)

@@ -1,12 +1,12 @@
 /*
  * Host emulation of an accelerator, for the vendor stubs.
  *
- * The stubs stand in for chips we cannot run here. Each one fills a
- * cbs_emu_config with its chip's numerics (denormal handling, rounding of
- * stored results, a planted defect) and puts the cbs_emu_* entry points in
- * its cb_api. Device memory is host memory and execution is synchronous:
- * the device layer (device.c) keeps the buffers and plans and makes the
- * ABI's checks.
+ * The stubs stand in for chips we cannot run here. Each one describes its
+ * chip in a cbs_emu_chip — the numerics (denormal handling, rounding of
+ * stored results, a planted defect), the kernels it lacks, the options
+ * create() takes — and CBS_EMU_STUB makes the plugin of it. Device memory is
+ * host memory and execution is synchronous: the device layer (device.c)
+ * keeps the buffers and plans and makes the ABI's checks.
  *
  * The kernels (emu_kernels.c, dispatched by emu_ops.c) are the cpu backend's
  * kernel files compiled again with the emulated chip's loads and stores and
@@ -64,6 +64,36 @@ cb_status cbs_emu_create_limited(const cbs_emu_config *config, const cbs_emu_gap
     backend->n_gaps = n_gaps;
     *out = backend;
     return CB_STATUS_OK;
+}
+
+cb_status cbs_emu_open(const cbs_emu_chip *chip, const cb_option *options, size_t n_options, cb_backend **out,
+                       cb_error *error) {
+    static const char *const device_id_only[] = {"device_id"};
+    const char *const *known = chip->options;
+    size_t n_known = 0, n_gaps = 0;
+    while (n_known < CBS_EMU_MAX_OPTIONS && known[n_known] != NULL) {
+        n_known++;
+    }
+    if (n_known == 0) {
+        known = device_id_only;
+        n_known = 1;
+    }
+    while (n_gaps < CBS_EMU_MAX_GAPS && chip->gaps[n_gaps].kernel != 0) {
+        n_gaps++;
+    }
+    cb_status status = cbs_options_check(options, n_options, known, n_known, error);
+    cbs_emu_config config = chip->config;
+    if (status == CB_STATUS_OK) {
+        /* One host device stands in for every card. */
+        status = cbs_option_int(options, n_options, "device_id", 0, INT64_MAX, 0, &config.device_id, error);
+    }
+    if (status == CB_STATUS_OK && chip->configure != NULL) {
+        status = chip->configure(&config, options, n_options, error);
+    }
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    return cbs_emu_create_limited(&config, chip->gaps, n_gaps, out, error);
 }
 
 /* 1 when the emulated chip has kernel × dtype: the emulator implements it

@@ -19,6 +19,7 @@
  * - Host emulation: a parameterised host implementation of the whole cb_api,
  *   used by the vendor stubs (ascend, cambricon, hygon) and the test plugins
  *   (defective, faulty) to emulate a chip's numerics.
+ * - Plugin tables: cb_api initialisers and the bootstrap, as macros.
  *
  * Threads: every function is reentrant; the device layer and the emulator
  * follow the ABI rule that calls on one cb_backend are serialised by the
@@ -358,7 +359,7 @@ typedef struct cbs_emu_gap {
 
 /* Opens an emulated device configured by *config (copied) that implements
  * every kernel × dtype of the ABI. The cb_api entry points below take the
- * backend it returns; put them in the stub's table. */
+ * backend it returns (CBS_EMU_API puts them in a table). */
 CBS_HIDDEN cb_status cbs_emu_create(const cbs_emu_config *config, cb_backend **out, cb_error *error);
 /* cbs_emu_create for a chip that lacks the n_gaps (≤ CBS_EMU_MAX_GAPS) pairs
  * in gaps (copied): query() answers supported = 0 for them and prepare()
@@ -384,9 +385,85 @@ CBS_HIDDEN cb_status cbs_emu_synchronize(cb_backend *backend, cb_error *error);
  * device timer. */
 CBS_HIDDEN cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error);
 
+/* The version the emulated plugins report, as backend and as driver. */
+#define CBS_EMU_VERSION "1.0.0"
+
+#define CBS_EMU_MAX_OPTIONS 8
+
+/* What a plugin on the emulator declares about its chip. */
+typedef struct cbs_emu_chip {
+    /* Its numerics and names; device_id is read from the option. */
+    cbs_emu_config config;
+    /* The kernel × dtype pairs the chip lacks, up to the first {0}. */
+    cbs_emu_gap gaps[CBS_EMU_MAX_GAPS];
+    /* The option names create() takes, up to the first NULL; none: device_id alone. */
+    const char *options[CBS_EMU_MAX_OPTIONS];
+    /* Optional: reads the options past device_id into *config. */
+    cb_status (*configure)(cbs_emu_config *config, const cb_option *options, size_t n_options, cb_error *error);
+} cbs_emu_chip;
+
+/* create() for `chip`: refuses an option it does not name, reads device_id
+ * (an integer >= 0, default 0; one host device stands in for every card),
+ * runs chip->configure, then opens the chip with cbs_emu_create_limited. */
+CBS_HIDDEN cb_status cbs_emu_open(const cbs_emu_chip *chip, const cb_option *options, size_t n_options,
+                                  cb_backend **out, cb_error *error);
+
+/* A cb_api on the emulator: the plugin's name and create, and the entries a
+ * test plugin may wrap (prepare, execute, download, last_execute_ns: NULL
+ * for a chip without a device timer); every other entry is cbs_emu_*. */
+#define CBS_EMU_API(name, create_, prepare_, execute_, download_, last_execute_ns_)                                    \
+    CBS_API(name, CBS_EMU_VERSION, create_, cbs_emu_destroy, cbs_emu_device_info, cbs_emu_query, cbs_emu_alloc,        \
+            cbs_emu_free, cbs_emu_upload, download_, prepare_, cbs_emu_release, execute_, cbs_emu_synchronize,         \
+            last_execute_ns_)
+
+/* A whole plugin on the emulator: a create() that opens `chip` (a static
+ * cbs_emu_chip) with cbs_emu_open, its CBS_EMU_API table, the bootstrap. */
+#define CBS_EMU_PLUGIN(name, chip, prepare_, execute_, download_, last_execute_ns_)                                    \
+    static cb_status emu_plugin_create(const cb_option *options, size_t n_options, cb_backend **out,                   \
+                                       cb_error *error) {                                                              \
+        return cbs_emu_open(&(chip), options, n_options, out, error);                                                  \
+    }                                                                                                                  \
+    static const cb_api emu_plugin_api =                                                                               \
+        CBS_EMU_API(name, emu_plugin_create, prepare_, execute_, download_, last_execute_ns_);                         \
+    CBS_BOOTSTRAP(emu_plugin_api)
+
+/* A vendor stub: CBS_EMU_PLUGIN with the emulator's own entry points. */
+#define CBS_EMU_STUB(name, chip, last_execute_ns_)                                                                     \
+    CBS_EMU_PLUGIN(name, chip, cbs_emu_prepare, cbs_emu_execute, cbs_emu_download, last_execute_ns_)
+
+/* ---- Plugin tables ------------------------------------------------------ */
+
 /* 1 when the harness asks for ABI major CERTIFY_ABI_VERSION_MAJOR in a
  * request this plugin can read; the check every bootstrap makes. */
 CBS_HIDDEN int cbs_bootstrap_accepts(const cb_bootstrap_request *request);
+
+/* A cb_api initialiser of this ABI version: the name and version, then the
+ * entry points in the table's order. */
+#define CBS_API(name, version, create_, destroy_, device_info_, query_, alloc_, free_, upload_, download_, prepare_,   \
+                release_, execute_, synchronize_, last_execute_ns_)                                                    \
+    {                                                                                                                  \
+        .struct_size = sizeof(cb_api), .abi_major = CERTIFY_ABI_VERSION_MAJOR,                                         \
+        .abi_minor = CERTIFY_ABI_VERSION_MINOR, .backend_name = (name), .backend_version = (version),                  \
+        .create = (create_), .destroy = (destroy_), .device_info = (device_info_), .query = (query_),                  \
+        .alloc = (alloc_), .free = (free_), .upload = (upload_), .download = (download_), .prepare = (prepare_),       \
+        .release = (release_), .execute = (execute_), .synchronize = (synchronize_),                                   \
+        .last_execute_ns = (last_execute_ns_),                                                                         \
+    }
+
+/* A cb_api for a backend on the host layer: its own create, destroy,
+ * device_info, query, prepare, execute, synchronize and last_execute_ns
+ * (NULL: no device timer); memory, free and release are the layer's. */
+#define CBS_HOST_API(name, version, create_, destroy_, device_info_, query_, prepare_, execute_, synchronize_,         \
+                     last_execute_ns_)                                                                                 \
+    CBS_API(name, version, create_, destroy_, device_info_, query_, cbs_host_alloc, cbs_device_free, cbs_host_upload,  \
+            cbs_host_download, prepare_, cbs_device_release, execute_, synchronize_, last_execute_ns_)
+
+/* Defines the plugin's one exported symbol, serving `api` (a static cb_api)
+ * to a harness of this ABI major. */
+#define CBS_BOOTSTRAP(api)                                                                                             \
+    CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {                      \
+        return cbs_bootstrap_accepts(request) ? &(api) : NULL;                                                         \
+    }
 
 #ifdef __cplusplus
 }
