@@ -19,10 +19,10 @@
  *        create → alloc → upload → prepare → execute → synchronize → download
  *        → free / release → destroy
  *    A cb_backend is one open device. A cb_buffer is device memory (here:
- *    malloc). A cb_plan is a prepared kernel (here: a validated copy of the
- *    op; on a real chip: the selected algorithm, compiled binary, workspace).
- *    prepare's time is reported as first-call latency, so compile there, not
- *    in execute.
+ *    host memory). A cb_plan is a prepared kernel (here: a validated copy of
+ *    the op; on a real chip: the selected algorithm, compiled binary,
+ *    workspace). prepare's time is reported as first-call latency, so compile
+ *    there, not in execute.
  *
  *  - Ownership. Handles are created and owned by the backend; the harness
  *    hands each one back exactly once to its paired free/release/destroy and
@@ -30,6 +30,13 @@
  *    the backend keeps every buffer and plan on a list. Pointers the harness
  *    passes in (options, ops, host memory, cb_error) are borrowed for the
  *    duration of the call only.
+ *
+ *  - Bookkeeping. The support library's device layer (cb_support.h, "The
+ *    device model's bookkeeping") keeps those lists and makes every check the
+ *    ABI asks of alloc, upload, download, prepare and execute, against the
+ *    kernel list as a table (cbs_op_geometry). This file puts the layer's
+ *    structs first in its own and calls it; a real device adds its handles
+ *    (device memory, compiled kernels) after them.
  *
  *  - Threads. The harness serialises all calls on one cb_backend, so nothing
  *    here locks. Different cb_backends share no state.
@@ -45,25 +52,13 @@
  *    underflow), and results are rounded to the storage dtype to nearest,
  *    ties to even. query() says exactly that, and nothing else.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, sysconf */
-
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cb_support.h"
 #include "certify_backend.h"
 #include "cpu_kernels.h"
-
-/* Every product is rounded to fp32 before it is added, on every CPU: without
- * this, a compiler targeting a CPU with fused multiply-add may fuse
- * `sum + a * b`, and the results would differ between machines. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF /* GCC ignores this pragma: build with -ffp-contract=off */
-#endif
 
 #define BACKEND_NAME "cpu"
 #define BACKEND_VERSION "1.0.0"
@@ -75,30 +70,22 @@
 
 /* ---- Device objects ---------------------------------------------------- */
 
-/* One open device. The cpu device has no state of its own beyond the lists
- * of what is allocated on it, which destroy() releases. */
+/* One open device: the layer's lists of what is allocated on it, which
+ * destroy() releases. A real device adds its context, streams, … here. */
 struct cb_backend {
-    cb_buffer *buffers;
-    cb_plan *plans;
+    cbs_device layer;
 };
 
-/* Device memory: `size` bytes at `data`. data is NULL when size is 0 (a
- * zero-byte allocation is legal and must succeed). */
+/* Device memory: `size` bytes at `data`, NULL when size is 0 (a zero-byte
+ * allocation is legal and must succeed). A real device adds its handle. */
 struct cb_buffer {
-    cb_backend *owner;
-    cb_buffer *prev, *next;
-    size_t size;
-    unsigned char *data;
+    cbs_buffer base;
 };
 
-/* A prepared op. Everything execute() needs is decided here, once. */
+/* A prepared op: a checked copy of it, the bytes of every tensor, the time
+ * of the last execute. A real device adds its compiled kernel here. */
 struct cb_plan {
-    cb_backend *owner;
-    cb_plan *prev, *next;
-    cb_op op;          /* our own copy: the harness's op dies with prepare() */
-    cbs_op_layout layout; /* how many tensors execute takes, and the bytes each needs */
-    int has_run;              /* 1 once an execute has completed */
-    uint64_t last_execute_ns; /* duration of that execute */
+    cbs_plan checked;
 };
 
 /* ---- Device ------------------------------------------------------------ */
@@ -124,72 +111,24 @@ static cb_status cpu_create(const cb_option *options, size_t n_options, cb_backe
     return CB_STATUS_OK;
 }
 
-static void cpu_free(cb_backend *backend, cb_buffer *buffer);
-static void cpu_release(cb_backend *backend, cb_plan *plan);
-
 /* destroy: close the device and release everything still allocated on it. */
 static void cpu_destroy(cb_backend *backend) {
-    if (backend == NULL) {
-        return;
-    }
-    while (backend->buffers != NULL) {
-        cpu_free(backend, backend->buffers);
-    }
-    while (backend->plans != NULL) {
-        cpu_release(backend, backend->plans);
-    }
-    free(backend);
+    cbs_device_destroy(backend);
 }
 
-/* Copies a string into a cb_device_info field, truncating to fit. */
-static void set_info_string(char field[CB_INFO_STRING_CAPACITY], const char *text) {
-    size_t length = strlen(text);
-    if (length >= CB_INFO_STRING_CAPACITY) {
-        length = CB_INFO_STRING_CAPACITY - 1;
-    }
-    memcpy(field, text, length);
-    field[length] = '\0';
-}
-
-/* query() and device_info() answer into a struct the harness owns, and the
+/* device_info: what the report says about the device — its name, vendor
+ * and driver, its memory (the host's RAM here; 0 means unknown) and which
+ * code path runs on this host. This backend has one, "portable C", the same
+ * on every CPU; a library that dispatches at run time names what it chose
+ * (its instruction set, kernel family or compiler target).
+ *
+ * query() and device_info() answer into a struct the harness owns, and the
  * harness may have been built against an older or newer header than this
  * file (certify_backend.h, "Output structs"). So fill a complete struct of
- * your own, then copy: no byte past the caller's struct_size, and no more
- * than you know; struct_size then says how much you filled, and the harness
- * reads no field beyond it. Below the ABI 1.0 size nothing is written. */
-static cb_status copy_out(void *out, const void *answer, size_t answer_size, size_t size_1_0, const char *type,
-                          cb_error *error) {
-    size_t asked;
-    memcpy(&asked, out, sizeof asked); /* struct_size comes first in every struct */
-    if (asked < size_1_0) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                        "%s struct_size %zu is smaller than the ABI 1.0 %s (%zu bytes)", type, asked, type, size_1_0);
-    }
-    size_t filled = asked < answer_size ? asked : answer_size;
-    memcpy(out, answer, filled);
-    memcpy(out, &filled, sizeof filled);
-    return CB_STATUS_OK;
-}
-
-/* device_info: what the report says about the device. */
+ * your own, then copy no byte past the caller's struct_size, and no more
+ * than you know: cbs_put_device_info and cbs_put_capability do that. */
 static cb_status cpu_device_info(cb_backend *backend, cb_device_info *out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "device_info needs a backend and an output struct");
-    }
-    cb_device_info info;
-    memset(&info, 0, sizeof info);
-    set_info_string(info.name, "Host CPU (reference)");
-    set_info_string(info.vendor, "certify");
-    set_info_string(info.driver_version, BACKEND_VERSION);
-    /* The cpu device's memory is the host's RAM; 0 means unknown. */
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long page_size = sysconf(_SC_PAGESIZE);
-    info.memory_bytes = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
-    /* Which code path runs on this host. This backend has one, the same on
-     * every CPU; a library that dispatches at run time names what it chose
-     * (its instruction set, kernel family or compiler target). */
-    set_info_string(info.implementation, "portable C");
-    return copy_out(out, &info, sizeof info, CB_DEVICE_INFO_SIZE_1_0, "cb_device_info", error);
+    return cbs_host_device_info(backend, out, "Host CPU (reference)", "certify", BACKEND_VERSION, error);
 }
 
 /* query: the capability of one kernel × dtype pair. Answer honestly: the
@@ -215,131 +154,53 @@ static cb_status cpu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
          * kernel that parks one in a narrower buffer says which dtype. */
         answer.intermediates = 0;
     }
-    return copy_out(out, &answer, sizeof answer, CB_CAPABILITY_SIZE_1_0, "cb_capability", error);
+    return cbs_put_capability(out, &answer, error);
 }
 
 /* ---- Memory ------------------------------------------------------------ */
 
 /* alloc: device memory of `bytes` bytes; 0 is legal. On a real device this
- * is the driver's allocator; contents are undefined until uploaded. */
+ * is the driver's allocator (cbs_device_new_buffer without host memory keeps
+ * the list; put the driver's handle after it). */
 static cb_status cpu_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "alloc needs a backend and an output pointer");
-    }
-    cb_buffer *buffer = calloc(1, sizeof *buffer);
-    if (buffer == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a buffer descriptor");
-    }
-    if (bytes > 0) {
-        buffer->data = malloc(bytes);
-        if (buffer->data == NULL) {
-            free(buffer);
-            return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate %zu bytes of device memory", bytes);
-        }
-    }
-    buffer->owner = backend;
-    buffer->size = bytes;
-    CBS_LIST_PUSH(backend->buffers, buffer); /* onto the backend's list */
-    *out = buffer;
-    return CB_STATUS_OK;
+    return cbs_host_alloc(backend, bytes, out, error);
 }
 
 /* free: return a buffer. NULL, or a buffer that is not ours, is ignored: a
  * void entry point has no way to report an error. */
 static void cpu_free(cb_backend *backend, cb_buffer *buffer) {
-    if (backend == NULL || buffer == NULL || buffer->owner != backend) {
-        return;
-    }
-    CBS_LIST_REMOVE(backend->buffers, buffer);
-    free(buffer->data);
-    free(buffer);
+    cbs_device_free(backend, buffer);
 }
 
-/* The checks upload and download share: never copy past either end. */
-static cb_status check_copy(cb_backend *backend, cb_buffer *buffer, const void *host, size_t bytes, const char *what,
-                            cb_error *error) {
-    if (backend == NULL || buffer == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s needs a backend and a buffer", what);
-    }
-    if (buffer->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the buffer belongs to another backend", what);
-    }
-    if (bytes > buffer->size) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes exceeds the buffer size of %zu bytes",
-                        what, bytes, buffer->size);
-    }
-    if (bytes > 0 && host == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes with a NULL host pointer", what, bytes);
-    }
-    return CB_STATUS_OK;
-}
-
-/* upload: host → device, the first `bytes` bytes of the buffer. src is
- * borrowed for this call only, so copy it now (or pin and wait before
- * returning). */
+/* upload: host → device, the first `bytes` bytes of the buffer; never copy
+ * past either end (cbs_device_check_transfer). src is borrowed for this call
+ * only, so copy it now (or pin and wait before returning). */
 static cb_status cpu_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error) {
-    cb_status status = check_copy(backend, dst, src, bytes, "upload", error);
-    if (status == CB_STATUS_OK && bytes > 0) {
-        memcpy(dst->data, src, bytes);
-    }
-    return status;
+    return cbs_host_upload(backend, dst, src, bytes, error);
 }
 
 /* download: device → host. An asynchronous backend must first wait for the
  * work that writes `src`; execute here is synchronous, so there is none. */
 static cb_status cpu_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
-    cb_status status = check_copy(backend, src, dst, bytes, "download", error);
-    if (status == CB_STATUS_OK && bytes > 0) {
-        memcpy(dst, src->data, bytes);
-    }
-    return status;
+    return cbs_host_download(backend, src, dst, bytes, error);
 }
 
 /* ---- Plans ------------------------------------------------------------- */
 
-/* prepare: validate the op and decide everything execute needs. The op is
- * the harness's and valid only during this call, so the plan keeps a copy.
- * A kernel or dtype we do not implement is UNSUPPORTED (an answer); a
- * malformed op is INVALID_ARGUMENT. */
+/* prepare: validate the op and decide everything execute needs. The layer
+ * checks struct_size, kernel, dtype, flags, every dimension and scalar and
+ * the bytes each tensor needs (support/op_table.c), so execute only has to
+ * check the buffers, and keeps a copy: the op is the harness's and valid
+ * only during this call. A kernel or dtype we do not implement is
+ * UNSUPPORTED (an answer); a malformed op is INVALID_ARGUMENT. A real device
+ * selects and compiles its kernel here, after the layer's checks. */
 static cb_status cpu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || op == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend, an op and an output pointer");
-    }
-    /* A harness with a newer minor ABI may send a bigger cb_op; we read only
-     * the ABI 1.0 fields. A smaller one lacks fields we need. */
-    if (op->struct_size < sizeof(cb_op)) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "op struct_size %zu is smaller than the ABI 1.0 cb_op (%zu)",
-                        op->struct_size, sizeof(cb_op));
-    }
-
-    /* Kernel, dtype, flags, every dimension and scalar, and the bytes each
-     * tensor needs (ops.c), so execute only has to check the buffers. */
-    cbs_op_layout layout;
-    cb_status status = cbs_op_check(op, &layout, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
-
-    cb_plan *plan = calloc(1, sizeof *plan);
-    if (plan == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a plan");
-    }
-    memcpy(&plan->op, op, sizeof(cb_op)); /* the ABI 1.0 part of the op */
-    plan->op.struct_size = sizeof(cb_op);
-    plan->layout = layout;
-    plan->owner = backend;
-    CBS_LIST_PUSH(backend->plans, plan);
-    *out = plan;
-    return CB_STATUS_OK;
+    return cbs_device_prepare(backend, op, sizeof(cb_plan), out, error);
 }
 
 /* release: drop a plan (and, on a real device, its compiled code). */
 static void cpu_release(cb_backend *backend, cb_plan *plan) {
-    if (backend == NULL || plan == NULL || plan->owner != backend) {
-        return;
-    }
-    CBS_LIST_REMOVE(backend->plans, plan);
-    free(plan);
+    cbs_device_release(backend, plan);
 }
 
 /* ---- Kernels -----------------------------------------------------------
@@ -353,119 +214,39 @@ static void cpu_release(cb_backend *backend, cb_plan *plan) {
 
 /* ---- Execution --------------------------------------------------------- */
 
-static uint64_t monotonic_ns(void) {
-    struct timespec now;
-    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
-        return 0;
-    }
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
-/* Checks one buffer passed to execute: ours, and big enough for the shape. */
-static cb_status check_operand(cb_backend *backend, const cb_plan *plan, const cb_buffer *buffer, const char *role,
-                               size_t position, size_t needed, cb_error *error) {
-    const char *kernel = cbs_kernel_name(plan->op.kernel);
-    if (buffer == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s %s %zu is NULL", kernel, role, position);
-    }
-    if (buffer->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s %s %zu is a buffer of another backend", kernel, role,
-                        position);
-    }
-    if (buffer->size < needed) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s %s %zu holds %zu bytes; the shape needs %zu", kernel,
-                        role, position, buffer->size, needed);
-    }
-    return CB_STATUS_OK;
-}
-
-/* execute: run the plan on the inputs and outputs in the kernel's order.
- * The header allows returning before the work is done (enqueue on a stream,
+/* execute: run the plan on the inputs and outputs in the kernel's order,
+ * once the layer has checked them: the counts, every buffer non-NULL, ours
+ * and big enough for the shape, and no output that is also an input. The
+ * header allows returning before the work is done (enqueue on a stream,
  * finish in synchronize); this backend computes right here, so the work is
- * done when it returns. Buffers stay the harness's. An output may not also
- * be an input: GEMM could not compute in place, and one rule for every
- * kernel is easier on the harness. */
+ * done when it returns. Buffers stay the harness's. */
 static cb_status cpu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                              cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
-    if (backend == NULL || plan == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and a plan");
+    cbs_operands operands;
+    cb_status status = cbs_device_check_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, &operands, error);
+    if (status != CB_STATUS_OK) {
+        return status;
     }
-    if (plan->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute: the plan belongs to another backend");
-    }
-    const cb_op *op = &plan->op;
-    const cbs_op_layout *layout = &plan->layout;
-    const char *kernel = cbs_kernel_name(op->kernel);
-    if (n_inputs != layout->n_inputs || n_outputs != layout->n_outputs) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s takes %zu inputs and %zu outputs, got %zu and %zu",
-                        kernel, layout->n_inputs, layout->n_outputs, n_inputs, n_outputs);
-    }
-    if (inputs == NULL || outputs == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s: the inputs or outputs array is NULL", kernel);
-    }
-    const void *in[CBS_MAX_INPUTS] = {NULL, NULL, NULL};
-    void *out[CBS_MAX_OUTPUTS] = {NULL, NULL};
-    for (size_t i = 0; i < n_inputs; i++) {
-        cb_status status = check_operand(backend, plan, inputs[i], "input", i, layout->input_bytes[i], error);
-        if (status != CB_STATUS_OK) {
-            return status;
-        }
-        in[i] = inputs[i]->data;
-    }
-    for (size_t o = 0; o < n_outputs; o++) {
-        cb_status status = check_operand(backend, plan, outputs[o], "output", o, layout->output_bytes[o], error);
-        if (status != CB_STATUS_OK) {
-            return status;
-        }
-        for (size_t i = 0; i < n_inputs; i++) {
-            if (inputs[i] == outputs[o]) {
-                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                                "%s output %zu is also input %zu; outputs must not alias inputs", kernel, o, i);
-            }
-        }
-        for (size_t p = 0; p < o; p++) {
-            if (outputs[p] == outputs[o]) {
-                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s outputs %zu and %zu are the same buffer",
-                                kernel, p, o);
-            }
-        }
-        out[o] = outputs[o]->data;
-    }
-
     /* The cpu "device timer" is the host's monotonic clock around the kernel
      * alone; a real device would record events on its stream instead. */
-    const uint64_t start = monotonic_ns();
-    cb_status status = cpu_run(op, in, out, error);
+    const uint64_t start = cbs_now_ns();
+    status = cpu_run(&plan->checked.op, operands.in, operands.out, error);
     if (status == CB_STATUS_OK) {
-        plan->last_execute_ns = monotonic_ns() - start;
-        plan->has_run = 1;
+        cbs_plan_ran(plan, start);
     }
     return status;
 }
 
 /* synchronize: wait for all enqueued work. Ours finished inside execute. */
 static cb_status cpu_synchronize(cb_backend *backend, cb_error *error) {
-    if (backend == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "synchronize needs a backend");
-    }
-    return CB_STATUS_OK;
+    return cbs_host_synchronize(backend, error);
 }
 
 /* last_execute_ns (optional): the device-measured time of the plan's most
  * recent completed execute. Leave the table entry NULL if your device has no
  * timer; never report a host-side guess as a device time. */
 static cb_status cpu_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error) {
-    if (backend == NULL || plan == NULL || ns == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "last_execute_ns needs a backend, a plan and an output");
-    }
-    if (plan->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "last_execute_ns: the plan belongs to another backend");
-    }
-    if (!plan->has_run) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "last_execute_ns: the plan has not completed an execute");
-    }
-    *ns = plan->last_execute_ns;
-    return CB_STATUS_OK;
+    return cbs_device_last_execute_ns(backend, plan, ns, error);
 }
 
 /* ---- The exported table ------------------------------------------------ */

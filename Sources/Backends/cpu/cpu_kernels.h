@@ -1,9 +1,10 @@
 /*
  * cpu_kernels.h — the cpu backend's kernels, shared by its .c files only.
  *
- * cpu_backend.c owns the device model (buffers, plans, the exported table);
- * ops.c checks an op's shape and says how many bytes each tensor needs, and
- * runs it; kernels_*.c hold the arithmetic, one family per file.
+ * cpu_backend.c holds the entry points and the exported table (the support
+ * library's device layer keeps the buffers and plans and checks every op);
+ * ops.c runs a checked op; kernels_*.c hold the arithmetic, one family per
+ * file.
  *
  * Numerics, the same in every kernel: each element is widened to fp32 by
  * load/load_row, all sums and intermediates are fp32 (no double anywhere,

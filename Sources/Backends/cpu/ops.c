@@ -1,6 +1,6 @@
 /*
  * ops.c — how the cpu backend runs a checked op: calls into kernels_*.c.
- * Which ops it takes and how they are checked is support/op_check.c. The
+ * Which ops it takes and how they are checked is support/op_table.c. The
  * emulator compiles it again as emu_run (support/emu_ops.c).
  */
 #include <math.h>

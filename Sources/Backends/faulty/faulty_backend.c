@@ -37,7 +37,6 @@
 
 #include "cb_support.h"
 
-#define BACKEND_VERSION "1.0.0"
 #define MAX_KERNELS 64
 
 typedef enum fault {
@@ -119,16 +118,9 @@ static cb_status faulty_create(const cb_option *options, size_t n_options, cb_ba
         }
         faults[kernel] = (fault)chosen;
     }
-    const cbs_emu_config config = {
-        .device_name = "fault injector (host CPU)",
-        .vendor = "certify",
-        .driver_version = BACKEND_VERSION,
-        .denormals = CB_DENORMALS_PRESERVE,
-        .f16_rounding = CB_ROUNDING_NEAREST_EVEN,
-        .bf16_rounding = CB_ROUNDING_NEAREST_EVEN,
-        .defect = CBS_DEFECT_NONE,
-        .device_id = device_id,
-    };
+    /* The cpu backend's numerics, no defect. */
+    const cbs_emu_config config = {.device_name = "fault injector (host CPU)", .vendor = "certify",
+                                   .driver_version = CBS_EMU_VERSION, .device_id = device_id};
     return cbs_emu_create(&config, out, error);
 }
 
@@ -220,27 +212,7 @@ static cb_status faulty_last_execute_ns(cb_backend *backend, cb_plan *plan, uint
     return cbs_emu_last_execute_ns(backend, plan, ns, error);
 }
 
-static const cb_api faulty_api = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "faulty",
-    .backend_version = BACKEND_VERSION,
-    .create = faulty_create,
-    .destroy = cbs_emu_destroy,
-    .device_info = cbs_emu_device_info,
-    .query = cbs_emu_query,
-    .alloc = cbs_emu_alloc,
-    .free = cbs_emu_free,
-    .upload = cbs_emu_upload,
-    .download = faulty_download,
-    .prepare = faulty_prepare,
-    .release = cbs_emu_release,
-    .execute = faulty_execute,
-    .synchronize = cbs_emu_synchronize,
-    .last_execute_ns = faulty_last_execute_ns,
-};
+static const cb_api faulty_api = CBS_EMU_API("faulty", faulty_create, faulty_prepare, faulty_execute, faulty_download,
+                                             faulty_last_execute_ns);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &faulty_api : NULL;
-}
+CBS_BOOTSTRAP(faulty_api)

@@ -56,7 +56,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
-#include "real_common.h"
+#include "cb_support.h"
 
 #define BACKEND_VERSION "1.0.0"
 #define N_KERNELS 22
@@ -64,11 +64,10 @@
 #define MAX_SLOTS 6
 
 struct cb_backend {
-    rc_host_memory memory;
+    cbs_device layer; /* first: host buffers and the plans (support/device.c) */
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     unsigned char supported[N_KERNELS][N_DTYPES][N_DTYPES]; /* [kernel][dtype][convert destination] */
-    struct cb_plan *plans;
 };
 
 /* Where a oneDNN memory's data comes from at execute. */
@@ -84,10 +83,7 @@ typedef struct slot {
 enum { RUN_PRIMITIVE, RUN_NOTHING, RUN_FILL };
 
 struct cb_plan {
-    cb_backend *owner;
-    struct cb_plan *prev, *next;
-    cb_op op;
-    rc_geometry geometry;
+    cbs_plan checked; /* first: the op and its geometry */
     int mode;
     float fill; /* RUN_FILL: the value every output element gets */
     dnnl_primitive_t primitive;
@@ -123,7 +119,8 @@ static void md(dnnl_memory_desc_t *out, int ndims, const size_t *dims, dnnl_data
     dnnl_memory_desc_init_by_tag(out, ndims, d, dt, tags[ndims]);
 }
 
-static void release_plan_objects(cb_plan *plan) {
+static void release_plan_objects(cbs_plan *checked) {
+    cb_plan *plan = (cb_plan *)(void *)checked;
     for (size_t i = 0; i < plan->n_slots; i++) {
         if (plan->slots[i].memory != NULL) {
             dnnl_memory_destroy(plan->slots[i].memory);
@@ -161,14 +158,14 @@ static cb_status add_slot(cb_backend *backend, cb_plan *plan, int arg, const dnn
 }
 
 /* Builds the oneDNN primitive (or a trivial mode) for op into plan. */
-static cb_status build(cb_backend *backend, const cb_op *op, const rc_geometry *g, cb_plan *plan, cb_error *error) {
+static cb_status build(cb_backend *backend, const cb_op *op, const cbs_geometry *g, cb_plan *plan, cb_error *error) {
     const size_t *d = g->dims;
     const dnnl_data_type_t dt = dt_of(op->dtype);
     const char *name = cbs_kernel_name(op->kernel);
     if (dt == dnnl_data_type_undef) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s has no oneDNN type for %s", name, cbs_dtype_name(op->dtype));
     }
-    size_t output_volume = g->output_bytes[0];
+    size_t output_volume = g->outputs[0].bytes;
     if (output_volume == 0) {
         plan->mode = RUN_NOTHING;
         return CB_STATUS_OK;
@@ -351,15 +348,15 @@ static int probe(cb_backend *backend, uint32_t kernel, uint32_t dtype, uint32_t 
         op.ndims = 1; memcpy(op.shape, shapes[4], sizeof shapes[4]); break;
     default: return 0;
     }
-    rc_geometry g;
+    cbs_geometry g;
     cb_error error = {.struct_size = sizeof error};
-    if (rc_geometry_of(&op, &g, &error) != CB_STATUS_OK) {
+    if (cbs_op_geometry(&op, &g, &error) != CB_STATUS_OK) {
         return 0;
     }
     cb_plan plan;
     memset(&plan, 0, sizeof plan);
     int ok = build(backend, &op, &g, &plan, &error) == CB_STATUS_OK;
-    release_plan_objects(&plan);
+    release_plan_objects(&plan.checked);
     return ok;
 }
 
@@ -386,6 +383,7 @@ static cb_status od_create(const cb_option *options, size_t n_options, cb_backen
     if (backend == NULL) {
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
     }
+    backend->layer.release_plan = release_plan_objects;
     dnnl_status_t st = dnnl_engine_create(&backend->engine, dnnl_cpu, 0);
     if (st != dnnl_success) {
         free(backend);
@@ -418,16 +416,11 @@ static cb_status od_create(const cb_option *options, size_t n_options, cb_backen
     return CB_STATUS_OK;
 }
 
-static void od_release(cb_backend *backend, cb_plan *plan);
-
 static void od_destroy(cb_backend *backend) {
     if (backend == NULL) {
         return;
     }
-    while (backend->plans != NULL) {
-        od_release(backend, backend->plans);
-    }
-    rc_host_free_all(&backend->memory);
+    cbs_device_close(backend);
     if (backend->stream != NULL) {
         dnnl_stream_destroy(backend->stream);
     }
@@ -455,12 +448,12 @@ static cb_status od_device_info(cb_backend *backend, cb_device_info *out, cb_err
     snprintf(text, sizeof text, "Host CPU via oneDNN (bf16 %s, f16 %s)",
              backend->supported[CB_KERNEL_GEMM][CB_DTYPE_BF16][0] ? "matmul" : "unsupported",
              backend->supported[CB_KERNEL_GEMM][CB_DTYPE_F16][0] ? "matmul" : "unsupported");
-    rc_set_info(info.name, text);
-    rc_set_info(info.vendor, "oneDNN");
+    cbs_set_info(info.name, text);
+    cbs_set_info(info.vendor, "oneDNN");
     snprintf(text, sizeof text, "oneDNN %d.%d.%d (%s)", v->major, v->minor, v->patch, v->hash ? v->hash : "");
-    rc_set_info(info.driver_version, text);
+    cbs_set_info(info.driver_version, text);
     snprintf(text, sizeof text, "oneDNN %d.%d.%d, effective ISA %s", v->major, v->minor, v->patch, effective_isa());
-    rc_set_info(info.implementation, text);
+    cbs_set_info(info.implementation, text);
     return cbs_put_device_info(out, &info, error);
 }
 
@@ -494,76 +487,36 @@ static cb_status od_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, 
     return cbs_put_capability(out, &answer, error);
 }
 
-static cb_status od_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {
-    return rc_host_alloc(backend ? &backend->memory : NULL, bytes, (rc_host_buffer **)out, error);
-}
-static void od_free(cb_backend *backend, cb_buffer *buffer) {
-    rc_host_free(backend ? &backend->memory : NULL, (rc_host_buffer *)buffer);
-}
-static cb_status od_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error) {
-    return rc_host_upload(backend ? &backend->memory : NULL, (rc_host_buffer *)dst, src, bytes, error);
-}
-static cb_status od_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
-    return rc_host_download(backend ? &backend->memory : NULL, (rc_host_buffer *)src, dst, bytes, error);
-}
-
 static cb_status od_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
+    cb_status status = cbs_device_prepare(backend, op, sizeof(cb_plan), out, error);
+    if (status == CB_STATUS_OK) {
+        status = build(backend, op, &(*out)->checked.geometry, *out, error);
+        if (status != CB_STATUS_OK) {
+            cbs_device_release(backend, *out); /* and what build made of it */
+            *out = NULL;
+        }
     }
-    rc_geometry g;
-    cb_status status = rc_geometry_of(op, &g, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
-    cb_plan *plan = calloc(1, sizeof *plan);
-    if (plan == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a plan");
-    }
-    status = build(backend, op, &g, plan, error);
-    if (status != CB_STATUS_OK) {
-        release_plan_objects(plan);
-        free(plan);
-        return status;
-    }
-    memcpy(&plan->op, op, sizeof(cb_op));
-    plan->geometry = g;
-    plan->owner = backend;
-    CBS_LIST_PUSH(backend->plans, plan);
-    *out = plan;
-    return CB_STATUS_OK;
-}
-
-static void od_release(cb_backend *backend, cb_plan *plan) {
-    if (backend == NULL || plan == NULL || plan->owner != backend) {
-        return;
-    }
-    CBS_LIST_REMOVE(backend->plans, plan);
-    release_plan_objects(plan);
-    free(plan);
+    return status;
 }
 
 static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                             cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
-    if (backend == NULL || plan == NULL || plan->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
-    }
-    rc_host_buffer *const *in = (rc_host_buffer *const *)inputs, *const *outp = (rc_host_buffer *const *)outputs;
-    cb_status status = rc_host_check_args(&backend->memory, &plan->geometry, in, n_inputs, outp, n_outputs, error);
+    cbs_operands operands;
+    cb_status status = cbs_device_check_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, &operands, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
+    const cbs_geometry *g = &plan->checked.geometry;
     if (plan->mode == RUN_NOTHING) {
         return CB_STATUS_OK;
     }
     if (plan->mode == RUN_FILL) {
-        uint32_t dt = plan->op.dtype == CB_DTYPE_I8 ? CB_DTYPE_I32 : plan->op.dtype;
-        size_t count = plan->geometry.output_bytes[0] / cbs_dtype_size(dt);
-        if (dt == CB_DTYPE_I32) {
-            memset(outp[0]->data, 0, plan->geometry.output_bytes[0]);
+        const cbs_tensor *y = &g->outputs[0];
+        if (y->dtype == CB_DTYPE_I32) {
+            memset(operands.out[0], 0, y->bytes);
         } else {
-            for (size_t i = 0; i < count; i++) {
-                cbs_store(dt, outp[0]->data, i, plan->fill, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
+            for (size_t i = 0; i < y->bytes / cbs_dtype_size(y->dtype); i++) {
+                cbs_store(y->dtype, operands.out[0], i, plan->fill, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
             }
         }
         return CB_STATUS_OK;
@@ -573,10 +526,12 @@ static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
         slot *s = &plan->slots[i];
         if (s->from == FROM_SCRATCH) {
             /* oneDNN's layer-norm scale and shift are f32: widen G or B exactly */
-            cbs_load_row(plan->op.dtype, in[s->index]->data, 0, plan->geometry.dims[1], s->scratch,
+            cbs_load_row(plan->checked.op.dtype, operands.in[s->index], 0, g->dims[1], s->scratch,
                          CB_DENORMALS_PRESERVE);
         } else {
-            dnnl_memory_set_data_handle(s->memory, s->from == FROM_INPUT ? in[s->index]->data : outp[s->index]->data);
+            /* oneDNN takes a non-const handle even for a source it only reads. */
+            void *data = s->from == FROM_INPUT ? (void *)(uintptr_t)operands.in[s->index] : operands.out[s->index];
+            dnnl_memory_set_data_handle(s->memory, data);
         }
         args[i].arg = s->arg;
         args[i].memory = s->memory;
@@ -596,27 +551,8 @@ static cb_status od_synchronize(cb_backend *backend, cb_error *error) {
     return st == dnnl_success ? CB_STATUS_OK : dnnl_fail(error, "dnnl_stream_wait", st);
 }
 
-static const cb_api API = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "onednn",
-    .backend_version = BACKEND_VERSION,
-    .create = od_create,
-    .destroy = od_destroy,
-    .device_info = od_device_info,
-    .query = od_query,
-    .alloc = od_alloc,
-    .free = od_free,
-    .upload = od_upload,
-    .download = od_download,
-    .prepare = od_prepare,
-    .release = od_release,
-    .execute = od_execute,
-    .synchronize = od_synchronize,
-    .last_execute_ns = NULL,
-};
+/* No device timer: certify uses its host clock. */
+static const cb_api API = CBS_HOST_API("onednn", BACKEND_VERSION, od_create, od_destroy, od_device_info, od_query,
+                                       od_prepare, od_execute, od_synchronize, NULL);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &API : NULL;
-}
+CBS_BOOTSTRAP(API)

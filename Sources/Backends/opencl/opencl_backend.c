@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "real_common.h"
+#include "cb_support.h"
 
 #define BACKEND_VERSION "1.0.0"
 
@@ -44,31 +44,25 @@ static const char KERNEL_SOURCE[] =
 #define N_PROGRAMS 6 /* indexed by cb_dtype (1 … 5 used) */
 
 struct cb_backend {
+    cbs_device layer; /* first: the buffers and plans (support/device.c) */
     cl_platform_id platform;
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
     cl_program programs[N_PROGRAMS];
     cb_denormals denormals;
-    cb_buffer *buffers;
-    cb_plan *plans;
     char name[CB_INFO_STRING_CAPACITY], vendor[CB_INFO_STRING_CAPACITY], version[CB_INFO_STRING_CAPACITY];
     char implementation[CB_INFO_STRING_CAPACITY];
     cl_ulong memory;
 };
 
 struct cb_buffer {
-    cb_backend *owner;
-    cb_buffer *prev, *next;
-    size_t size;
-    cl_mem mem; /* NULL when size is 0: OpenCL has no empty buffers */
+    cbs_buffer base; /* first: its size; no host memory */
+    cl_mem mem;      /* NULL when size is 0: OpenCL has no empty buffers */
 };
 
 struct cb_plan {
-    cb_backend *owner;
-    cb_plan *prev, *next;
-    cb_op op;
-    rc_geometry geometry;
+    cbs_plan checked; /* first: the op and its geometry */
     cl_kernel kernel;
     cl_uint work_dims;
     size_t global[3];
@@ -82,19 +76,28 @@ static cb_status cl_fail(cb_error *error, const char *call, cl_int code) {
                                                                                         : CB_STATUS_DEVICE_ERROR;
 }
 
-static void ocl_free(cb_backend *backend, cb_buffer *buffer);
-static void ocl_release(cb_backend *backend, cb_plan *plan);
+/* What the device layer frees with a buffer or a plan. */
+static void release_mem(cbs_buffer *base) {
+    cb_buffer *buffer = (cb_buffer *)(void *)base;
+    if (buffer->mem != NULL) {
+        clReleaseMemObject(buffer->mem);
+    }
+}
+static void release_kernel(cbs_plan *checked) {
+    cb_plan *plan = (cb_plan *)(void *)checked;
+    if (plan->last != NULL) {
+        clReleaseEvent(plan->last);
+    }
+    if (plan->kernel != NULL) {
+        clReleaseKernel(plan->kernel);
+    }
+}
 
 static void ocl_destroy(cb_backend *backend) {
     if (backend == NULL) {
         return;
     }
-    while (backend->plans != NULL) {
-        ocl_release(backend, backend->plans);
-    }
-    while (backend->buffers != NULL) {
-        ocl_free(backend, backend->buffers);
-    }
+    cbs_device_close(backend);
     for (int i = 0; i < N_PROGRAMS; i++) {
         if (backend->programs[i] != NULL) {
             clReleaseProgram(backend->programs[i]);
@@ -157,6 +160,8 @@ static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backe
     if (backend == NULL) {
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
     }
+    backend->layer.free_buffer = release_mem;
+    backend->layer.release_plan = release_kernel;
     status = find_device(index, &backend->platform, &backend->device, error);
     if (status != CB_STATUS_OK) {
         free(backend);
@@ -178,13 +183,13 @@ static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backe
     backend->denormals = (fp & CL_FP_DENORM) ? CB_DENORMALS_PRESERVE : CB_DENORMALS_FLUSH;
     char text[CB_INFO_STRING_CAPACITY] = "";
     clGetDeviceInfo(backend->device, CL_DEVICE_NAME, sizeof text - 1, text, NULL);
-    rc_set_info(backend->name, text);
+    cbs_set_info(backend->name, text);
     memset(text, 0, sizeof text);
     clGetPlatformInfo(backend->platform, CL_PLATFORM_NAME, sizeof text - 1, text, NULL);
-    rc_set_info(backend->vendor, text);
+    cbs_set_info(backend->vendor, text);
     memset(text, 0, sizeof text);
     clGetDeviceInfo(backend->device, CL_DEVICE_VERSION, sizeof text - 1, text, NULL);
-    rc_set_info(backend->version, text);
+    cbs_set_info(backend->version, text);
     /* The driver compiles our kernels for this device: its version and the
      * device strings, where PoCL names the LLVM CPU target it compiles for
      * (pthread-skylake-avx512-…, HSTR: …-znver3), are the code path. */
@@ -192,7 +197,7 @@ static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backe
     clGetDeviceInfo(backend->device, CL_DRIVER_VERSION, sizeof driver - 1, driver, NULL);
     char implementation[3 * CB_INFO_STRING_CAPACITY + 16];
     snprintf(implementation, sizeof implementation, "%s, driver %s (%s)", backend->name, driver, backend->version);
-    rc_set_info(backend->implementation, implementation);
+    cbs_set_info(backend->implementation, implementation);
     clGetDeviceInfo(backend->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof backend->memory, &backend->memory, NULL);
     *out = backend;
     return CB_STATUS_OK;
@@ -206,11 +211,11 @@ static cb_status ocl_device_info(cb_backend *backend, cb_device_info *out, cb_er
     memset(&info, 0, sizeof info);
     char name[2 * CB_INFO_STRING_CAPACITY];
     snprintf(name, sizeof name, "OpenCL %s", backend->name);
-    rc_set_info(info.name, name);
-    rc_set_info(info.vendor, backend->vendor);
-    rc_set_info(info.driver_version, backend->version);
+    cbs_set_info(info.name, name);
+    cbs_set_info(info.vendor, backend->vendor);
+    cbs_set_info(info.driver_version, backend->version);
     info.memory_bytes = backend->memory;
-    rc_set_info(info.implementation, backend->implementation);
+    cbs_set_info(info.implementation, backend->implementation);
     return cbs_put_device_info(out, &info, error);
 }
 
@@ -251,56 +256,22 @@ static cb_status ocl_query(cb_backend *backend, uint32_t kernel, uint32_t dtype,
 }
 
 static cb_status ocl_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "alloc needs a backend and an output pointer");
+    cb_status status = cbs_device_new_buffer(backend, bytes, sizeof(cb_buffer), 0, out, error);
+    if (status != CB_STATUS_OK || bytes == 0) {
+        return status;
     }
-    cb_buffer *buffer = calloc(1, sizeof *buffer);
-    if (buffer == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a buffer descriptor");
-    }
-    if (bytes > 0) {
-        cl_int rc;
-        buffer->mem = clCreateBuffer(backend->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
-        if (rc != CL_SUCCESS) {
-            free(buffer);
-            return cl_fail(error, "clCreateBuffer", rc);
-        }
-    }
-    buffer->owner = backend;
-    buffer->size = bytes;
-    CBS_LIST_PUSH(backend->buffers, buffer);
-    *out = buffer;
-    return CB_STATUS_OK;
-}
-
-static void ocl_free(cb_backend *backend, cb_buffer *buffer) {
-    if (backend == NULL || buffer == NULL || buffer->owner != backend) {
-        return;
-    }
-    CBS_LIST_REMOVE(backend->buffers, buffer);
-    if (buffer->mem != NULL) {
-        clReleaseMemObject(buffer->mem);
-    }
-    free(buffer);
-}
-
-static cb_status check_copy(cb_backend *backend, cb_buffer *buffer, const void *host, size_t bytes, const char *what,
-                            cb_error *error) {
-    if (backend == NULL || buffer == NULL || buffer->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s needs a backend and one of its buffers", what);
-    }
-    if (bytes > buffer->size) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes exceeds the buffer size of %zu bytes",
-                        what, bytes, buffer->size);
-    }
-    if (bytes > 0 && host == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s of %zu bytes with a NULL host pointer", what, bytes);
+    cl_int rc;
+    (*out)->mem = clCreateBuffer(backend->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+    if (rc != CL_SUCCESS) {
+        cbs_device_free(backend, *out);
+        *out = NULL;
+        return cl_fail(error, "clCreateBuffer", rc);
     }
     return CB_STATUS_OK;
 }
 
 static cb_status ocl_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes, cb_error *error) {
-    cb_status status = check_copy(backend, dst, src, bytes, "upload", error);
+    cb_status status = cbs_device_check_transfer(backend, dst, src, bytes, "upload", error);
     if (status != CB_STATUS_OK || bytes == 0) {
         return status;
     }
@@ -310,7 +281,7 @@ static cb_status ocl_upload(cb_backend *backend, cb_buffer *dst, const void *src
 
 /* The queue is in order, so a blocking read waits for every kernel before it. */
 static cb_status ocl_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
-    cb_status status = check_copy(backend, src, dst, bytes, "download", error);
+    cb_status status = cbs_device_check_transfer(backend, src, dst, bytes, "download", error);
     if (status != CB_STATUS_OK || bytes == 0) {
         return status;
     }
@@ -348,22 +319,17 @@ static cb_status program_for(cb_backend *backend, uint32_t dtype, cl_program *ou
     return CB_STATUS_OK;
 }
 
-static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "prepare needs a backend and an output pointer");
-    }
-    rc_geometry g;
-    cb_status status = rc_geometry_of(op, &g, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
+/* The kernel of a checked plan, and the range it is launched on. */
+static cb_status build(cb_backend *backend, cb_plan *plan, cb_error *error) {
+    const cb_op *op = &plan->checked.op;
     if (!implemented(op->kernel, op->dtype)) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s is not implemented for %s", cbs_kernel_name(op->kernel),
                         cbs_dtype_name(op->dtype));
     }
-    const size_t *d = g.dims;
+    const size_t *d = plan->checked.geometry.dims;
     const char *name = NULL;
-    size_t global[3] = {1, 1, 1};
+    size_t *global = plan->global;
+    global[0] = global[1] = global[2] = 1;
     cl_uint work_dims = 1;
     switch (op->kernel) {
     case CB_KERNEL_GEMM: name = "gemm"; global[0] = d[1]; global[1] = d[0]; work_dims = 3; break;
@@ -387,56 +353,37 @@ static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out
         name = "attention"; global[0] = d[2]; global[1] = d[0]; work_dims = 2;
         break;
     case CB_KERNEL_EMBEDDING: name = "embedding"; global[0] = d[2]; global[1] = d[0]; work_dims = 2; break;
-    case CB_KERNEL_CONVERT:
-        if (op->flags == CB_DTYPE_F32) {
-            name = "convert_f32";
-        } else if (op->flags == CB_DTYPE_F16) {
-            name = "convert_f16";
-        } else if (op->flags == CB_DTYPE_BF16) {
-            name = "convert_bf16";
-        } else {
-            return cbs_fail(error, CB_STATUS_UNSUPPORTED, "CONVERT to %s is not implemented", cbs_dtype_name(op->flags));
-        }
+    case CB_KERNEL_CONVERT: /* to F32, F16 or BF16: cbs_op_geometry takes no other */
+        name = op->flags == CB_DTYPE_F32 ? "convert_f32" : op->flags == CB_DTYPE_F16 ? "convert_f16" : "convert_bf16";
         global[0] = d[0];
         break;
     default: return cbs_fail(error, CB_STATUS_UNSUPPORTED, "kernel %u is not implemented", op->kernel);
     }
+    plan->work_dims = work_dims;
     cl_program program;
-    status = program_for(backend, op->dtype, &program, error);
+    cb_status status = program_for(backend, op->dtype, &program, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
     cl_int rc;
-    cl_kernel kernel = clCreateKernel(program, name, &rc);
+    plan->kernel = clCreateKernel(program, name, &rc);
     if (rc != CL_SUCCESS) {
+        plan->kernel = NULL;
         return cl_fail(error, "clCreateKernel", rc);
     }
-    cb_plan *plan = calloc(1, sizeof *plan);
-    if (plan == NULL) {
-        clReleaseKernel(kernel);
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate a plan");
-    }
-    memcpy(&plan->op, op, sizeof(cb_op));
-    plan->geometry = g;
-    plan->kernel = kernel;
-    plan->work_dims = work_dims;
-    memcpy(plan->global, global, sizeof global);
-    plan->owner = backend;
-    CBS_LIST_PUSH(backend->plans, plan);
-    *out = plan;
     return CB_STATUS_OK;
 }
 
-static void ocl_release(cb_backend *backend, cb_plan *plan) {
-    if (backend == NULL || plan == NULL || plan->owner != backend) {
-        return;
+static cb_status ocl_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
+    cb_status status = cbs_device_prepare(backend, op, sizeof(cb_plan), out, error);
+    if (status == CB_STATUS_OK) {
+        status = build(backend, *out, error);
+        if (status != CB_STATUS_OK) {
+            cbs_device_release(backend, *out); /* and its kernel, if it has one */
+            *out = NULL;
+        }
     }
-    CBS_LIST_REMOVE(backend->plans, plan);
-    if (plan->last != NULL) {
-        clReleaseEvent(plan->last);
-    }
-    clReleaseKernel(plan->kernel);
-    free(plan);
+    return status;
 }
 
 /* Sets the kernel's arguments: the buffers in order, then the scalars. */
@@ -467,25 +414,13 @@ static void arg_f32(args *a, double value) {
 
 static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                              cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
-    if (backend == NULL || plan == NULL || plan->owner != backend) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "execute needs a backend and one of its plans");
-    }
-    const rc_geometry *g = &plan->geometry;
-    cb_status status = rc_check_counts(g, n_inputs, n_outputs, error);
+    cbs_operands host; /* NULLs: the memory is the device's */
+    cb_status status = cbs_device_check_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, &host, error);
     if (status != CB_STATUS_OK) {
         return status;
     }
-    for (size_t i = 0; i < n_inputs + n_outputs; i++) {
-        cb_buffer *b = i < n_inputs ? inputs[i] : outputs[i - n_inputs];
-        size_t need = i < n_inputs ? g->input_bytes[i] : g->output_bytes[i - n_inputs];
-        if (b == NULL || b->owner != backend || b->size < need) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                            "%s %zu is NULL, belongs to another backend, or holds fewer than the %zu bytes this op needs",
-                            i < n_inputs ? "input" : "output", i < n_inputs ? i : i - n_inputs, need);
-        }
-    }
-    const size_t *d = g->dims;
-    const cb_op *op = &plan->op;
+    const size_t *d = plan->checked.geometry.dims;
+    const cb_op *op = &plan->checked.op;
     if (op->kernel == CB_KERNEL_EMBEDDING && d[0] > 0) {
         /* An id outside [0, v) is the caller's error: read the ids and check them before launching. */
         int32_t *ids = malloc(d[0] * sizeof *ids);
@@ -612,7 +547,7 @@ static cb_status ocl_synchronize(cb_backend *backend, cb_error *error) {
 }
 
 static cb_status ocl_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error) {
-    if (backend == NULL || plan == NULL || plan->owner != backend || ns == NULL) {
+    if (backend == NULL || plan == NULL || plan->checked.owner != &backend->layer || ns == NULL) {
         return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "last_execute_ns needs a backend, one of its plans and an output");
     }
     if (plan->last == NULL) {
@@ -634,27 +569,8 @@ static cb_status ocl_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_
     return CB_STATUS_OK;
 }
 
-static const cb_api API = {
-    .struct_size = sizeof(cb_api),
-    .abi_major = CERTIFY_ABI_VERSION_MAJOR,
-    .abi_minor = CERTIFY_ABI_VERSION_MINOR,
-    .backend_name = "opencl",
-    .backend_version = BACKEND_VERSION,
-    .create = ocl_create,
-    .destroy = ocl_destroy,
-    .device_info = ocl_device_info,
-    .query = ocl_query,
-    .alloc = ocl_alloc,
-    .free = ocl_free,
-    .upload = ocl_upload,
-    .download = ocl_download,
-    .prepare = ocl_prepare,
-    .release = ocl_release,
-    .execute = ocl_execute,
-    .synchronize = ocl_synchronize,
-    .last_execute_ns = ocl_last_execute_ns,
-};
+static const cb_api API = CBS_API("opencl", BACKEND_VERSION, ocl_create, ocl_destroy, ocl_device_info, ocl_query,
+                                  ocl_alloc, cbs_device_free, ocl_upload, ocl_download, ocl_prepare,
+                                  cbs_device_release, ocl_execute, ocl_synchronize, ocl_last_execute_ns);
 
-CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
-    return cbs_bootstrap_accepts(request) ? &API : NULL;
-}
+CBS_BOOTSTRAP(API)

@@ -11,13 +11,19 @@
  * - Output structs: delivering query() and device_info() answers within the
  *   caller's struct_size.
  * - Options: checking and parsing the profile's backend.options.
+ * - The kernel list as a table: every op checked, every tensor's dtype and
+ *   size (op_table.c), for every backend.
+ * - The device model's bookkeeping: buffer and plan lists, the checks of
+ *   upload, download, prepare and execute, host memory as device memory
+ *   (device.c), for the cpu backend, the emulator and the real libraries.
  * - Host emulation: a parameterised host implementation of the whole cb_api,
- *   used by the vendor stubs (ascend, cambricon, hygon) to emulate a chip's
- *   numerics. The cpu backend does not use it: it is the template vendors
- *   copy, written out in full.
+ *   used by the vendor stubs (ascend, cambricon, hygon) and the test plugins
+ *   (defective, faulty) to emulate a chip's numerics.
+ * - Plugin tables: cb_api initialisers and the bootstrap, as macros.
  *
- * Threads: every function is reentrant; the emulator follows the ABI rule that
- * calls on one cb_backend are serialised by the harness.
+ * Threads: every function is reentrant; the device layer and the emulator
+ * follow the ABI rule that calls on one cb_backend are serialised by the
+ * harness.
  */
 #ifndef CB_SUPPORT_H
 #define CB_SUPPORT_H
@@ -150,26 +156,140 @@ CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_option
                                        const char *const *choices, size_t n_choices, size_t fallback, size_t *out,
                                        cb_error *error);
 
-/* ---- Checking an op against the kernel list (op_check.c) ---------------- */
+/* ---- The kernel list as a table (op_table.c) ----------------------------- */
 
 #define CBS_MAX_INPUTS 3
 #define CBS_MAX_OUTPUTS 2
 
-/* What execute must be handed for one op: how many tensors, and the bytes
- * each must hold. Filled by cbs_op_check. */
-typedef struct cbs_op_layout {
+/* One tensor an op reads or writes: its dtype and its size in bytes. */
+typedef struct cbs_tensor {
+    uint32_t dtype; /* cb_dtype; I8 for GEMM_W4's packed weights */
+    size_t bytes;
+} cbs_tensor;
+
+/* A checked op: its dimensions and, in the order execute receives them,
+ * every input and output. Filled by cbs_op_geometry. */
+typedef struct cbs_geometry {
+    uint32_t ndims;
+    size_t dims[CB_MAX_DIMS]; /* op->shape, each >= 0 */
     size_t n_inputs, n_outputs;
-    size_t input_bytes[CBS_MAX_INPUTS];
-    size_t output_bytes[CBS_MAX_OUTPUTS];
-} cbs_op_layout;
+    cbs_tensor inputs[CBS_MAX_INPUTS];
+    cbs_tensor outputs[CBS_MAX_OUTPUTS];
+} cbs_geometry;
 
 /* 1 when a host implementation covers kernel × dtype (every kernel of the
- * header in its dtypes; a chip may still declare a pair missing). */
+ * header in F32, F16 and BF16, GEMM_I8 in I8; a chip may still lack one). */
 CBS_HIDDEN int cbs_op_supported(uint32_t kernel, uint32_t dtype);
-/* Validates op (kernel, dtype, flags, ndims, dims, scalars) and fills *layout.
- * UNSUPPORTED for a kernel × dtype no host implementation covers,
- * INVALID_ARGUMENT (with a message naming the problem) for a malformed op. */
-CBS_HIDDEN cb_status cbs_op_check(const cb_op *op, cbs_op_layout *layout, cb_error *error);
+/* Checks op against the header's kernel list — struct_size, kernel, dtype,
+ * flags, ndims, every dimension, the kernel's scalar and shape rules, sizes
+ * that fit size_t — and fills *geometry. UNSUPPORTED for a kernel × dtype
+ * (or flags, or CONVERT pair) cbs_op_supported does not cover,
+ * INVALID_ARGUMENT for a malformed op; the message names the bad value. */
+CBS_HIDDEN cb_status cbs_op_geometry(const cb_op *op, cbs_geometry *geometry, cb_error *error);
+
+/* ---- The device model's bookkeeping (device.c) ---------------------------
+ *
+ * What every backend does the same way: keep its buffers and plans on lists
+ * that destroy() empties, check what upload, download, prepare and execute
+ * are handed, and — for a backend on the host — use host memory as device
+ * memory. A backend puts a cbs_device first in its struct cb_backend, a
+ * cbs_buffer first in its struct cb_buffer and a cbs_plan first in its
+ * struct cb_plan (C lets a pointer to a struct stand for one to its first
+ * member); the cb_backend, cb_buffer and cb_plan handles below are those. */
+
+typedef struct cbs_device cbs_device;
+
+/* The start of a backend's buffer. */
+typedef struct cbs_buffer {
+    cbs_device *owner;
+    struct cbs_buffer *prev, *next;
+    size_t size;         /* bytes, as alloc() was asked */
+    unsigned char *data; /* host memory of `size` bytes, or NULL (0 bytes, or memory on the device) */
+} cbs_buffer;
+
+/* The start of a backend's plan. */
+typedef struct cbs_plan {
+    cbs_device *owner;
+    struct cbs_plan *prev, *next;
+    cb_op op;              /* the harness's op (its ABI 1.0 part), copied: the op dies with prepare() */
+    cbs_geometry geometry; /* the op checked, with every tensor's bytes */
+    int has_run;           /* 1 once cbs_plan_ran recorded an execute */
+    uint64_t last_execute_ns;
+} cbs_plan;
+
+/* The start of a backend. Zero it, then set the hooks the backend needs. */
+struct cbs_device {
+    cbs_buffer *buffers; /* every live buffer */
+    cbs_plan *plans;     /* every live plan */
+    /* Optional: free what the backend keeps beside a buffer or in a plan
+     * (device memory, a compiled kernel) before the descriptor is freed. */
+    void (*free_buffer)(cbs_buffer *buffer);
+    void (*release_plan)(cbs_plan *plan);
+};
+
+/* Host monotonic clock, in nanoseconds. */
+CBS_HIDDEN uint64_t cbs_now_ns(void);
+
+/* alloc's bookkeeping: a zeroed descriptor of descriptor_size bytes (the
+ * backend's struct cb_buffer) on the backend's list, with `bytes` of zeroed,
+ * 64-byte aligned host memory at data when host_memory is 1. */
+CBS_HIDDEN cb_status cbs_device_new_buffer(cb_backend *backend, size_t bytes, size_t descriptor_size,
+                                           int host_memory, cb_buffer **out, cb_error *error);
+/* The free entry point: ignores NULL and buffers of another backend. */
+CBS_HIDDEN void cbs_device_free(cb_backend *backend, cb_buffer *buffer);
+/* upload's and download's checks (`what` names which): a buffer of this
+ * backend, no more than its size, a host pointer when bytes > 0. */
+CBS_HIDDEN cb_status cbs_device_check_transfer(cb_backend *backend, cb_buffer *buffer, const void *host,
+                                               size_t bytes, const char *what, cb_error *error);
+
+/* prepare's bookkeeping: checks op with cbs_op_geometry, then puts a zeroed
+ * plan of descriptor_size bytes (the backend's struct cb_plan), holding a
+ * copy of op and its geometry, on the backend's list. A backend that then
+ * fails to build its part hands the plan to cbs_device_release. */
+CBS_HIDDEN cb_status cbs_device_prepare(cb_backend *backend, const cb_op *op, size_t descriptor_size,
+                                        cb_plan **out, cb_error *error);
+/* The release entry point: ignores NULL and plans of another backend. */
+CBS_HIDDEN void cbs_device_release(cb_backend *backend, cb_plan *plan);
+
+/* The host memory of execute's buffers, by position (NULL for device memory). */
+typedef struct cbs_operands {
+    const void *in[CBS_MAX_INPUTS];
+    void *out[CBS_MAX_OUTPUTS];
+} cbs_operands;
+
+/* execute's checks: a plan of this backend, the counts its kernel takes,
+ * every buffer non-NULL, this backend's and as large as its tensor, and no
+ * output that is also an input or another output. Fills *operands. */
+CBS_HIDDEN cb_status cbs_device_check_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs,
+                                              size_t n_inputs, cb_buffer *const *outputs, size_t n_outputs,
+                                              cbs_operands *operands, cb_error *error);
+/* Records a completed execute that began at start_ns (cbs_now_ns), for
+ * cbs_device_last_execute_ns. */
+CBS_HIDDEN void cbs_plan_ran(cb_plan *plan, uint64_t start_ns);
+/* The last_execute_ns entry point, for a backend that times its executes
+ * with cbs_plan_ran. */
+CBS_HIDDEN cb_status cbs_device_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns,
+                                                cb_error *error);
+
+/* Releases every plan and frees every buffer still on the backend. */
+CBS_HIDDEN void cbs_device_close(cb_backend *backend);
+/* The destroy entry point of a backend with nothing else to close:
+ * cbs_device_close, then free(backend). */
+CBS_HIDDEN void cbs_device_destroy(cb_backend *backend);
+
+/* Entry points for a backend whose device is the host: memory is host
+ * memory, and execute finishes before it returns. */
+CBS_HIDDEN cb_status cbs_host_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error);
+CBS_HIDDEN cb_status cbs_host_upload(cb_backend *backend, cb_buffer *dst, const void *src, size_t bytes,
+                                     cb_error *error);
+CBS_HIDDEN cb_status cbs_host_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes,
+                                       cb_error *error);
+CBS_HIDDEN cb_status cbs_host_synchronize(cb_backend *backend, cb_error *error);
+/* device_info for a backend that runs this repository's C kernels on the
+ * host: the given strings, the host's RAM as memory_bytes and "portable C"
+ * as the implementation. */
+CBS_HIDDEN cb_status cbs_host_device_info(cb_backend *backend, cb_device_info *out, const char *name,
+                                          const char *vendor, const char *driver_version, cb_error *error);
 
 /* ---- Host emulation of a device, for the vendor stubs ------------------- */
 
@@ -239,7 +359,7 @@ typedef struct cbs_emu_gap {
 
 /* Opens an emulated device configured by *config (copied) that implements
  * every kernel × dtype of the ABI. The cb_api entry points below take the
- * backend it returns; put them in the stub's table. */
+ * backend it returns (CBS_EMU_API puts them in a table). */
 CBS_HIDDEN cb_status cbs_emu_create(const cbs_emu_config *config, cb_backend **out, cb_error *error);
 /* cbs_emu_create for a chip that lacks the n_gaps (≤ CBS_EMU_MAX_GAPS) pairs
  * in gaps (copied): query() answers supported = 0 for them and prepare()
@@ -265,26 +385,85 @@ CBS_HIDDEN cb_status cbs_emu_synchronize(cb_backend *backend, cb_error *error);
  * device timer. */
 CBS_HIDDEN cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error);
 
+/* The version the emulated plugins report, as backend and as driver. */
+#define CBS_EMU_VERSION "1.0.0"
+
+#define CBS_EMU_MAX_OPTIONS 8
+
+/* What a plugin on the emulator declares about its chip. */
+typedef struct cbs_emu_chip {
+    /* Its numerics and names; device_id is read from the option. */
+    cbs_emu_config config;
+    /* The kernel × dtype pairs the chip lacks, up to the first {0}. */
+    cbs_emu_gap gaps[CBS_EMU_MAX_GAPS];
+    /* The option names create() takes, up to the first NULL; none: device_id alone. */
+    const char *options[CBS_EMU_MAX_OPTIONS];
+    /* Optional: reads the options past device_id into *config. */
+    cb_status (*configure)(cbs_emu_config *config, const cb_option *options, size_t n_options, cb_error *error);
+} cbs_emu_chip;
+
+/* create() for `chip`: refuses an option it does not name, reads device_id
+ * (an integer >= 0, default 0; one host device stands in for every card),
+ * runs chip->configure, then opens the chip with cbs_emu_create_limited. */
+CBS_HIDDEN cb_status cbs_emu_open(const cbs_emu_chip *chip, const cb_option *options, size_t n_options,
+                                  cb_backend **out, cb_error *error);
+
+/* A cb_api on the emulator: the plugin's name and create, and the entries a
+ * test plugin may wrap (prepare, execute, download, last_execute_ns: NULL
+ * for a chip without a device timer); every other entry is cbs_emu_*. */
+#define CBS_EMU_API(name, create_, prepare_, execute_, download_, last_execute_ns_)                                    \
+    CBS_API(name, CBS_EMU_VERSION, create_, cbs_emu_destroy, cbs_emu_device_info, cbs_emu_query, cbs_emu_alloc,        \
+            cbs_emu_free, cbs_emu_upload, download_, prepare_, cbs_emu_release, execute_, cbs_emu_synchronize,         \
+            last_execute_ns_)
+
+/* A whole plugin on the emulator: a create() that opens `chip` (a static
+ * cbs_emu_chip) with cbs_emu_open, its CBS_EMU_API table, the bootstrap. */
+#define CBS_EMU_PLUGIN(name, chip, prepare_, execute_, download_, last_execute_ns_)                                    \
+    static cb_status emu_plugin_create(const cb_option *options, size_t n_options, cb_backend **out,                   \
+                                       cb_error *error) {                                                              \
+        return cbs_emu_open(&(chip), options, n_options, out, error);                                                  \
+    }                                                                                                                  \
+    static const cb_api emu_plugin_api =                                                                               \
+        CBS_EMU_API(name, emu_plugin_create, prepare_, execute_, download_, last_execute_ns_);                         \
+    CBS_BOOTSTRAP(emu_plugin_api)
+
+/* A vendor stub: CBS_EMU_PLUGIN with the emulator's own entry points. */
+#define CBS_EMU_STUB(name, chip, last_execute_ns_)                                                                     \
+    CBS_EMU_PLUGIN(name, chip, cbs_emu_prepare, cbs_emu_execute, cbs_emu_download, last_execute_ns_)
+
+/* ---- Plugin tables ------------------------------------------------------ */
+
 /* 1 when the harness asks for ABI major CERTIFY_ABI_VERSION_MAJOR in a
  * request this plugin can read; the check every bootstrap makes. */
 CBS_HIDDEN int cbs_bootstrap_accepts(const cb_bootstrap_request *request);
 
-/* What a backend owns (buffers, plans) is kept on intrusive doubly linked
- * lists, so destroy() can release whatever the harness did not: `node` has
- * `prev` and `next`, `head` is the list's first node or NULL. */
-#define CBS_LIST_PUSH(head, node)                                                                                       \
-    do {                                                                                                               \
-        (node)->prev = NULL;                                                                                           \
-        (node)->next = (head);                                                                                         \
-        if ((head) != NULL) (head)->prev = (node);                                                                     \
-        (head) = (node);                                                                                               \
-    } while (0)
-#define CBS_LIST_REMOVE(head, node)                                                                                     \
-    do {                                                                                                               \
-        if ((node)->prev != NULL) (node)->prev->next = (node)->next;                                                   \
-        else (head) = (node)->next;                                                                                    \
-        if ((node)->next != NULL) (node)->next->prev = (node)->prev;                                                   \
-    } while (0)
+/* A cb_api initialiser of this ABI version: the name and version, then the
+ * entry points in the table's order. */
+#define CBS_API(name, version, create_, destroy_, device_info_, query_, alloc_, free_, upload_, download_, prepare_,   \
+                release_, execute_, synchronize_, last_execute_ns_)                                                    \
+    {                                                                                                                  \
+        .struct_size = sizeof(cb_api), .abi_major = CERTIFY_ABI_VERSION_MAJOR,                                         \
+        .abi_minor = CERTIFY_ABI_VERSION_MINOR, .backend_name = (name), .backend_version = (version),                  \
+        .create = (create_), .destroy = (destroy_), .device_info = (device_info_), .query = (query_),                  \
+        .alloc = (alloc_), .free = (free_), .upload = (upload_), .download = (download_), .prepare = (prepare_),       \
+        .release = (release_), .execute = (execute_), .synchronize = (synchronize_),                                   \
+        .last_execute_ns = (last_execute_ns_),                                                                         \
+    }
+
+/* A cb_api for a backend on the host layer: its own create, destroy,
+ * device_info, query, prepare, execute, synchronize and last_execute_ns
+ * (NULL: no device timer); memory, free and release are the layer's. */
+#define CBS_HOST_API(name, version, create_, destroy_, device_info_, query_, prepare_, execute_, synchronize_,         \
+                     last_execute_ns_)                                                                                 \
+    CBS_API(name, version, create_, destroy_, device_info_, query_, cbs_host_alloc, cbs_device_free, cbs_host_upload,  \
+            cbs_host_download, prepare_, cbs_device_release, execute_, synchronize_, last_execute_ns_)
+
+/* Defines the plugin's one exported symbol, serving `api` (a static cb_api)
+ * to a harness of this ABI major. */
+#define CBS_BOOTSTRAP(api)                                                                                             \
+    CERTIFY_EXPORT const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {                      \
+        return cbs_bootstrap_accepts(request) ? &(api) : NULL;                                                         \
+    }
 
 #ifdef __cplusplus
 }
