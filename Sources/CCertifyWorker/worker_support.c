@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "certify_worker_support.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -124,4 +125,25 @@ int certify_die_with_parent(void) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
     /* The parent may have died before prctl: then we were reparented already. */
     return getppid() == parent ? 0 : -1;
+}
+
+long certify_write_nosigpipe(int fd, const void *buffer, unsigned long length) {
+    sigset_t pipe_only, old;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    const int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    const ssize_t written = write(fd, buffer, length);
+    const int saved = errno;
+    if (written < 0 && saved == EPIPE && !was_pending) {
+        /* Consume the SIGPIPE this write raised, so unblocking does not deliver it. */
+        const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return (long)written;
 }

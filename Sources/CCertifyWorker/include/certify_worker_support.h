@@ -37,6 +37,11 @@ int certify_memfd_cloexec(const char *name);
  * for an unprivileged process); the new capacity, or -1 with errno. */
 int certify_pipe_grow(int fd, int bytes);
 
+/* write(2) that reports EPIPE instead of raising SIGPIPE when the reader is gone: SIGPIPE is
+ * blocked on the calling thread for the call and a pending one consumed, so the process's own
+ * SIGPIPE disposition is never changed. Returns write's result, errno set as write sets it. */
+long certify_write_nosigpipe(int fd, const void *buffer, unsigned long length);
+
 /* Asks the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG), so a worker
  * stuck in a plugin never outlives a supervisor that was itself killed. */
 int certify_die_with_parent(void);

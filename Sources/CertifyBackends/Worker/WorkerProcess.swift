@@ -43,39 +43,38 @@ final class WorkerProcess {
     /// Spawns `executable arguments` with stdin = requests, fd 3 = replies, fd 4 = shared memory,
     /// stdout and stderr = `logPath` (or the supervisor's stderr).
     init(executable: String, arguments: [String], logPath: String?) throws(SpawnFailure) {
+        // Owned until the spawn succeeds; whatever is not handed on closes on every path.
         var request: [Int32] = [-1, -1]
         var reply: [Int32] = [-1, -1]
         guard certify_pipe_cloexec(&request) == 0 else { throw SpawnFailure(message: "pipe2: \(Self.errnoText())") }
+        let (requestRead, requestWrite) = (FileDescriptor(request[0]), FileDescriptor(request[1]))
         guard certify_pipe_cloexec(&reply) == 0 else { throw SpawnFailure(message: "pipe2: \(Self.errnoText())") }
+        let (replyRead, replyWrite) = (FileDescriptor(reply[0]), FileDescriptor(reply[1]))
         // A case's reply carries its timing samples (16 bytes each, tens of thousands for a short op
         // timed for a minimum time): in a 64 KiB pipe it would take several wake-ups of each side.
         // Best effort: a smaller pipe is only slower.
-        _ = certify_pipe_grow(reply[0], Self.replyPipeBytes)
-        let memory = certify_memfd_cloexec("certify-tensors")
-        guard memory >= 0 else { throw SpawnFailure(message: "memfd_create: \(Self.errnoText())") }
-        var log: Int32 = -1
+        _ = certify_pipe_grow(replyRead.raw, Self.replyPipeBytes)
+        let memoryRaw = certify_memfd_cloexec("certify-tensors")
+        guard memoryRaw >= 0 else { throw SpawnFailure(message: "memfd_create: \(Self.errnoText())") }
+        let memory = FileDescriptor(memoryRaw)
+        var log: FileDescriptor?
         if let logPath {
-            log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard log >= 0 else { throw SpawnFailure(message: "cannot open '\(logPath)': \(Self.errnoText())") }
-        }
-        defer {
-            close(request[0])
-            close(reply[1])
-            if log >= 0 { close(log) }
+            let raw = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard raw >= 0 else { throw SpawnFailure(message: "cannot open '\(logPath)': \(Self.errnoText())") }
+            log = FileDescriptor(raw)
         }
         // Move every source above the target numbers so no dup2 overwrites a later source.
-        func high(_ fd: Int32) -> Int32 { fcntl(fd, F_DUPFD_CLOEXEC, 10) }
-        let sources = [high(request[0]), high(reply[1]), high(memory), log >= 0 ? high(log) : high(STDERR_FILENO)]
-        defer { sources.forEach { close($0) } }
+        func high(_ fd: Int32) -> FileDescriptor { FileDescriptor(fcntl(fd, F_DUPFD_CLOEXEC, 10)) }
+        let sources = [high(requestRead.raw), high(replyWrite.raw), high(memory.raw), high(log?.raw ?? STDERR_FILENO)]
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, sources[0], STDIN_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, sources[3], STDOUT_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, sources[3], STDERR_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, sources[1], Self.workerReplyFD)
-        posix_spawn_file_actions_adddup2(&actions, sources[2], Self.workerMemoryFD)
+        posix_spawn_file_actions_adddup2(&actions, sources[0].raw, STDIN_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, sources[3].raw, STDOUT_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, sources[3].raw, STDERR_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, sources[1].raw, Self.workerReplyFD)
+        posix_spawn_file_actions_adddup2(&actions, sources[2].raw, Self.workerMemoryFD)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -98,15 +97,12 @@ final class WorkerProcess {
         var child: pid_t = 0
         let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard status == 0 else {
-            close(request[1])
-            close(reply[0])
-            close(memory)
             throw SpawnFailure(message: "posix_spawn '\(executable)': \(String(cString: strerror(status)))")
         }
         pid = child
-        requestFD = request[1]
-        replyFD = reply[0]
-        memoryFD = memory
+        requestFD = requestWrite.release()
+        replyFD = replyRead.release()
+        memoryFD = memory.release()
     }
 
     deinit {
@@ -150,7 +146,7 @@ final class WorkerProcess {
         return bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = write(requestFD, raw.baseAddress! + offset, raw.count - offset)
+                let written = Int(certify_write_nosigpipe(requestFD, raw.baseAddress! + offset, UInt(raw.count - offset)))
                 if written < 0 {
                     if errno == EINTR { continue }
                     return false

@@ -128,7 +128,7 @@ package enum WorkerService {
         return bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = write(replyFD, raw.baseAddress! + offset, raw.count - offset)
+                let written = Int(certify_write_nosigpipe(replyFD, raw.baseAddress! + offset, UInt(raw.count - offset)))
                 if written < 0 {
                     if errno == EINTR { continue }
                     return false

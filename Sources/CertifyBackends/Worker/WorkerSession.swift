@@ -65,7 +65,6 @@ package final class WorkerSession: BackendSession {
         self.libraryPath = path
         self.caseTimeoutSeconds = caseTimeoutSeconds
         self.maxConsecutiveCrashes = maxConsecutiveCrashes
-        signal(SIGPIPE, SIG_IGN)
         let (worker, ready) = try Self.start(executable: self.executable, arguments: arguments, logPath: logPath, library: path)
         self.worker = worker
         description = ready.description
