@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CCertifyWorker"),
         // Exit statuses, failures, file lookup and timestamps every layer shares; no dependencies.
         .target(name: "CertifyBase"),
-        .target(name: "CertifyProfiles", dependencies: ["CYAML"]),
+        .target(name: "CertifyProfiles", dependencies: ["CYAML", "CertifyNumerics"]),
         // The oracle (inputs, fp64 references, bounds, metrics) is optimised even in debug builds:
         // at -Onone the standard suite's oracle alone takes minutes.
         .target(name: "CertifyNumerics", swiftSettings: oracleFlags),

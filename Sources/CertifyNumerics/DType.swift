@@ -70,3 +70,8 @@ package enum DType: String, Sendable, Codable, CodingKeyRepresentable, CaseItera
         return Double(sign: .plus, exponent: maxExponent, significand: significand)
     }
 }
+
+extension DType {
+    /// The storage formats a chip profile declares peaks and accumulation for: fp32, fp16, bf16.
+    package static let storageFormats: [DType] = [.fp32, .fp16, .bf16]
+}

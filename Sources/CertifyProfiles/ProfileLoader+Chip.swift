@@ -1,3 +1,4 @@
+import CertifyNumerics
 /// A YAML boolean as a profile spells it.
 enum ProfileBool: String {
     case `true`, `false`
@@ -5,7 +6,7 @@ enum ProfileBool: String {
 
 extension ProfileLoader {
     private static let chipKeys = ["schema", "description", "chip", "peaks", "backend", "numerics", "latency"]
-    private static let dtypeNames = ProfileDType.allCases.map(\.rawValue)
+    private static let dtypeNames = DType.storageFormats.map(\.rawValue)
     /// Generous limits that keep a typo from scheduling a run of years.
     private static let warmupRange = 0...1_000_000
     private static let iterationsRange = 1...1_000_000
@@ -57,9 +58,9 @@ extension ProfileLoader {
         try fields.rejectUnknownKeys(allowed: ["tflops", "memory_bandwidth_gbps"])
         let tflopsEntry = try fields.required("tflops")
         let tflopsFields = try dtypeMapping(tflopsEntry, decoder: decoder)
-        var tflops: [ProfileDType: Double] = [:]
+        var tflops: [DType: Double] = [:]
         for field in tflopsFields.entries {
-            guard let dtype = ProfileDType(rawValue: field.key) else { continue }
+            guard let dtype = DType(rawValue: field.key) else { continue }
             tflops[dtype] = try decoder.positiveNumber(field.value, at: field.path)
         }
         let bandwidth = try fields.required("memory_bandwidth_gbps")
@@ -104,10 +105,10 @@ extension ProfileLoader {
         let fields = try decoder.mapping(entry.value, at: entry.path)
         try fields.rejectUnknownKeys(allowed: ["accumulation", "denormals", "rounding", "intermediates"])
         let accumulationFields = try dtypeMapping(fields.required("accumulation"), decoder: decoder)
-        var accumulation: [ProfileDType: ProfileDType] = [:]
+        var accumulation: [DType: DType] = [:]
         for field in accumulationFields.entries {
-            guard let dtype = ProfileDType(rawValue: field.key) else { continue }
-            accumulation[dtype] = try decoder.choice(ProfileDType.allCases, field.value, at: field.path)
+            guard let dtype = DType(rawValue: field.key) else { continue }
+            accumulation[dtype] = try decoder.choice(DType.storageFormats, field.value, at: field.path)
         }
         let denormals = try fields.required("denormals")
         let rounding = try fields.required("rounding")

@@ -25,7 +25,7 @@ package struct Explanation: Sendable, Equatable {
         var targets: [Target] = []
         for gap in full.gaps {
             let reasons = full.gaps.filter { $0.level <= gap.level }.flatMap(\.reasons)
-            targets.append(Self.target("\(LevelAssessment.names[gap.level])", reasons: reasons, results: results))
+            targets.append(Self.target(gap.level.name, reasons: reasons, results: results))
         }
         for tier in predicate.tiers where !tier.qualified {
             let assessment = LevelPolicy.assess(
@@ -34,7 +34,7 @@ package struct Explanation: Sendable, Equatable {
             let reasons = assessment.gaps.filter { $0.level <= tier.requiredLevel }.flatMap(\.reasons)
             targets.append(
                 Self.target(
-                    "tier \(tier.name) (\(tier.id), requires L\(tier.requiredLevel))", reasons: reasons, results: results))
+                    "tier \(tier.name) (\(tier.id), requires \(tier.requiredLevel.label))", reasons: reasons, results: results))
         }
         self.targets = targets
     }

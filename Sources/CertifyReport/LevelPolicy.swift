@@ -2,22 +2,53 @@ import CertifyBattery
 import CertifyNumerics
 import CertifyProfiles
 
+/// A certification level as DESIGN.md defines them; cumulative, each requiring the ones below.
+package enum Level: Int, Sendable, Codable, Comparable, CaseIterable, ExpressibleByIntegerLiteral {
+    case notCertified = 0
+    case compatible = 1
+    case validated = 2
+    case critical = 3
+
+    package init(integerLiteral value: Int) {
+        guard let level = Level(rawValue: value) else { preconditionFailure("no level L\(value)") }
+        self = level
+    }
+
+    package static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+
+    /// "L2 Validated".
+    package var name: String {
+        switch self {
+        case .notCertified: "L0 Not certified"
+        case .compatible: "L1 Compatible"
+        case .validated: "L2 Validated"
+        case .critical: "L3 Critical"
+        }
+    }
+
+    /// "L2".
+    package var label: String { "L\(rawValue)" }
+}
+
 /// Why one level was not reached.
 package struct LevelGap: Sendable, Codable, Equatable {
-    package var level: Int
+    package var level: Level
     package var reasons: [String]
 }
 
 /// The level a run reached and, for every level above it, why not.
 package struct LevelAssessment: Sendable, Codable, Equatable {
-    /// 0 (not certified) to 3.
-    package var level: Int
+    /// The level reached (`level` in the report).
+    package var reached: Level
     /// One entry per unreached level, lowest first.
     package var gaps: [LevelGap]
 
-    package static let names = ["L0 Not certified", "L1 Compatible", "L2 Validated", "L3 Critical"]
+    enum CodingKeys: String, CodingKey {
+        case reached = "level"
+        case gaps
+    }
 
-    package var name: String { Self.names[level] }
+    package var name: String { reached.name }
 }
 
 /// Facts about the run that are not in any case result.
@@ -68,13 +99,9 @@ package enum LevelPolicy {
         let requirements = [
             l1(results, toleranceScale), l2(results, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
         ]
-        var level = 0
-        for reasons in requirements {
-            guard reasons.isEmpty else { break }
-            level += 1
-        }
-        let gaps = requirements.enumerated().dropFirst(level).map { LevelGap(level: $0.offset + 1, reasons: $0.element) }
-        return LevelAssessment(level: level, gaps: gaps)
+        let reached = requirements.prefix { $0.isEmpty }.count
+        let gaps = requirements.enumerated().dropFirst(reached).map { LevelGap(level: Level(integerLiteral: $0.offset + 1), reasons: $0.element) }
+        return LevelAssessment(reached: Level(integerLiteral: reached), gaps: gaps)
     }
 
     private static func l1(_ results: [CaseResult], _ scale: Double) -> [String] {

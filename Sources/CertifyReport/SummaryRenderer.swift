@@ -45,7 +45,7 @@ package enum SummaryRenderer {
         }
         lines.append("Level reached: \(p.level.name)")
         for gap in p.level.gaps {
-            lines.append("  L\(gap.level) \(LevelAssessment.names[gap.level].dropFirst(3)) not reached:")
+            lines.append("  \(gap.level.name) not reached:")
             for reason in gap.reasons { lines.append("    - \(reason)") }
         }
         if !p.tiers.isEmpty {
@@ -63,7 +63,7 @@ package enum SummaryRenderer {
     }
 
     private static func table(_ cases: [CaseResult]) -> [String] {
-        let header = ["case", "verdict", "max abs", "max rel", "max ulp", "err/tol", "worst idx", "p50", "p99", "rcv", "n", "throughput", "util", "p50 budget"]
+        let header = ["case", "outcome", "max abs", "max rel", "max ulp", "err/tol", "worst idx", "p50", "p99", "rcv", "n", "throughput", "util", "p50 budget"]
         let rows: [[String]] = cases.map { c in
             let m = c.standard
             return [

@@ -5,12 +5,12 @@ import CertifyProfiles
 package struct TierVerdict: Sendable, Codable, Equatable {
     package var id: String
     package var name: String
-    package var requiredLevel: Int
+    package var requiredLevel: Level
     package var toleranceScale: Double
     /// The percentile held to the budgets at L2.
     package var latencyPercentile: BudgetPercentile?
     /// The level reached with the tier's tolerance scale applied.
-    package var levelReached: Int
+    package var levelReached: Level
     package var qualified: Bool
     package var reasons: [String]
     /// The tier accepts only a seed certify drew for the run; absent when it accepts any.
@@ -22,13 +22,14 @@ package struct TierVerdict: Sendable, Codable, Equatable {
             results, context: context, toleranceScale: tier.toleranceScale, percentile: tier.latencyPercentile)
         id = tier.id
         name = tier.name
-        requiredLevel = tier.requiredLevel
+        let required = Level(integerLiteral: tier.requiredLevel)
+        requiredLevel = required
         toleranceScale = tier.toleranceScale
         latencyPercentile = tier.latencyPercentile
-        levelReached = assessment.level
-        qualified = assessment.level >= tier.requiredLevel
-        reasons = assessment.gaps.filter { $0.level <= tier.requiredLevel }.flatMap { gap in
-            gap.reasons.map { "L\(gap.level): \($0)" }
+        levelReached = assessment.reached
+        qualified = assessment.reached >= required
+        reasons = assessment.gaps.filter { $0.level <= required }.flatMap { gap in
+            gap.reasons.map { "\(gap.level.label): \($0)" }
         }
         requiresDrawnSeed = tier.requiresDrawnSeed ? true : nil
         if tier.requiresDrawnSeed && context.seedOrigin?.unforeseeable != true {
@@ -40,7 +41,7 @@ package struct TierVerdict: Sendable, Codable, Equatable {
 
     /// What the tier asks beyond its level, for one line: "requires L2, implementation ×0.5, drawn seed".
     package var requirements: String {
-        var parts = ["requires L\(requiredLevel)"]
+        var parts = ["requires \(requiredLevel.label)"]
         if toleranceScale != 1 { parts.append("implementation's tolerance ×\(Format.number(toleranceScale))") }
         if requiresDrawnSeed == true { parts.append("drawn seed") }
         return parts.joined(separator: ", ")

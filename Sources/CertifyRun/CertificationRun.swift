@@ -23,7 +23,7 @@ package struct RunResult {
         case .backendUnusable: return .backendUnusable
         case .completed:
             let p = statement.predicate
-            return p.level.level >= 1 && p.tiers.allSatisfy(\.qualified) ? .certified : .notCertified
+            return p.level.reached >= .compatible && p.tiers.allSatisfy(\.qualified) ? .certified : .notCertified
         }
     }
 }

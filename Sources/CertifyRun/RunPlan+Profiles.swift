@@ -21,7 +21,7 @@ extension RunPlan {
         self.soak = tiers.compactMap(\.soak).reduce(soak, max)
         self.runs = tiers.compactMap(\.runs).reduce(runs, max)
         peaks = PeakRates(
-            tflops: Dictionary(uniqueKeysWithValues: profile.peaks.tflops.map { ($0.key.dtype, $0.value) }),
+            tflops: profile.peaks.tflops,
             bandwidthGBps: profile.peaks.memoryBandwidthGBps)
     }
 }
@@ -29,23 +29,9 @@ extension RunPlan {
 extension DeclaredNumerics {
     /// The profile's declaration in the battery's terms.
     package var model: DeclaredNumericsModel {
-        var accumulation: [DType: DType] = [:]
-        for (storage, acc) in self.accumulation {
-            accumulation[storage.dtype] = acc.dtype
-        }
         let stored = intermediates.filter { $0.value == .storage }.compactMap { Kernel(rawValue: $0.key) }
         return DeclaredNumericsModel(
             accumulation: accumulation, flushesSubnormals: denormals == .flush,
             rounding: rounding == .towardZero ? .towardZero : .nearestEven, storageIntermediates: stored)
-    }
-}
-
-extension ProfileDType {
-    package var dtype: DType {
-        switch self {
-        case .fp32: .fp32
-        case .fp16: .fp16
-        case .bf16: .bf16
-        }
     }
 }

@@ -74,7 +74,7 @@ import Testing
         #expect(Set(p.cases.filter { blas.contains($0.kernel) && $0.outcome == .passed }.map(\.type)) == [.fp32, .fp16, .bf16])
         #expect(p.cases.allSatisfy { $0.capability?.intermediates == nil })
         // BLAS has no softmax, norms or activations: the core battery is incomplete, so no level.
-        #expect(p.level.level == 0)
+        #expect(p.level.reached == 0)
         #expect(result.status == 1)
         #expect(p.backend.name == "openblas")
         #expect(p.backend.abiVersion == "1.1")
@@ -131,7 +131,7 @@ import Testing
         }
         // oneDNN 2.x has no RMSNorm primitive, so the core battery is incomplete.
         #expect(p.cases.filter { $0.kernel == .rmsnorm }.allSatisfy { $0.outcome == .unsupported })
-        #expect(p.level.level == 0)
+        #expect(p.level.reached == 0)
         #expect(result.status == 1)
         #expect(p.backend.abiVersion == "1.1")
     }
@@ -144,7 +144,7 @@ import Testing
         let p = report.predicate
         #expect(result.status == 0, "\(result.stderr)")
         expectOutcomes(report) { _ in .passed }
-        #expect(p.level.level == 2)
+        #expect(p.level.reached == 2)
         // last_execute_ns comes from OpenCL event profiling.
         #expect(p.cases.allSatisfy { $0.latency?.clock == .device })
         // The driver, and the target it compiles for, are in the report.

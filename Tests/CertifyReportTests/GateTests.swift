@@ -134,8 +134,8 @@ import Testing
     @Test func aLowerLevelAndALostTierAreTheMostSevere() {
         var old = predicate()
         var new = predicate(ratio: 3, outcome: .failed)
-        old.level.level = 2
-        new.level.level = 1
+        old.level.reached = 2
+        new.level.reached = 1
         let tier = TierProfile(schema: 1, id: "enterprise", name: "Enterprise", requiredLevel: 2, toleranceScale: 1, path: "t.yaml")
         var qualified = TierVerdict(tier: tier, results: [], context: LevelContext(backendPinned: false))
         qualified.qualified = true

@@ -79,7 +79,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
 
 @Suite struct LatencyLevelTests {
     @Test func cleanRunReachesL3() {
-        #expect(LevelPolicy.assess(cleanRun(), context: fullContext).level == 3)
+        #expect(LevelPolicy.assess(cleanRun(), context: fullContext).reached == 3)
     }
 
     /// Five samples s, 2s, 3s, 4s, 5s (ns): p50 3s, p99 5s, robust CV 2 / 1.349 / 3 = 0.494,
@@ -103,7 +103,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         results[0].latency = figures(Array(repeating: noisy(20_000), count: attempts))
         #expect(results[0].latency?.unstable == true)
         #expect(results[0].latency?.p50Microseconds == 60)
-        #expect(LevelPolicy.assess(results, context: fullContext).level == 3)
+        #expect(LevelPolicy.assess(results, context: fullContext).reached == 3)
     }
 
     /// Over the p50 budget in every attempt: the best attempt (120 µs) decides, and the reason
@@ -120,7 +120,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         #expect(latency.attempts?.map(\.p50Microseconds) == [150, 120, 180])
         #expect(latency.bestP50Microseconds == 120 && latency.bestP99Microseconds == 200)
         let assessment = LevelPolicy.assess(results, context: fullContext)
-        #expect(assessment.level == 1)
+        #expect(assessment.reached == 1)
         let id = results[0].id
         #expect(
             assessment.gaps[0].reasons == [
@@ -139,7 +139,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         #expect(latency.keptAttempt == 2)
         #expect(latency.unstable == !stableAgain)
         #expect(latency.withinP50 == true && latency.withinP99 == true)
-        #expect(LevelPolicy.assess(results, context: fullContext).level == 3)
+        #expect(LevelPolicy.assess(results, context: fullContext).reached == 3)
     }
 
     /// A stable attempt is kept even when a noisy one had a lower p50, and the budget is still held
@@ -168,10 +168,10 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         let within = figures([[20_000, 40_000, 60_000, 80_000, 300_000], noisy(30_000)])
         results[0].latency = within
         #expect(within.bestP99Microseconds == 150)
-        #expect(LevelPolicy.assess(results, context: fullContext).level == 3)
+        #expect(LevelPolicy.assess(results, context: fullContext).reached == 3)
         results[0].latency = figures([[20_000, 40_000, 60_000, 80_000, 300_000], [20_000, 40_000, 60_000, 80_000, 250_000]])
         let assessment = LevelPolicy.assess(results, context: fullContext)
-        #expect(assessment.level == 2)
+        #expect(assessment.reached == 2)
         #expect(
             assessment.gaps[0].reasons == [
                 "\(results[0].id) p99 250.0 µs exceeds its budget of 200.0 µs in the best of 2 attempts; its latency was unstable (robust CV above 0.1 in both attempts, 0.494 in the one kept)"
@@ -217,7 +217,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
             firstCallNanoseconds: 0, budgetP50Microseconds: 100, budgetP99Microseconds: 200)
         #expect(LevelPolicy.assess(results, context: fullContext).gaps.map(\.level) == [3])
         let p99 = LevelPolicy.assess(results, context: fullContext, percentile: .p99)
-        #expect(p99.level == 1)
+        #expect(p99.reached == 1)
         #expect(p99.gaps[0].reasons == ["\(results[1].id) p99 300.0 µs exceeds its budget of 200.0 µs"])
     }
 
@@ -226,7 +226,7 @@ private let fullContext = LevelContext(backendPinned: true, memorySafetyChecked:
         results[2].soakMismatches = 2
         results[2].repeatability?.bitwiseIdentical = false
         let assessment = LevelPolicy.assess(results, context: fullContext)
-        #expect(assessment.level == 2)
+        #expect(assessment.reached == 2)
         #expect(
             assessment.gaps[0].reasons == [
                 "repeated runs are not bitwise identical for \(results[2].id)",

@@ -21,7 +21,7 @@ struct RendererTests {
         #expect(text.contains("| Signed by | CN=Test Certifier,O=certify certifiers, "))
         let firstKernel = try #require(lines.firstIndex { $0.hasPrefix("## ") && $0 != "## Why not higher" && $0 != "## Tiers" })
         #expect(try #require(lines.firstIndex { $0.hasPrefix("| Cases |") }) < firstKernel)
-        #expect(text.contains("| case | dtype | shape | verdict | max abs | max rel | max ulp | err/tol | p50 | p99 | p50 budget |"))
+        #expect(text.contains("| case | dtype | shape | outcome | max abs | max rel | max ulp | err/tol | p50 | p99 | p50 budget |"))
         #expect(text.contains("FAILED"))
     }
 

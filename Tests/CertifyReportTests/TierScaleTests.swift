@@ -55,7 +55,7 @@ import Testing
 
     @Test func theLevelItselfIsJudgedOnTheWholeBound() {
         let results = run(ratio: 0.99, share: 0.99)
-        #expect(LevelPolicy.assess(results, context: context).level >= 1)
+        #expect(LevelPolicy.assess(results, context: context).reached >= 1)
         #expect(TierVerdict(tier: tier(1), results: results, context: context).qualified)
     }
 

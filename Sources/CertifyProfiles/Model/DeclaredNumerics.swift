@@ -1,7 +1,8 @@
+import CertifyNumerics
 /// The numerics the backend declares, from which the battery derives its tolerances.
 package struct DeclaredNumerics: Sendable, Equatable {
     /// Accumulation type per storage dtype; holds at least one entry.
-    package var accumulation: [ProfileDType: ProfileDType]
+    package var accumulation: [DType: DType]
     package var denormals: DeclaredDenormals
     package var rounding: DeclaredRounding
     /// Per kernel name, where intermediate results live between the kernel's steps; a kernel not
@@ -9,7 +10,7 @@ package struct DeclaredNumerics: Sendable, Equatable {
     package var intermediates: [String: DeclaredIntermediates]
 
     package init(
-        accumulation: [ProfileDType: ProfileDType], denormals: DeclaredDenormals, rounding: DeclaredRounding,
+        accumulation: [DType: DType], denormals: DeclaredDenormals, rounding: DeclaredRounding,
         intermediates: [String: DeclaredIntermediates] = [:]
     ) {
         self.accumulation = accumulation

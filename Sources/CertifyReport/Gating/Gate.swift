@@ -13,7 +13,7 @@ package enum Gate {
         expectations: GateExpectations = GateExpectations(), reruns: [String: CaseResult] = [:]
     ) -> [GateFinding] {
         var findings: [GateFinding] = []
-        if candidate.level.level < baseline.level.level {
+        if candidate.level.reached < baseline.level.reached {
             findings.append(
                 GateFinding(
                     .levelLowered, "level",
@@ -29,7 +29,7 @@ package enum Gate {
                 findings.append(
                     GateFinding(
                         .tierLost, tier.id,
-                        "tier '\(tier.id)' is no longer qualified (requires L\(now.requiredLevel), reached L\(now.levelReached))"))
+                        "tier '\(tier.id)' is no longer qualified (requires \(now.requiredLevel.label), reached \(now.levelReached.label))"))
             }
         }
 

@@ -30,7 +30,7 @@ package enum HTMLRenderer {
             </head>
             <body>
             <h1>Certification report: \(escape(facts.chip))</h1>
-            <p class="level l\(p.level.level)">Level reached: \(escape(p.level.name))</p>
+            <p class="level l\(p.level.reached.rawValue)">Level reached: \(escape(p.level.name))</p>
 
             """
         if p.signer?.development ?? true {
@@ -59,7 +59,7 @@ package enum HTMLRenderer {
             html += "</ul>\n"
         }
         for gap in p.level.gaps {
-            html += "<h2>\(escape(LevelAssessment.names[gap.level])) not reached</h2>\n<ul>\n"
+            html += "<h2>\(escape(gap.level.name)) not reached</h2>\n<ul>\n"
             html += gap.reasons.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
         }
         let unstable = ReportFacts.unstableLatencies(p.cases)

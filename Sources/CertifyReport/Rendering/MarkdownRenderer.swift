@@ -33,7 +33,7 @@ package enum MarkdownRenderer {
             lines.append("## Why not higher")
             for gap in p.level.gaps {
                 lines.append("")
-                lines.append("\(LevelAssessment.names[gap.level]) not reached:")
+                lines.append("\(gap.level.name) not reached:")
                 lines.append("")
                 for reason in gap.reasons { lines.append("- \(escape(reason))") }
             }

@@ -77,5 +77,5 @@ struct ReportFacts {
         ]
     }
 
-    static let headers = ["case", "dtype", "shape", "verdict", "max abs", "max rel", "max ulp", "err/tol", "p50", "p99", "p50 budget"]
+    static let headers = ["case", "dtype", "shape", "outcome", "max abs", "max rel", "max ulp", "err/tol", "p50", "p99", "p50 budget"]
 }

@@ -17,7 +17,7 @@ extension VerifiedReport {
         lines.append(
             "tiers     " + (p.tiers.isEmpty
                 ? "none assessed"
-                : p.tiers.map { "\($0.id) \($0.qualified ? "QUALIFIED" : "NOT QUALIFIED") (requires L\($0.requiredLevel))" }
+                : p.tiers.map { "\($0.id) \($0.qualified ? "QUALIFIED" : "NOT QUALIFIED") (requires \($0.requiredLevel.label))" }
                     .joined(separator: ", ")))
         lines.append("date      run \(p.run.startedAt) to \(p.run.finishedAt), signed \(signer.signedAt)")
         lines.append("signer    \(signer.subject) (keyid \(signer.keyid))")
