@@ -48,7 +48,7 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .gateSupportLost: "`certify gate`: a kernel × dtype that passed in the baseline is no longer supported"
         case .gateErrorGrowth:
             "`certify gate`: a case's error / tolerance grew past `--error-growth` times the baseline's (default 4×), even within tolerance"
-        case .gateLatencyRegression: "`certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor; see \"Gating releases\")"
+        case .gateLatencyRegression: "`certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor; see docs/gating.md)"
         case .usage: "the command line is wrong (missing `--chip`, unknown suite …)"
         case .badProfile: "a chip or tier profile is malformed; the message names `file:line:column` and the key"
         case .noInput: "a file named on the command line does not exist"

@@ -28,7 +28,7 @@
  * reductions, add and reorders keep them; but its JIT exp (used by softmax,
  * swish and the GELUs) returns 0 for every argument below ln(FLT_MIN)
  * instead of the subnormal result, so those kernels declare FLUSH. certify
- * caught this on softmax.fp32.large-logits (README). Intermediates: a
+ * caught this on softmax.fp32.large-logits (docs/real-libraries.md). Intermediates: a
  * softmax into a bf16 or f16 destination stores exp(x − max) in that
  * destination before normalising, so query() declares intermediates = that
  * dtype wherever oneDNN implements it (only on AVX-512 and later). Zero-size
@@ -45,7 +45,7 @@
  * device_info's implementation is the oneDNN version and the effective ISA
  * its JIT targets on this CPU (dnnl_get_effective_cpu_isa, in oneDNN's words;
  * ONEDNN_MAX_CPU_ISA caps it): that ISA decides which dtypes exist and how
- * int8 matmul sums (README, "What certify found").
+ * int8 matmul sums (docs/real-libraries.md, "What certify found").
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>
