@@ -113,7 +113,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CertifyRunTests",
-            dependencies: ["CertifyRun", "CertifyBackends", "CertifyBase", "CertifyBattery", "CertifyNumerics", "CertifyOracle"]
+            dependencies: [
+                "CertifyRun", "CertifyBackends", "CertifyBase", "CertifyBattery", "CertifyNumerics", "CertifyOracle", "CertifyReport",
+            ]
         ),
         // The certify binary run as users run it: slow (each test starts processes), so apart.
         .testTarget(

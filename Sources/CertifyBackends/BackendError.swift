@@ -15,6 +15,8 @@ package struct BackendError: Error, Equatable, CustomStringConvertible {
         case createFailed
         /// An entry point returned an error for a case.
         case callFailed
+        /// An entry point answered INVALID_ARGUMENT: the backend refused what it was given.
+        case invalidArgument
         /// The backend does not implement the kernel × dtype.
         case unsupported
         /// The worker died during the case: a signal, or an exit in the middle of it.

@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "1.1.0"
+    package static let version = "1.2.0"
 
     /// ChatGLM3-6B dimensions the shapes derive from.
     package enum GLM {
@@ -44,6 +44,21 @@ package enum Battery {
         var reduce: [Int]
         var add: Int
         var convert: Int
+        // Input classes of the threat model (BATTERY.md): lengths, tails and long contexts.
+        var positiveGemm: [Int]
+        var oddGemm: [Int]
+        var oddBatched: [Int]
+        var oddW4: [Int]
+        var oddSoftmax: [Int]
+        var offsetRows: [Int]
+        var longRope: [Int]
+        var chunkedPrefill: [Int]
+        var scoredDecode: [Int]
+        var oddGroups: [Int]
+        var longDecode: [Int]
+        var vocabularyRows: [Int]
+        var positiveRows: [Int]
+        var oddLength: Int
     }
 
     private static func dimensions(_ suite: Suite) -> Dimensions {
@@ -60,7 +75,12 @@ package enum Battery {
                 large: [2, 128], elementwise: 2048, swiglu: [2, 512], rope: [4, 4, GLM.headDim, GLM.rotaryDim],
                 ropeOffset: 4000, attentionDecode: [1, 64, 4, GLM.kvGroups, GLM.headDim],
                 attentionPrefill: [16, 16, 4, GLM.kvGroups, GLM.headDim], embedding: [8, 1024, 256],
-                logits: [2, 4096], topK: 8, reduce: [4, 1024], add: 4096, convert: 4096)
+                logits: [2, 4096], topK: 8, reduce: [4, 1024], add: 4096, convert: 4096,
+                positiveGemm: [1, 16, h], oddGemm: [3, 257, 200], oddBatched: [3, 4, 64, GLM.headDim], oddW4: [2, 63, 512],
+                oddSoftmax: [4, 1001], offsetRows: [2, 512], longRope: [4, 4, GLM.headDim, GLM.rotaryDim],
+                chunkedPrefill: [16, 80, 4, GLM.kvGroups, GLM.headDim], scoredDecode: [1, 256, 4, GLM.kvGroups, GLM.headDim],
+                oddGroups: [4, 64, 12, 4, GLM.headDim], longDecode: [1, 1024, 4, GLM.kvGroups, GLM.headDim],
+                vocabularyRows: [4, 4096], positiveRows: [4, 4096], oddLength: 1031)
         case .standard:
             return Dimensions(
                 gemms: [
@@ -73,7 +93,13 @@ package enum Battery {
                 rope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim], ropeOffset: 8000,
                 attentionDecode: [1, 2048, GLM.heads, GLM.kvGroups, GLM.headDim],
                 attentionPrefill: [64, 64, GLM.heads, GLM.kvGroups, GLM.headDim], embedding: [16, GLM.vocab, 128],
-                logits: [4, GLM.vocab], topK: 50, reduce: [32, h], add: 16 * h, convert: 65536)
+                logits: [4, GLM.vocab], topK: 50, reduce: [32, h], add: 16 * h, convert: 65536,
+                positiveGemm: [4, 256, h], oddGemm: [5, 257, h + 1], oddBatched: [3, 4, 256, GLM.headDim], oddW4: [4, 63, h],
+                oddSoftmax: [GLM.heads, 2049], offsetRows: [16, h], longRope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim],
+                chunkedPrefill: [64, 320, GLM.heads, GLM.kvGroups, GLM.headDim],
+                scoredDecode: [1, 2048, GLM.heads, GLM.kvGroups, GLM.headDim], oddGroups: [16, 256, 12, 4, GLM.headDim],
+                longDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim], vocabularyRows: [4, GLM.vocab],
+                positiveRows: [32, GLM.ffn], oddLength: 65537)
         case .full:
             return Dimensions(
                 gemms: [
@@ -88,7 +114,13 @@ package enum Battery {
                 rope: [2048, GLM.heads, GLM.headDim, GLM.rotaryDim], ropeOffset: 0,
                 attentionDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim],
                 attentionPrefill: [2048, 2048, GLM.heads, GLM.kvGroups, GLM.headDim], embedding: [128, GLM.vocab, h],
-                logits: [16, GLM.vocab], topK: 50, reduce: [2048, h], add: 2048 * h, convert: 1 << 22)
+                logits: [16, GLM.vocab], topK: 50, reduce: [2048, h], add: 2048 * h, convert: 1 << 22,
+                positiveGemm: [16, 512, h], oddGemm: [5, 257, h + 1], oddBatched: [3, 32, 2048, GLM.headDim],
+                oddW4: [16, 63, h], oddSoftmax: [GLM.heads, 8193], offsetRows: [128, h],
+                longRope: [128, GLM.heads, GLM.headDim, GLM.rotaryDim], chunkedPrefill: [512, 2560, GLM.heads, GLM.kvGroups, GLM.headDim],
+                scoredDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim], oddGroups: [64, 1024, 12, 4, GLM.headDim],
+                longDecode: [1, 32768, GLM.heads, GLM.kvGroups, GLM.headDim], vocabularyRows: [16, GLM.vocab],
+                positiveRows: [128, GLM.ffn], oddLength: (1 << 20) + 1)
         }
     }
 
@@ -101,13 +133,13 @@ package enum Battery {
         func add(
             _ name: String, _ kernel: Kernel, _ types: [TensorType], _ role: CaseRole, _ shape: [Int],
             scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, destination: TensorType? = nil,
-            _ origin: String
+            refusal: String? = nil, _ origin: String
         ) {
             for type in types {
                 cases.append(
                     BatteryCase(
                         name: name, kernel: kernel, type: type, destination: destination, role: role, shape: shape,
-                        scalars: scalars, flags: flags, pattern: pattern, origin: origin))
+                        scalars: scalars, flags: flags, pattern: pattern, refusal: refusal, origin: origin))
             }
         }
         let eps = [GLM.rmsEps]
@@ -172,6 +204,84 @@ package enum Battery {
         add("empty-m", .gemm, [.fp16], .edge, [0, 8, 16], "M = 0: an empty result")
         add("empty-rows", .reduceSum, [.fp32], .edge, [4, 0], "sums of empty rows are 0")
         add("empty-rows", .reduceMax, [.fp32], .edge, [4, 0], "maxima of empty rows are −Inf")
+
+        // Input classes from the threat model (BATTERY.md, "Threat model"): each reveals a way real
+        // implementations go wrong that typical inputs hide.
+        add("positive-long-k", .gemm, halves, .edge, d.positiveGemm, pattern: .positive,
+            "all-positive operands over K=4096: a 16-bit running sum drifts in proportion to K")
+        add("mantissa-bits", .gemm, [.fp32], .edge, [4, 64, 256], pattern: .mantissaBits,
+            "fp32 operands needing 21 significand bits, summed exactly in fp32: TF32 or bf16 operands show")
+        add("odd-tail", .gemm, floats, .edge, d.oddGemm, "M, N and K that no tile or vector width divides")
+        add("nan-in-b", .gemm, [.fp32], .edge, [4, 16, 64], pattern: .nanVariety, "a NaN in B under a zero of A must still poison C")
+        add("odd-batch", .gemmBatched, [.fp32, .fp16], .edge, d.oddBatched, "an odd number of heads batched")
+        add("odd-columns", .gemmW4, halves, .edge, d.oddW4, "int4 rows that start mid-byte (odd N)")
+        add("odd-length", .softmax, floats, .edge, d.oddSoftmax, "rows no vector width divides")
+        add("very-negative", .softmax, [.fp32], .edge, d.large, pattern: .veryNegative,
+            "logits below −1e5: a maximum started at a finite sentinel gives NaN")
+        add("common-offset", .layernorm, floats, .edge, d.offsetRows, scalars: eps, pattern: .commonOffset,
+            "rows of 1e4 ± 1 (fp32), 200 ± 1 (fp16): E[x²] − E[x]² cancels")
+        add("large-activations", .rmsnorm, halves, .edge, d.tinyRows, scalars: eps, pattern: .largeMagnitude,
+            "activations of a few hundred: x² overflows fp16 if squared in storage precision")
+        for kernel in [Kernel.silu, .geluErf, .geluTanh] {
+            add("wide-range", kernel, floats, .edge, [d.oddLength], pattern: .wideRange,
+                "activations over [−80, 100] (odd length): exp overflows in naive formulas")
+        }
+        add("long-context", .rope, floats, .extended, d.longRope, scalars: [GLM.ropeBase, 131_072],
+            "rotary embedding from position 131072 (GLM-4's 128K context): angle errors grow with position")
+        for (types, role) in [(halves, CaseRole.extended), ([TensorType.fp32], CaseRole.extended)] {
+            add("chunked-prefill", .attention, types, role, d.chunkedPrefill, scalars: attentionScale,
+                "a prompt chunk attending to a longer KV cache (q < kv): the causal diagonal is offset")
+        }
+        add("long-decode", .attention, halves, .extended, d.longDecode, scalars: attentionScale,
+            "one query over a long KV cache (8192 in the standard suite)")
+        add("large-scores", .attention, halves, .edge, d.scoredDecode, scalars: attentionScale, pattern: .largeScores,
+            "scores spread over tens of units: the softmax inside attention needs its maximum, blocks rescaled")
+        add("odd-groups", .attention, halves, .edge, d.oddGroups, scalars: attentionScale,
+            "12 heads over 4 KV groups: three heads per group, no power of two")
+        add("near-ties", .argmax, halves, .edge, d.vocabularyRows, pattern: .nearTies,
+            "maxima one unit in the last place above their runners-up")
+        add("near-ties", .topk, halves, .edge, d.vocabularyRows + [d.topK], pattern: .nearTies,
+            "top-k over values one unit in the last place apart")
+        add("nan-variety", .argmax, halves, .edge, [4, 1031], pattern: .nanVariety, "several NaNs per row: the first wins")
+        add("nan-variety", .topk, [.fp32, .bf16], .edge, [4, 1031, 16], pattern: .nanVariety,
+            "NaNs of both signs, ±0 and −Inf: NaN largest, ties by index")
+        add("nan-variety", .reduceMax, floats, .edge, [4, 1031], pattern: .nanVariety,
+            "a NaN anywhere, the vector tail included, makes the maximum NaN")
+        add("positive", .reduceSum, halves, .edge, d.positiveRows, pattern: .positive,
+            "all-positive rows: a 16-bit running sum stagnates")
+        add("odd-length", .add, floats, .edge, [d.oddLength], "a length no vector width divides")
+        add("halfway", .convert, [.fp32], .edge, [d.oddLength], pattern: .halfway, destination: .fp16,
+            "values exactly halfway between two fp16 neighbours: ties to even")
+        add("halfway", .convert, [.fp32], .edge, [d.oddLength], pattern: .halfway, destination: .bf16,
+            "values exactly halfway between two bf16 neighbours: ties to even")
+        add("nan-payload", .convert, [.fp32], .edge, [256], pattern: .nanPayload, destination: .fp16,
+            "NaNs whose payload is in bits fp16 drops: still NaN")
+        add("nan-payload", .convert, [.fp32], .edge, [256], pattern: .nanPayload, destination: .bf16,
+            "NaNs whose payload is in bits bf16 drops: still NaN")
+        add("subnormal", .convert, [.fp16, .bf16], .edge, [256], pattern: .subnormal, destination: .fp32,
+            "16-bit subnormals widened: exact in fp32")
+
+        // Arguments the ABI requires INVALID_ARGUMENT for: a backend must refuse them.
+        func refuse(_ name: String, _ kernel: Kernel, _ type: TensorType, _ shape: [Int], scalars: [Double] = [],
+                    pattern: InputPattern = .typical, _ what: String) {
+            add(name, kernel, [type], .edge, shape, scalars: scalars, pattern: pattern, refusal: what,
+                "must be refused with INVALID_ARGUMENT: \(what)")
+        }
+        refuse("fractional-offset", .rope, .fp32, [1, 1, GLM.headDim, GLM.rotaryDim], scalars: [GLM.ropeBase, 1.5],
+               "a RoPE position offset of 1.5")
+        refuse("negative-offset", .rope, .fp32, [1, 1, GLM.headDim, GLM.rotaryDim], scalars: [GLM.ropeBase, -1],
+               "a negative RoPE position offset (−1)")
+        refuse("huge-offset", .rope, .fp16, [1, 1, GLM.headDim, GLM.rotaryDim], scalars: [GLM.ropeBase, 2e9],
+               "a RoPE position offset of 2e9 (beyond 10^9)")
+        refuse("odd-rotary", .rope, .fp32, [1, 1, GLM.headDim, 63], scalars: [GLM.ropeBase, 0], "an odd rotary width (63)")
+        refuse("id-out-of-range", .embedding, .fp32, [4, 64, 8], pattern: .overflow,
+               "an embedding id equal to the vocabulary size (64)")
+        refuse("negative-id", .embedding, .fp16, [4, 64, 8], pattern: .veryNegative, "a negative embedding id (−1)")
+        refuse("heads-not-grouped", .attention, .fp16, [1, 8, 3, 2, 64], scalars: attentionScale, "3 heads over 2 KV groups")
+        refuse("nan-scale", .attention, .bf16, [1, 8, 2, 2, 64], scalars: [.nan], "an attention scale of NaN")
+        refuse("k-above-row", .topk, .fp32, [2, 8, 9], "k = 9 for rows of 8")
+        refuse("odd-nibbles", .gemmW4, .fp16, [1, 3, 5], "an int4 weight tensor of 15 nibbles (n·k odd)")
+        refuse("negative-eps", .rmsnorm, .fp32, [2, 8], scalars: [-1e-5], "a negative RMSNorm eps (−1e-5)")
         return cases
     }
 

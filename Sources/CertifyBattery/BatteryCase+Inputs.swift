@@ -15,15 +15,51 @@ extension BatteryCase {
                     return pattern != .subnormal && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
                 }
                 plant(&values, input: index, dtype: dtype, &generator)
+            } else if kernel == .embedding {
+                plantIDs(&values)
             }
             return values
+        }
+    }
+
+    /// The inputs as the backend receives them: `inputs(seed:)` in storage, with the NaN payloads
+    /// a Double cannot carry written into the bits (the nan-payload cases).
+    package func encodedInputs(seed: UInt64) -> (values: [[Double]], bytes: [[UInt8]]) {
+        var values = inputs(seed: seed)
+        var bytes = zip(inputTypes, values).map { $0.encode($1) }
+        if pattern == .nanPayload, inputTypes[0] == .fp32 {
+            // Signalling and quiet NaNs of both signs whose payload is only in the 13 low bits fp16
+            // drops (and the 16 bf16 drops): a converter that truncates makes ±Inf of them.
+            let payloads: [UInt32] = [0x7F80_0001, 0xFF80_0001, 0x7F80_1000, 0x7FC0_0001, 0xFF80_FFFF, 0x7F80_0100]
+            for (n, payload) in payloads.enumerated() where values[0].indices.contains(n * 7) {
+                withUnsafeBytes(of: payload.littleEndian) { bytes[0].replaceSubrange(n * 28..<n * 28 + 4, with: $0) }
+                values[0][n * 7] = .nan
+            }
+        }
+        return (values, bytes)
+    }
+
+    /// Embedding ids: the first and last rows of the table always among them (a clamp or an
+    /// off-by-one at either end shows); a case to refuse gets an id outside the table.
+    private func plantIDs(_ ids: inout [Double]) {
+        guard ids.count >= 2 else { return }
+        switch pattern {
+        case .overflow: ids[0] = Double(shape[1])
+        case .veryNegative: ids[0] = -1
+        default: (ids[0], ids[ids.count - 1]) = (0, Double(shape[1] - 1))
         }
     }
 
     private func sample(input index: Int, element: Int, _ g: inout SeededGenerator) -> Double {
         switch kernel {
         case .gemm, .gemmBatched:
-            return pattern == .overflow ? g.uniform(100, 200) : g.uniform(-1, 1)
+            switch pattern {
+            case .overflow: return g.uniform(100, 200)
+            case .positive: return g.uniform(0, 1)
+            // A = 1, B = 1 + m·2^-20 (m < 512): fp32 keeps every bit, TF32 and bf16 round B to 1.
+            case .mantissaBits: return index == 0 ? 1 : 1 + Double(g.integer(1, 511)) * 0x1p-20
+            default: return g.uniform(-1, 1)
+            }
         case .gemmI8:
             return Double(g.integer(-128, 127))
         case .gemmW8, .gemmW4:
@@ -39,22 +75,40 @@ extension BatteryCase {
                 if row == 0 || row == shape[0] - 1 { return 0 }
                 return g.uniform(0, 1) < 0.8 ? 1 : 0
             }
-            return pattern == .largeMagnitude ? g.uniform(-1000, 1000) : 3 * g.normal()
+            switch pattern {
+            case .largeMagnitude: return g.uniform(-1000, 1000)
+            case .veryNegative: return -1e5 + 3 * g.normal()
+            default: return 3 * g.normal()
+            }
         case .rmsnorm, .layernorm:
             if index == 1 { return 1 + 0.1 * g.normal() }
             if index == 2 { return 0.1 * g.normal() }
-            if pattern == .smallMagnitude { return 1e-3 * g.normal() }
-            return kernel == .layernorm ? 5 + g.normal() : g.normal()
+            switch pattern {
+            case .smallMagnitude: return 1e-3 * g.normal()
+            case .largeMagnitude: return 300 * g.normal()
+            case .commonOffset:
+                // As large an offset as the storage keeps a unit spread in.
+                let offset: Double = opType == .fp32 ? 1e4 : opType == .fp16 ? 200 : 50
+                return offset + g.normal()
+            default: return kernel == .layernorm ? 5 + g.normal() : g.normal()
+            }
         case .silu, .swiglu, .geluErf, .geluTanh:
-            return max(-10, min(10, 3 * g.normal()))
-        case .rope, .attention:
+            // Down to −80, where every result is still a normal fp32 number: below −87 the exact
+            // results are subnormal and the test would be of exp's denormal handling, not overflow.
+            return pattern == .wideRange ? g.uniform(-80, 100) : max(-10, min(10, 3 * g.normal()))
+        case .rope:
             return g.normal()
+        case .attention:
+            return pattern == .largeScores && index < 2 ? 2 * g.normal() : g.normal()
         case .embedding:
             return index == 0 ? 0.5 * g.normal() : Double(g.integer(0, shape[1] - 1))
         case .argmax, .topk, .reduceMax:
             return pattern == .ties ? Double(g.integer(-3, 3)) : g.normal()
         case .reduceSum:
-            return g.normal()
+            // Terms of one size, small against the sum (as squares summed for a norm are): a 16-bit
+            // running sum stops growing once its spacing is twice a term. Uniform terms would not
+            // show it: their round-ups and round-downs cancel.
+            return pattern == .positive ? g.uniform(0.09, 0.11) : g.normal()
         case .add:
             switch pattern {
             case .overflow: return g.uniform(40000, 65000)
@@ -65,20 +119,32 @@ extension BatteryCase {
             switch pattern {
             case .subnormal: return subnormal(&g)
             case .overflow: return (g.uniform(0, 1) < 0.5 ? -1 : 1) * g.uniform(65520, 1e6)
+            case .halfway: return halfway(&g)
             default: return 100 * g.normal()
             }
         }
     }
 
-    /// A subnormal of the case's float type (its destination for CONVERT), as a Double.
+    /// A value exactly halfway between two neighbours of CONVERT's destination, as often with an
+    /// even lower neighbour as with an odd one, so that ties to even and ties away differ.
+    private func halfway(_ g: inout SeededGenerator) -> Double {
+        let dtype = floatType ?? .fp16
+        let lower = dtype.round(g.uniform(1, 2) * Double(sign: .plus, exponent: g.integer(-10, 10), significand: 1))
+        let half = lower + dtype.ulp(at: lower) / 2
+        return g.uniform(0, 1) < 0.5 ? half : -half
+    }
+
+    /// A subnormal of the case's float type (the source for a widening CONVERT), as a Double.
     private func subnormal(_ g: inout SeededGenerator) -> Double {
-        let dtype = floatType ?? .fp32
+        let dtype = (kernel == .convert && destination == .fp32 ? opType.floatType : floatType) ?? .fp32
         let sign: Double = g.uniform(0, 1) < 0.5 ? -1 : 1
         return sign * dtype.minNormal * g.uniform(0.01, 0.99)
     }
 
     /// Non-finite values at fixed places, for the non-finite cases.
     private func plant(_ values: inout [Double], input index: Int, dtype: DType, _ g: inout SeededGenerator) {
+        if pattern == .nanVariety && !values.isEmpty { return plantNaNVariety(&values, input: index) }
+        if pattern == .nearTies && !values.isEmpty { return plantNearTies(&values, dtype: dtype, &g) }
         guard pattern == .nonFinite, !values.isEmpty else { return }
         if index == 1 {
             // Inf + (−Inf) must give NaN.
@@ -100,5 +166,52 @@ extension BatteryCase {
             values[(n * stride * 3 + 1) % values.count] = special
         }
         if kernel == .add { values[values.count - 1] = .infinity }
+    }
+
+    /// Per row: a NaN first (row 0), last (row 1), two NaNs of both signs (row 2), and ±0, −Inf with
+    /// a NaN in the vector tail (row 3). For GEMM, a NaN in B under a column of zeros in A.
+    private func plantNaNVariety(_ values: inout [Double], input index: Int) {
+        if kernel == .gemm {
+            let (n, k) = (shape[1], shape[2])
+            if index == 0 { for row in 0..<shape[0] { values[row * k + 3] = 0 } }
+            if index == 1 { values[3 * n + 5] = .nan }
+            return
+        }
+        guard index == 0 else { return }
+        let cols = shape[1]
+        for row in 0..<shape[0] {
+            let start = row * cols
+            switch row % 4 {
+            case 0: values[start] = .nan
+            case 1: values[start + cols - 1] = .nan
+            case 2: (values[start + cols / 3], values[start + 2 * cols / 3]) = (-.nan, .nan)
+            default:
+                (values[start], values[start + 1], values[start + 2]) = (0, -0.0, -.infinity)
+                values[start + cols - 3] = .nan
+            }
+        }
+    }
+
+    /// Below each row's maximum, values one, two and three units in the storage dtype's last place
+    /// under it, at random places in the row.
+    private func plantNearTies(_ values: inout [Double], dtype: DType, _ g: inout SeededGenerator) {
+        let cols = shape[1]
+        for row in 0..<shape[0] {
+            let range = row * cols..<(row + 1) * cols
+            guard var below = values[range].filter(\.isFinite).max() else { continue }
+            for _ in 0..<3 {
+                below = Self.nextDown(below, in: dtype)
+                values[row * cols + g.integer(0, cols - 1)] = below
+            }
+        }
+    }
+
+    /// The largest value of `dtype` below `x` (a finite value of `dtype`).
+    private static func nextDown(_ x: Double, in dtype: DType) -> Double {
+        if x == 0 { return -dtype.smallestSubnormal }
+        let step = dtype.ulp(at: x)
+        // Just above a power of two the spacing below it is half the spacing above.
+        let atBinadeFloor = x > 0 && x >= dtype.minNormal && x.significand == 1
+        return x - (atBinadeFloor ? step / 2 : step)
     }
 }

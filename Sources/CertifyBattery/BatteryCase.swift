@@ -18,6 +18,26 @@ package enum InputPattern: String, Sendable, Codable {
     case masked
     /// Values from a small set of integers, so that ties are frequent.
     case ties
+    /// All-positive operands: a narrower accumulator's error then grows with the length, not its root.
+    case positive
+    /// Rows with a large common offset and unit spread: a one-pass variance cancels.
+    case commonOffset = "common-offset"
+    /// Activations over [−80, 100]: exp overflows in the naive formulas of SiLU and GELU.
+    case wideRange = "wide-range"
+    /// fp32 operands that need more than 10 significand bits, summed exactly in fp32: TF32 shows.
+    case mantissaBits = "mantissa-bits"
+    /// Row maxima that differ from their runners-up only in the storage dtype's last significand bit.
+    case nearTies = "near-ties"
+    /// Several NaNs of both signs, ±0 and −Inf in each row, at its start, its end and a vector tail.
+    case nanVariety = "nan-variety"
+    /// fp32 values exactly halfway between two neighbours of the destination: ties go to even.
+    case halfway
+    /// NaNs whose payload lies only in the low bits a narrower type drops: they must stay NaN.
+    case nanPayload = "nan-payload"
+    /// Logits far below any finite sentinel a kernel might start its maximum at (−1e5 and lower).
+    case veryNegative = "very-negative"
+    /// Scores spread over tens of units (|q|, |k| about 2): attention's softmax needs its maximum.
+    case largeScores = "large-scores"
 }
 
 /// One fixed case of the battery: a kernel, its types, a shape and how its inputs are made.
@@ -41,10 +61,14 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     package let pattern: InputPattern
     /// Where the shape comes from in the model.
     package let origin: String
+    /// For a case the backend must refuse: the invalid argument, in words ("RoPE offset 1.5"). The
+    /// ABI requires INVALID_ARGUMENT from prepare or execute; nil for a case to compute.
+    package let refusal: String?
 
     package init(
         name: String, kernel: Kernel, type: TensorType, destination: TensorType? = nil, role: CaseRole = .core,
-        shape: [Int], scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, origin: String
+        shape: [Int], scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, refusal: String? = nil,
+        origin: String
     ) {
         let types = destination.map { "\(type.rawValue)-to-\($0.rawValue)" } ?? type.rawValue
         self.id = "\(kernel.rawValue).\(types).\(name).\(shape.map(String.init).joined(separator: "x"))"
@@ -56,6 +80,7 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
         self.scalars = scalars
         self.flags = flags
         self.pattern = pattern
+        self.refusal = refusal
         self.origin = origin
     }
 
@@ -163,7 +188,7 @@ extension BatteryCase {
     /// Cases whose point is a degenerate output (a zero-size dimension, overflow to Inf, tied
     /// values whose indices are what is judged) are exempt.
     package func isDegenerate(_ values: [Double]) -> Bool {
-        guard values.count > 1, !shape.contains(0), pattern != .overflow, pattern != .ties else { return false }
+        guard values.count > 1, !shape.contains(0), pattern != .overflow, pattern != .ties, pattern != .nanVariety else { return false }
         let zeros = values.filter { $0 == 0 }.count
         if Double(zeros) > 0.9 * Double(values.count) { return true }
         let first = values[0]

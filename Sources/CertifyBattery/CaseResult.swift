@@ -53,6 +53,9 @@ package struct Repeatability: Sendable, Codable, Equatable {
     package var runs: Int
     /// Largest element-wise difference between the runs, in units of the standard tolerance.
     package var maxDifferenceRatio: Double
+    /// The same in units of the functional tolerance (what L1 holds repeats to); absent in reports
+    /// of battery 1.1.0 and before.
+    package var maxFunctionalDifferenceRatio: Double?
     package var bitwiseIdentical: Bool
 
     package var withinTolerance: Bool { maxDifferenceRatio <= 1 }
@@ -342,6 +345,9 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var lies: [String]?
     /// Time the supervisor spent generating inputs, computing the fp64 oracle and judging.
     package var oracleNanoseconds: UInt64?
+    /// For a case the backend must refuse: the invalid argument it was given (nothing is computed
+    /// or timed; it passes when the backend answers INVALID_ARGUMENT). Absent for other cases.
+    package var refusal: String?
 
     package init(testCase: BatteryCase, outcome: CaseOutcome, tolerance: String) {
         id = testCase.id
@@ -354,6 +360,7 @@ package struct CaseResult: Sendable, Codable, Equatable {
         self.tolerance = tolerance
         flops = testCase.flops
         bytes = testCase.bytes
+        refusal = testCase.refusal
     }
 
     /// The ratio a tolerance scale is compared with: the implementation ratio when the report has

@@ -302,26 +302,61 @@ extension BatteryCase {
         for row in rows {
             let (p, visible) = (row.probabilities, row.probabilities.count)
             let m = row.scores.max() ?? 0
-            for grade in ToleranceGrade.allCases {
-                let u = model.u(grade)
-                let gd = model.gamma(dim + 1, grade)
-                let widest = row.scoreMagnitudes.max() ?? 0
-                let terms = (0..<visible).map { j in
-                    (ToleranceModel.expULP + 1) * u + u * abs(row.scores[j] - m) + gd * (row.scoreMagnitudes[j] + widest)
+            functionalAttentionBound(row, v: v, groups: groups, dim: dim, output: output, model, into: &functional)
+            // The standard bound: every error at its worst, aligned.
+            let u = model.u(.standard)
+            let gd = model.gamma(dim + 1, .standard)
+            let widest = row.scoreMagnitudes.max() ?? 0
+            let terms = (0..<visible).map { j in
+                (ToleranceModel.expULP + 1) * u + u * abs(row.scores[j] - m) + gd * (row.scoreMagnitudes[j] + widest)
+            }
+            let largest = terms.max() ?? 0
+            let gk = model.gamma(visible, .standard)
+            for e in 0..<dim {
+                var bound = 0.0
+                for j in 0..<visible {
+                    let pv = abs(p[j] * v[(j * groups + row.group) * dim + e])
+                    bound += pv * (terms[j] + largest + gk + u + 2 * model.intermediateUnit) + gk * pv
                 }
-                let largest = terms.max() ?? 0
-                let gk = model.gamma(visible, grade)
-                for e in 0..<dim {
-                    var bound = 0.0
-                    for j in 0..<visible {
-                        let pv = abs(p[j] * v[(j * groups + row.group) * dim + e])
-                        bound += pv * (terms[j] + largest + gk + u + 2 * model.intermediateUnit) + gk * pv
-                    }
-                    let total = bound + model.final(0, output[row.outputRow + e])
-                    if grade == .standard { standard[row.outputRow + e] = total } else { functional[row.outputRow + e] = total }
-                }
+                standard[row.outputRow + e] = bound + model.final(0, output[row.outputRow + e])
             }
         }
         return Expectation(values: output, standard: standard, functional: functional)
+    }
+
+    /// The functional (L1) bound of one attention row, probabilistic as the rest of the functional
+    /// grade (BATTERY.md, "Attention at L1"). To first order a score error δ_j moves the output by
+    /// Σ_j p_j·δ_j·(v_j − o): an error common to every score (the maximum's) cancels in the
+    /// normalisation, and the rest are independent rounding errors of separate dot products, exps
+    /// and subtractions, each within T_j = (E+1)u + u·|s_j − m| + γ̃_{d+1}·Σ_e|q_e k_je|·|scale|. By
+    /// Hoeffding's inequality the sum stays within λ·√(Σ_j (p_j T_j (v_j − o))²) except with
+    /// probability 2·exp(−λ²/2), λ = 8, as γ̃ itself; the product with V adds γ̃_kv·Σ_j|p_j v_j|
+    /// twice (its own sum and the row sum's), and the division and stored intermediates u + 2u_out.
+    private func functionalAttentionBound(
+        _ row: Reference.AttentionRow, v: [Double], groups: Int, dim: Int, output: [Double], _ model: ToleranceModel,
+        into functional: inout [Double]
+    ) {
+        let (p, visible) = (row.probabilities, row.probabilities.count)
+        let u = model.u(.functional)
+        let m = row.scores.max() ?? 0
+        let gd = model.gamma(dim + 1, .functional)
+        let gk = model.gamma(visible, .functional)
+        let scoreError = (0..<visible).map { j in
+            (ToleranceModel.expULP + 1) * u + u * abs(row.scores[j] - m) + gd * row.scoreMagnitudes[j]
+        }
+        for e in 0..<dim {
+            let o = output[row.outputRow + e]
+            var squares = 0.0
+            var products = 0.0
+            for j in 0..<visible {
+                let value = v[(j * groups + row.group) * dim + e]
+                let moved = p[j] * scoreError[j] * (value - o)
+                squares += moved * moved
+                products += abs(p[j] * value)
+            }
+            let probabilistic = ToleranceModel.lambda * squares.squareRoot()
+            functional[row.outputRow + e] =
+                probabilistic + (2 * gk + u + 2 * model.intermediateUnit) * products + model.final(0, o)
+        }
     }
 }

@@ -71,11 +71,16 @@ package enum Judge {
             result.functionalImplementationRatio = max(result.functionalImplementationRatio ?? 0, functionalShare)
             repeatability.maxDifferenceRatio = max(
                 repeatability.maxDifferenceRatio, differenceRatio(first, last, expected.standard))
+            repeatability.maxFunctionalDifferenceRatio = max(
+                repeatability.maxFunctionalDifferenceRatio ?? 0, differenceRatio(first, last, expected.functional))
             repeatability.bitwiseIdentical =
                 repeatability.bitwiseIdentical && outcome.first[index] == outcome.last[index]
             for run in outcome.repeats {
+                let later = type.decode(run[index])
                 repeatability.maxDifferenceRatio = max(
-                    repeatability.maxDifferenceRatio, differenceRatio(first, type.decode(run[index]), expected.standard))
+                    repeatability.maxDifferenceRatio, differenceRatio(first, later, expected.standard))
+                repeatability.maxFunctionalDifferenceRatio = max(
+                    repeatability.maxFunctionalDifferenceRatio ?? 0, differenceRatio(first, later, expected.functional))
                 repeatability.bitwiseIdentical = repeatability.bitwiseIdentical && run[index] == outcome.first[index]
             }
             if index == 0 && type.floatType != nil && testCase.isDegenerate(expected.values) {

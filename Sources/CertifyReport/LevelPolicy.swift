@@ -116,8 +116,14 @@ package enum LevelPolicy {
             case .crashed, .timedOut, .lied, .notRun: return faultReason(result)
             case .untrustworthy: return "\(result.id) is untrustworthy: \(result.message ?? "")"
             case .passed, .failed:
-                guard !result.passesFunctional(scale: scale) else { return nil }
-                return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio(scale: scale), scale, result)))"
+                if !result.passesFunctional(scale: scale) {
+                    return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio(scale: scale), scale, result)))"
+                }
+                // A later run or execute that is semantically wrong is as wrong as a first one.
+                if let difference = result.repeatability?.maxFunctionalDifferenceRatio, difference > scale {
+                    return "\(result.id) gave a different result on a repeated run, outside the functional tolerance (\(differenceText(difference, scale)))"
+                }
+                return nil
             }
         } + crashes.map(faultReason)
     }
@@ -166,12 +172,17 @@ package enum LevelPolicy {
                 if result.role != .core { reasons.append("\(result.id) is untrustworthy: \(result.message ?? "")") }
                 continue
             case .lied, .notRun:
-                if result.role == .edge { reasons.append(faultReason(result)) }
+                // A lie about a core kernel already costs L1; one about any other costs L2.
+                if result.role != .core { reasons.append(faultReason(result)) }
                 continue
             case .crashed, .timedOut:
                 continue
             case .passed, .failed:
                 break
+            }
+            if result.refusal != nil {
+                if result.outcome == .failed { reasons.append("\(result.id) \(result.message ?? "was not refused")") }
+                continue
             }
             if let ratio = result.standardRatio(scale: scale), ratio > scale {
                 reasons.append("\(result.id) is outside the standard tolerance (\(ratioText(ratio, scale, result)))")
@@ -195,7 +206,7 @@ package enum LevelPolicy {
 
     private static func l3(_ results: [CaseResult], _ context: LevelContext, _ limit: Int) -> [String] {
         var reasons: [String] = []
-        let ran = results.filter { $0.outcome == .passed || $0.outcome == .failed }
+        let ran = results.filter { ($0.outcome == .passed || $0.outcome == .failed) && $0.refusal == nil }
         let nondeterministic = ran.filter { $0.repeatability?.bitwiseIdentical == false }.map(\.id)
         if !nondeterministic.isEmpty {
             reasons.append("repeated runs are not bitwise identical for \(Format.list(nondeterministic, limit: limit))")
@@ -238,7 +249,15 @@ package enum LevelPolicy {
 
     private static func ratioText(_ ratio: Double?, _ scale: Double, _ result: CaseResult) -> String {
         guard let ratio else { return "no figures" }
-        guard ratio.isFinite else { return "NaN or Inf where the oracle has none" }
+        guard ratio.isFinite else {
+            // An infinite ratio is a non-finite mismatch, or any error where the bound is 0.
+            let metrics = result.standard ?? result.functional
+            if let metrics, metrics.nonFiniteMismatches > 0 {
+                return "NaN or Inf where the oracle has none (\(metrics.nonFiniteMismatches) element\(metrics.nonFiniteMismatches == 1 ? "" : "s"))"
+            }
+            let error = metrics.map { Format.number($0.maxAbsError) } ?? "?"
+            return "a result that must be exact is off, by up to \(error) at element \(metrics?.worstIndex.map(String.init) ?? "?")"
+        }
         if scale == 1 { return "worst element at \(Format.number(ratio))× its bound" }
         guard result.standardImplementationRatio != nil else {
             return "worst element at \(Format.number(ratio))× its bound, limit \(Format.number(scale))×"

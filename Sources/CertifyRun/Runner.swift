@@ -147,8 +147,9 @@ package enum Runner {
             return result
         }
 
+        if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
         let oracleStart = DispatchTime.now().uptimeNanoseconds
-        let inputs = testCase.inputs(seed: plan.seed)
+        let (inputs, encoded) = testCase.encodedInputs(seed: plan.seed)
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
@@ -156,7 +157,7 @@ package enum Runner {
         let coldCache = plan.coldCache && memoryBound
         var request = ExecutionRequest(
             testCase: testCase,
-            inputs: zip(testCase.inputTypes, inputs).map { $0.encode($1) },
+            inputs: encoded,
             outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
             warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
             flushCaches: coldCache, soak: plan.soak)
@@ -230,6 +231,35 @@ package enum Runner {
         }
         return result
     }
+
+    /// A case the ABI requires the backend to refuse: it passes when prepare or execute answers
+    /// INVALID_ARGUMENT, and fails when the backend computes it, or refuses it as something else.
+    static func refuse(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession, into result: CaseResult) -> CaseResult {
+        var result = result
+        let what = testCase.refusal ?? "an invalid argument"
+        let request = ExecutionRequest(
+            testCase: testCase, inputs: testCase.encodedInputs(seed: plan.seed).bytes,
+            outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
+            warmup: 0, iterations: 0)
+        do {
+            _ = try session.execute(request)
+            result.outcome = .failed
+            result.message = "accepted \(what) and computed a result; the ABI requires INVALID_ARGUMENT"
+        } catch {
+            switch error.kind {
+            case .invalidArgument:
+                result.outcome = .passed
+                result.message = "refused \(what): \(error.message)"
+            case .crashed, .timedOut, .memoryViolation, .interrupted, .notRun:
+                result.outcome = error.kind.outcome
+                result.message = error.message
+            default:
+                result.outcome = .failed
+                result.message = "answered \(what) with another error than INVALID_ARGUMENT: \(error.message)"
+            }
+        }
+        return result
+    }
 }
 
 extension BackendError.Kind {
@@ -240,7 +270,8 @@ extension BackendError.Kind {
         case .crashed, .memoryViolation: .crashed
         case .timedOut: .timedOut
         case .interrupted, .notRun: .notRun
-        case .notFound, .notLoadable, .missingBootstrap, .abiMismatch, .hashMismatch, .createFailed, .callFailed: .error
+        case .notFound, .notLoadable, .missingBootstrap, .abiMismatch, .hashMismatch, .createFailed, .callFailed, .invalidArgument:
+            .error
         }
     }
 }

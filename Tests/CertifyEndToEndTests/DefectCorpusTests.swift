@@ -47,6 +47,16 @@ let corpus: [PlantedDefect] = [
     .init(name: "gemm-batched-reuses-b", kernels: [.gemmBatched]),
     .init(name: "w8-unsigned-weights", kernels: [.gemmW8]),
     .init(name: "reduce-max-empty-zero", kernels: [.reduceMax]),
+    .init(name: "layernorm-one-pass-variance", kernels: [.layernorm]),
+    .init(name: "gemm-tf32-operands", kernels: [.gemm, .gemmBatched]),
+    .init(name: "silu-sigmoid-overflow", kernels: [.silu]),
+    .init(name: "rope-accepts-bad-offset", kernels: [.rope]),
+    .init(name: "embedding-clamps-ids", kernels: [.embedding]),
+    .init(name: "later-executes-drift", kernels: [.rmsnorm]),
+    .init(name: "attention-causal-top-left", kernels: [.attention]),
+    .init(name: "argmax-last-nan", kernels: [.argmax]),
+    .init(name: "convert-ties-away", kernels: [.convert]),
+    .init(name: "convert-nan-payload-truncated", kernels: [.convert]),
 ]
 
 /// The battery's detection power: every defect fails cases of the kernels it touches and nothing

@@ -8,7 +8,7 @@ private let reference = DeclaredNumericsModel(
 
 /// The oracle's expectations for battery cases.
 @Suite struct ExpectationTests {
-    @Test(arguments: Battery.cases(.quick))
+    @Test(arguments: Battery.cases(.quick).filter { $0.refusal == nil })
     func everyQuickCaseHasConsistentTensorsAndBounds(_ testCase: BatteryCase) {
         let inputs = testCase.inputs(seed: 1)
         #expect(inputs.map(\.count) == testCase.inputCounts)
@@ -108,7 +108,7 @@ private let reference = DeclaredNumericsModel(
         #expect(gemm.expectations(gemmInputs, numerics: stored)[0].standard == gemm.expectations(gemmInputs, numerics: reference)[0].standard)
     }
 
-    @Test(arguments: Battery.cases(.quick))
+    @Test(arguments: Battery.cases(.quick).filter { $0.refusal == nil })
     func theUnavoidableRoundingIsPartOfEveryTolerance(_ testCase: BatteryCase) {
         let inputs = testCase.inputs(seed: 1)
         for (index, expected) in testCase.expectations(inputs, numerics: reference).enumerated() {

@@ -2,6 +2,7 @@ import CertifyBackends
 import CertifyBattery
 import CertifyNumerics
 import CertifyOracle
+import CertifyReport
 import CertifyRun
 import Testing
 
@@ -15,6 +16,7 @@ private final class FakeSession: BackendSession {
         case claimsOutputsItNeverWrote
         case laterRunsWrong
         case crashesAfter(Int)
+        case refusesInvalidArguments
     }
 
     let behaviour: Behaviour
@@ -39,8 +41,16 @@ private final class FakeSession: BackendSession {
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
         requests += 1
         let testCase = request.testCase
+        if case .refusesInvalidArguments = behaviour, let what = testCase.refusal {
+            throw BackendError(.invalidArgument, "prepare failed: INVALID_ARGUMENT: \(what)")
+        }
         let decoded = zip(testCase.inputTypes, testCase.inputCounts).enumerated().map { index, pair in
             Array(pair.0.decode(request.inputs[index]).prefix(pair.1))
+        }
+        if testCase.refusal != nil {
+            // Computes the invalid case anyway, as a backend that checks nothing would.
+            let zeros = zip(testCase.outputTypes, testCase.outputCounts).map { type, count in type.encode([Double](repeating: 0, count: count)) }
+            return ExecutionOutcome(firstOutputs: zeros, lastOutputs: zeros, firstCallNanoseconds: 1, hostSamples: [], deviceSamples: nil)
         }
         let numerics = DeclaredNumericsModel(accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven)
         let outputs = zip(testCase.outputTypes, testCase.expectations(decoded, numerics: numerics)).map { type, expected in
@@ -50,7 +60,7 @@ private final class FakeSession: BackendSession {
             firstOutputs: outputs, lastOutputs: outputs, firstCallNanoseconds: 1_000, hostSamples: [50_000, 50_000, 50_000],
             deviceSamples: nil)
         switch behaviour {
-        case .perfect, .unsupported: break
+        case .perfect, .unsupported, .refusesInvalidArguments: break
         case .refusesAtPrepare: throw BackendError(.unsupported, "prepare failed: UNSUPPORTED: not today")
         case .claimsOutputsItNeverWrote: outcome.lies = ["output 0 was never written"]
         case .laterRunsWrong:
@@ -128,5 +138,27 @@ private final class FakeSession: BackendSession {
         #expect(summary.results.first == done)
         #expect(session.requests == all.cases.count - 1)
         #expect(recorded == all.cases.dropFirst().map(\.id))
+    }
+
+    private func refusals() -> RunPlan {
+        var plan = plan()
+        plan.cases = Battery.cases(.quick).filter { $0.refusal != nil }
+        return plan
+    }
+
+    @Test func aBackendThatRefusesInvalidArgumentsPassesTheRefusalCases() {
+        let results = Runner.run(refusals(), on: FakeSession(.refusesInvalidArguments))
+        #expect(!results.isEmpty)
+        #expect(results.allSatisfy { $0.outcome == .passed && $0.message?.hasPrefix("refused ") == true })
+        #expect(results.allSatisfy { $0.latency == nil && $0.standardRatio == nil })
+    }
+
+    @Test func aBackendThatComputesAnInvalidCaseFailsIt() throws {
+        let results = Runner.run(refusals(), on: FakeSession(.perfect))
+        #expect(results.allSatisfy { $0.outcome == .failed })
+        let rope = try #require(results.first { $0.id.hasPrefix("rope.fp32.fractional-offset") })
+        #expect(rope.message == "accepted a RoPE position offset of 1.5 and computed a result; the ABI requires INVALID_ARGUMENT")
+        let level = LevelPolicy.assess(results, context: LevelContext(backendPinned: false))
+        #expect(level.gaps.first { $0.level == 2 }?.reasons.contains("\(rope.id) \(rope.message!)") == true)
     }
 }

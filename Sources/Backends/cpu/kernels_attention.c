@@ -77,6 +77,9 @@ cb_status KERNEL(attention)(uint32_t dtype, size_t q, size_t kv, size_t h, size_
     const size_t heads_per_group = h / g;
     for (size_t i = 0; i < q; i++) {
         int64_t last = (int64_t)i + (int64_t)kv - (int64_t)q; /* last visible key */
+        if (defect(CBS_DEFECT_ATTENTION_CAUSAL_TOP_LEFT) && q > 1) {
+            last = (int64_t)i; /* defect: the prefill path aligns the diagonal top-left, as if q = kv */
+        }
         if (defect(CBS_DEFECT_CAUSAL_OFF_BY_ONE) && last + 1 < (int64_t)kv) {
             last += 1; /* defect: one key past the diagonal */
         }

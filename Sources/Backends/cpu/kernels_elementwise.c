@@ -5,6 +5,7 @@
  * straight from the header's formula, then rounded once to the storage dtype.
  */
 #include <math.h>
+#include <string.h>
 
 #ifndef KERNEL /* the cpu backend; the emulator includes this file after its own numerics */
 #include "cpu_kernels.h"
@@ -15,6 +16,10 @@
 #endif
 
 static float silu_of(float v) {
+    if (defect(CBS_DEFECT_SILU_SIGMOID_OVERFLOW)) {
+        const float e = expf(v); /* defect: x·eˣ/(1 + eˣ) is Inf/Inf = NaN once eˣ overflows */
+        return v * e / (1.0f + e);
+    }
     return v / (1.0f + expf(-v));
 }
 
@@ -84,6 +89,18 @@ cb_status KERNEL(convert)(uint32_t dtype, uint32_t to, size_t count, const void 
             value = 0.0f; /* defect */
         }
         store(to, y, i, value);
+        if (dtype == CB_DTYPE_F32 && to == CB_DTYPE_BF16) {
+            uint32_t bits;
+            memcpy(&bits, (const unsigned char *)x + i * 4, 4);
+            if (defect(CBS_DEFECT_CONVERT_TIES_AWAY) && isfinite(value)) {
+                const uint16_t half = (uint16_t)((bits + 0x8000u) >> 16); /* defect: ties away from zero */
+                memcpy((unsigned char *)y + i * 2, &half, 2);
+            }
+            if (defect(CBS_DEFECT_CONVERT_NAN_PAYLOAD_TRUNCATED) && isnan(value)) {
+                const uint16_t half = (uint16_t)(bits >> 16); /* defect: a low-payload NaN truncates to ±Inf */
+                memcpy((unsigned char *)y + i * 2, &half, 2);
+            }
+        }
         if (defect(CBS_DEFECT_CONVERT_OVERFLOW_SATURATES) && isfinite(value) && isinf(load(to, y, i))) {
             /* defect: saturates to the destination's largest finite value */
             store(to, y, i, copysignf(to == CB_DTYPE_F16 ? 65504.0f : 3.3895314e38f, value));

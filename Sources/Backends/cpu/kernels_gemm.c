@@ -30,6 +30,15 @@ typedef struct float_matrix {
     const void *data;
 } float_matrix;
 
+/* The planted gemm-tf32-operands defect: a float rounded to TF32's 10 fraction bits. */
+static float tf32(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, 4);
+    bits = (bits + 0x1000u) & 0xFFFFE000u;
+    memcpy(&value, &bits, 4);
+    return value;
+}
+
 static void widen_float_rows(const void *context, size_t p0, size_t rows, size_t n, float *panel) {
     const float_matrix *b = context;
     load_row(b->dtype, b->data, p0 * n, rows * n, panel);
@@ -53,6 +62,7 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM cannot allocate its fp32 working space");
     }
     const int fp16_sums = defect(CBS_DEFECT_FP16_ACCUMULATION) && dtype != CB_DTYPE_F32;
+    const int tf32_operands = defect(CBS_DEFECT_GEMM_TF32_OPERANDS) && dtype == CB_DTYPE_F32;
     for (size_t p0 = 0; p0 < k; p0 += panel_rows) {
         const size_t rows = k - p0 < panel_rows ? k - p0 : panel_rows;
         widen(context, p0, rows, n, panel); /* B[p0 … p0+rows−1][·] */
@@ -60,10 +70,10 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
             load_row(dtype, a, i * k + p0, rows, a_part); /* A[i][p0 … p0+rows−1] */
             float *c_row = sums + i * n;
             for (size_t p = 0; p < rows; p++) {
-                const float a_ip = a_part[p];
+                const float a_ip = tf32_operands ? tf32(a_part[p]) : a_part[p];
                 const float *b_row = panel + p * n;
                 for (size_t j = 0; j < n; j++) {
-                    c_row[j] = c_row[j] + a_ip * b_row[j];
+                    c_row[j] = c_row[j] + a_ip * (tf32_operands ? tf32(b_row[j]) : b_row[j]);
                     if (fp16_sums) { /* defect: the running sum kept in fp16 */
                         c_row[j] = cbs_f16_to_f32(cbs_f32_to_f16(c_row[j]));
                     }

@@ -116,7 +116,14 @@ cb_status KERNEL(layernorm)(uint32_t dtype, size_t rows, size_t cols, float eps,
             sum_squares = sum_squares + centred * centred;
         }
         const int unbiased = defect(CBS_DEFECT_LAYERNORM_UNBIASED_VARIANCE) && cols > 1; /* defect: 1/(c − 1) */
-        const float variance = sum_squares / (unbiased ? (float)(cols - 1) : (float)cols);
+        float variance = sum_squares / (unbiased ? (float)(cols - 1) : (float)cols);
+        if (defect(CBS_DEFECT_LAYERNORM_ONE_PASS_VARIANCE)) { /* defect: E[x²] − E[x]², which cancels */
+            float raw_squares = 0.0f;
+            for (size_t j = 0; j < cols; j++) {
+                raw_squares = raw_squares + load(dtype, x, base + j) * load(dtype, x, base + j);
+            }
+            variance = fmaxf(raw_squares / (float)cols - mean * mean, 0.0f);
+        }
         const float inverse_std = 1.0f / sqrtf(variance + eps);
         for (size_t j = 0; j < cols; j++) {
             const float centred = load(dtype, x, base + j) - mean;

@@ -24,7 +24,7 @@
 cb_status KERNEL(embedding)(uint32_t dtype, size_t n, size_t v, size_t w, const void *table, const int32_t *ids, void *y,
                       cb_error *error) {
     for (size_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || (uint64_t)ids[i] >= (uint64_t)v) {
+        if ((ids[i] < 0 || (uint64_t)ids[i] >= (uint64_t)v) && !defect(CBS_DEFECT_EMBEDDING_CLAMPS_IDS)) {
             return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
                             "EMBEDDING id %d at position %zu is outside the table's %zu rows", ids[i], i, v);
         }
@@ -32,6 +32,9 @@ cb_status KERNEL(embedding)(uint32_t dtype, size_t n, size_t v, size_t w, const 
     const size_t row_bytes = w * cbs_dtype_size(dtype);
     for (size_t i = 0; i < n; i++) {
         size_t row = (size_t)ids[i];
+        if (defect(CBS_DEFECT_EMBEDDING_CLAMPS_IDS)) { /* defect: an id outside the table is clamped into it */
+            row = ids[i] < 0 ? 0 : (uint64_t)ids[i] >= (uint64_t)v ? v - 1 : (size_t)ids[i];
+        }
         if (defect(CBS_DEFECT_EMBEDDING_OFF_BY_ONE)) {
             row = (row + 1) % v; /* defect: the next row */
         }
@@ -75,6 +78,9 @@ cb_status KERNEL(argmax)(uint32_t dtype, size_t rows, size_t cols, const void *x
             }
             if (defect(CBS_DEFECT_ARGMAX_TIES_LAST)) {
                 wins = wins || (value == best_value); /* defect: >= picks the last tie */
+            }
+            if (defect(CBS_DEFECT_ARGMAX_LAST_NAN) && isnan(value)) {
+                wins = 1; /* defect: every NaN replaces the best so far, so the last one wins */
             }
             if (wins) {
                 best = j;

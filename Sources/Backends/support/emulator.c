@@ -22,6 +22,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "cb_support.h"
@@ -171,6 +172,14 @@ cb_status cbs_emu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, c
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
                         cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
     }
+    if (backend != NULL && op != NULL && op->struct_size >= sizeof(cb_op) && op->kernel == CB_KERNEL_ROPE &&
+        backend->config.defect == CBS_DEFECT_ROPE_ACCEPTS_BAD_OFFSET) {
+        /* defect: an offset the ABI refuses is made whole and in range instead, as a cast would */
+        cb_op lenient = *op;
+        const double offset = fabs(trunc(op->scalars[1]));
+        lenient.scalars[1] = isfinite(offset) && offset <= 1e9 ? offset : 0;
+        return cbs_device_prepare(backend, &lenient, sizeof(cbs_plan), out, error);
+    }
     return cbs_device_prepare(backend, op, sizeof(cbs_plan), out, error);
 }
 
@@ -233,6 +242,12 @@ cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *
             cbs_is_float_dtype(out_dtype) && element > 0 && bytes >= element) {
             nudge_last(out_dtype, operands.out[0], bytes / element - 1);
         }
+        if (config->defect == CBS_DEFECT_LATER_EXECUTES_DRIFT && checked(plan)->has_run && op->kernel == CB_KERNEL_RMSNORM) {
+            /* defect: a plan's second and later executes run a stale, half-updated kernel variant */
+            for (size_t i = 0; i < bytes / element; i++) {
+                store(out_dtype, operands.out[0], i, 1.5f * load(out_dtype, operands.out[0], i));
+            }
+        }
         cbs_plan_ran(plan, start);
     }
     return status;
@@ -277,4 +292,14 @@ const char *const cbs_defect_names[CBS_DEFECT_COUNT] = {
     "gemm-batched-reuses-b",
     "w8-unsigned-weights",
     "reduce-max-empty-zero",
+    "layernorm-one-pass-variance",
+    "gemm-tf32-operands",
+    "silu-sigmoid-overflow",
+    "rope-accepts-bad-offset",
+    "embedding-clamps-ids",
+    "later-executes-drift",
+    "attention-causal-top-left",
+    "argmax-last-nan",
+    "convert-ties-away",
+    "convert-nan-payload-truncated",
 };

@@ -125,6 +125,7 @@ typedef enum cb_rounding {
  *                         Masked entries are −∞ before the softmax. A row
  *                         with every entry masked outputs all zeros.
  * CB_KERNEL_RMSNORM       Y[r×c] = X / sqrt(mean(X², row) + eps) · W[c]
+ *                         eps finite and ≥ 0 (else INVALID_ARGUMENT).
  *                         shape = {r, c}; scalars = {eps}; inputs = {X, W};
  *                         outputs = {Y}.
  * CB_KERNEL_SILU          Y[n] = X / (1 + exp(−X))
@@ -142,11 +143,13 @@ typedef enum cb_rounding {
  * CB_KERNEL_GEMM_W4       weight-only int4 (W4A16): as GEMM_W8 with W holding
  *                         signed 4-bit values in [−8, 7], two per byte: element
  *                         e = kk·n + j lives in byte e/2, the low nibble for even
- *                         e and the high nibble for odd e. n·k must be even.
+ *                         e and the high nibble for odd e. n·k must be even
+ *                         (else INVALID_ARGUMENT).
  *                         shape = {m, n, k}; inputs = {A, W (I8 bytes, n·k/2),
  *                         S}; outputs = {C}.
  * CB_KERNEL_LAYERNORM     Y[r×c] = (X − mean) / sqrt(var + eps) · G[c] + B[c],
- *                         var the biased (1/c) variance of the row.
+ *                         var the biased (1/c) variance of the row; eps
+ *                         finite and ≥ 0 (else INVALID_ARGUMENT).
  *                         shape = {r, c}; scalars = {eps}; inputs = {X, G, B};
  *                         outputs = {Y}.
  * CB_KERNEL_GELU_ERF      Y[n] = X/2 · (1 + erf(X/√2)); shape = {n}.
@@ -163,16 +166,19 @@ typedef enum cb_rounding {
  *                           y[2q]   = x[2q]·cos − x[2q+1]·sin
  *                           y[2q+1] = x[2q+1]·cos + x[2q]·sin
  *                         the remaining d − rot dims are copied unchanged.
- *                         rot must be even and ≤ d; base > 0; offset a
- *                         whole number ≥ 0 (else INVALID_ARGUMENT).
+ *                         rot must be even and ≤ d; base finite and > 0;
+ *                         offset a whole number in [0, 10^9] (else
+ *                         INVALID_ARGUMENT: a fractional, negative or huge
+ *                         offset is refused, never cast).
  *                         shape = {t, h, d, rot}; scalars = {base, offset};
  *                         inputs = {X}; outputs = {Y}.
  * CB_KERNEL_ATTENTION     scaled dot-product attention, causal, with
  *                         multi-query groups: Q[q×h×d], K[kv×g×d], V[kv×g×d],
  *                         O[q×h×d]; head j reads group j / (h/g); query i
  *                         attends to keys 0 … i + (kv − q); scores are scaled
- *                         by scalars[0] (1/√d in GLM). h must be a multiple of g
- *                         (g ≥ 1 when h ≥ 1). A query that sees no key
+ *                         by scalars[0] (1/√d in GLM), which must be finite.
+ *                         h must be a multiple of g (g ≥ 1 when h ≥ 1); else
+ *                         INVALID_ARGUMENT. A query that sees no key
  *                         (only when q > kv) outputs zeros, as a fully
  *                         masked softmax row does.
  *                         shape = {q, kv, h, g, d}; scalars = {scale};
@@ -188,7 +194,8 @@ typedef enum cb_rounding {
  *                         shape = {r, c}; inputs = {X}; outputs = {I (I32)}.
  * CB_KERNEL_TOPK          the k largest entries of each row of X[r×c], in
  *                         descending order, ties by lower index first, NaN
- *                         largest: V[r×k] (T) and I[r×k] (I32); k ≤ c.
+ *                         largest: V[r×k] (T) and I[r×k] (I32); k ≤ c (else
+ *                         INVALID_ARGUMENT).
  *                         shape = {r, c, k}; inputs = {X}; outputs = {V, I}.
  * CB_KERNEL_REDUCE_SUM    Y[r] = Σ row r of X[r×c]; an empty row sums to 0.
  * CB_KERNEL_REDUCE_MAX    Y[r] = max of row r of X[r×c]; NaN propagates; an

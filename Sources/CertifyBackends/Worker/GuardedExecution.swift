@@ -114,7 +114,12 @@ extension InProcessSession {
             phase(current)
             let status = call(errorSlot)
             guard status == CB_STATUS_OK else {
-                let kind: BackendError.Kind = status == CB_STATUS_UNSUPPORTED ? .unsupported : .callFailed
+                let kind: BackendError.Kind =
+                    switch status {
+                    case CB_STATUS_UNSUPPORTED: .unsupported
+                    case CB_STATUS_INVALID_ARGUMENT: .invalidArgument
+                    default: .callFailed
+                    }
                 throw BackendError(kind, "\(entry) failed: \(Self.describe(status, errorSlot.pointee))")
             }
         }

@@ -329,6 +329,16 @@ typedef enum cbs_defect {
     CBS_DEFECT_GEMM_BATCHED_REUSES_B = 29, /* gemm-batched-reuses-b */
     CBS_DEFECT_W8_UNSIGNED_WEIGHTS = 30, /* w8-unsigned-weights */
     CBS_DEFECT_REDUCE_MAX_EMPTY_ZERO = 31, /* reduce-max-empty-zero */
+    CBS_DEFECT_LAYERNORM_ONE_PASS_VARIANCE = 32, /* layernorm-one-pass-variance */
+    CBS_DEFECT_GEMM_TF32_OPERANDS = 33, /* gemm-tf32-operands */
+    CBS_DEFECT_SILU_SIGMOID_OVERFLOW = 34, /* silu-sigmoid-overflow */
+    CBS_DEFECT_ROPE_ACCEPTS_BAD_OFFSET = 35, /* rope-accepts-bad-offset */
+    CBS_DEFECT_EMBEDDING_CLAMPS_IDS = 36, /* embedding-clamps-ids */
+    CBS_DEFECT_LATER_EXECUTES_DRIFT = 37, /* later-executes-drift */
+    CBS_DEFECT_ATTENTION_CAUSAL_TOP_LEFT = 38, /* attention-causal-top-left */
+    CBS_DEFECT_ARGMAX_LAST_NAN = 39, /* argmax-last-nan */
+    CBS_DEFECT_CONVERT_TIES_AWAY = 40, /* convert-ties-away */
+    CBS_DEFECT_CONVERT_NAN_PAYLOAD_TRUNCATED = 41, /* convert-nan-payload-truncated */
     CBS_DEFECT_COUNT
 } cbs_defect;
 
