@@ -115,6 +115,7 @@ let package = Package(
             name: "CertifyRunTests",
             dependencies: [
                 "CertifyRun", "CertifyBackends", "CertifyBase", "CertifyBattery", "CertifyNumerics", "CertifyOracle", "CertifyReport",
+                "CertifyProfiles",
             ]
         ),
         // The certify binary run as users run it: slow (each test starts processes), so apart.

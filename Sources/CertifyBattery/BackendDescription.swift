@@ -5,17 +5,10 @@ package struct BackendDescription: Sendable, Codable, Equatable {
         deviceName: String, deviceVendor: String, driverVersion: String, deviceMemoryBytes: UInt64,
         hasDeviceTimer: Bool, implementation: String? = nil
     ) {
-        self.libraryPath = libraryPath
-        self.librarySHA256 = librarySHA256
-        self.name = name
-        self.version = version
-        self.abiVersion = abiVersion
-        self.deviceName = deviceName
-        self.deviceVendor = deviceVendor
-        self.driverVersion = driverVersion
-        self.deviceMemoryBytes = deviceMemoryBytes
-        self.hasDeviceTimer = hasDeviceTimer
-        self.implementation = implementation
+        (self.libraryPath, self.librarySHA256, self.name, self.version) = (libraryPath, librarySHA256, name, version)
+        (self.abiVersion, self.deviceName, self.deviceVendor) = (abiVersion, deviceName, deviceVendor)
+        (self.driverVersion, self.deviceMemoryBytes) = (driverVersion, deviceMemoryBytes)
+        (self.hasDeviceTimer, self.implementation) = (hasDeviceTimer, implementation)
     }
 
     package var libraryPath: String

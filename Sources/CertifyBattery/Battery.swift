@@ -5,59 +5,32 @@ package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
     package static let version = "1.2.0"
 
-    /// ChatGLM3-6B dimensions the shapes derive from.
-    package enum GLM {
-        package static let hidden = 4096
-        package static let ffn = 13696
-        package static let fusedGateUp = 27392
-        package static let qkvOut = 4608
-        package static let heads = 32
-        package static let kvGroups = 2
-        package static let headDim = 128
-        package static let rotaryDim = 64
-        package static let ropeBase = 10000.0
-        package static let vocab = 65024
-        package static let rmsEps = 1e-5
+    /// The dimensions of a GLM model's layers.
+    package struct ModelDimensions: Sendable {
+        package let hidden, ffn, fusedGateUp, qkvOut, heads, kvGroups, headDim, rotaryDim, vocab: Int
+        package let ropeBase, rmsEps: Double
     }
+
+    /// ChatGLM3-6B, which the shapes derive from.
+    package static let GLM = ModelDimensions(
+        hidden: 4096, ffn: 13696, fusedGateUp: 27392, qkvOut: 4608, heads: 32, kvGroups: 2, headDim: 128, rotaryDim: 64,
+        vocab: 65024, ropeBase: 10000, rmsEps: 1e-5)
 
     /// The shapes of one suite.
     private struct Dimensions {
         var gemms: [(String, [Int], String)]
-        var batched: [Int]
-        var int8: [Int]
-        var weightOnly: [Int]
-        var rows: [Int]  // norms: tokens × hidden
-        var tinyRows: [Int]
-        var softmax: [Int]
-        var causal: [Int]
-        var masked: [Int]
-        var large: [Int]
+        // Shapes in each kernel's ABI order (memberwise, so in this order); `rows` are tokens × hidden.
+        var batched, int8, weightOnly, rows, tinyRows, softmax, causal, masked, large: [Int]
         var elementwise: Int
-        var swiglu: [Int]
-        var rope: [Int]
+        var swiglu, rope: [Int]
         var ropeOffset: Double
-        var attentionDecode: [Int]
-        var attentionPrefill: [Int]
-        var embedding: [Int]
-        var logits: [Int]
+        var attentionDecode, attentionPrefill, embedding, logits: [Int]
         var topK: Int
         var reduce: [Int]
-        var add: Int
-        var convert: Int
+        var add, convert: Int
         // Input classes of the threat model (BATTERY.md): lengths, tails and long contexts.
-        var positiveGemm: [Int]
-        var oddGemm: [Int]
-        var oddBatched: [Int]
-        var oddW4: [Int]
-        var oddSoftmax: [Int]
-        var offsetRows: [Int]
-        var longRope: [Int]
-        var chunkedPrefill: [Int]
-        var scoredDecode: [Int]
-        var oddGroups: [Int]
-        var longDecode: [Int]
-        var vocabularyRows: [Int]
-        var positiveRows: [Int]
+        var positiveGemm, oddGemm, oddBatched, oddW4, oddSoftmax, offsetRows, longRope: [Int]
+        var chunkedPrefill, scoredDecode, oddGroups, longDecode, vocabularyRows, positiveRows: [Int]
         var oddLength: Int
     }
 

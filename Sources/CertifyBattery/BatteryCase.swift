@@ -72,15 +72,8 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     ) {
         let types = destination.map { "\(type.rawValue)-to-\($0.rawValue)" } ?? type.rawValue
         self.id = "\(kernel.rawValue).\(types).\(name).\(shape.map(String.init).joined(separator: "x"))"
-        self.kernel = kernel
-        self.opType = type
-        self.destination = destination
-        self.role = role
-        self.shape = shape
-        self.scalars = scalars
-        self.flags = flags
-        self.pattern = pattern
-        self.refusal = refusal
+        (self.kernel, self.opType, self.destination, self.role, self.shape) = (kernel, type, destination, role, shape)
+        (self.scalars, self.flags, self.pattern, self.refusal) = (scalars, flags, pattern, refusal)
         self.origin = origin
     }
 

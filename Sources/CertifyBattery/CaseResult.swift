@@ -38,11 +38,8 @@ package struct CapabilityRecord: Sendable, Codable, Equatable {
     package init(
         supported: Bool, accumulation: DType?, flushesSubnormals: Bool, rounding: RoundingMode, intermediates: DType? = nil
     ) {
-        self.supported = supported
-        self.accumulation = accumulation
-        self.flushesSubnormals = flushesSubnormals
-        self.rounding = rounding
-        self.intermediates = intermediates
+        (self.supported, self.accumulation, self.flushesSubnormals) = (supported, accumulation, flushesSubnormals)
+        (self.rounding, self.intermediates) = (rounding, intermediates)
     }
 }
 
@@ -61,9 +58,7 @@ package struct Repeatability: Sendable, Codable, Equatable {
     package var withinTolerance: Bool { maxDifferenceRatio <= 1 }
 
     package init(runs: Int, maxDifferenceRatio: Double, bitwiseIdentical: Bool) {
-        self.runs = runs
-        self.maxDifferenceRatio = maxDifferenceRatio
-        self.bitwiseIdentical = bitwiseIdentical
+        (self.runs, self.maxDifferenceRatio, self.bitwiseIdentical) = (runs, maxDifferenceRatio, bitwiseIdentical)
     }
 }
 
@@ -136,8 +131,7 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
         self.clock = clock
         self.warmup = warmup
         samples = attempts[kept]
-        self.firstCallNanoseconds = firstCallNanoseconds
-        self.budgetP50Microseconds = budgetP50Microseconds
+        (self.firstCallNanoseconds, self.budgetP50Microseconds) = (firstCallNanoseconds, budgetP50Microseconds)
         self.budgetP99Microseconds = budgetP99Microseconds
         statistics = summaries[kept]
         remeasured = attempts.count > 1
@@ -254,50 +248,7 @@ package struct Throughput: Sendable, Codable, Equatable {
     package var memoryBound: Bool
 
     package init(unit: Unit, value: Double, utilisation: Double?, memoryBound: Bool) {
-        self.unit = unit
-        self.value = value
-        self.utilisation = utilisation
-        self.memoryBound = memoryBound
-    }
-}
-
-/// The chip's declared peaks, as the runner reads throughput against them.
-package struct PeakRates: Sendable, Equatable {
-    /// TFLOP/s per floating-point dtype.
-    package var tflops: [DType: Double]
-    /// GB/s (10^9 bytes per second).
-    package var bandwidthGBps: Double
-
-    package init(tflops: [DType: Double], bandwidthGBps: Double) {
-        self.tflops = tflops
-        self.bandwidthGBps = bandwidthGBps
-    }
-
-    /// The compute peak for `type`, FLOP/s: its own, or the largest declared for an integer type.
-    package func flopsPerSecond(_ type: DType?) -> Double? {
-        let tera = type.flatMap { tflops[$0] } ?? tflops.values.max()
-        return tera.map { $0 * 1e12 }
-    }
-
-    /// Whether a case of `flops` over `bytes` is limited by memory rather than compute: it has no
-    /// flops, or its FLOP per byte is below the peak FLOP/s over the peak bytes per second.
-    package func isMemoryBound(flops: Double, bytes: Int, type: DType?) -> Bool {
-        guard flops > 0 else { return true }
-        guard bytes > 0, let peak = flopsPerSecond(type) else { return false }
-        return flops / Double(bytes) < peak / (bandwidthGBps * 1e9)
-    }
-
-    /// Throughput at `p50Microseconds`; nil when the time is not positive.
-    package func throughput(flops: Double, bytes: Int, type: DType?, p50Microseconds: Double) -> Throughput? {
-        guard p50Microseconds > 0, p50Microseconds.isFinite else { return nil }
-        let seconds = p50Microseconds / 1e6
-        if isMemoryBound(flops: flops, bytes: bytes, type: type) {
-            let rate = Double(bytes) / seconds
-            return Throughput(unit: .gbps, value: rate / 1e9, utilisation: rate / (bandwidthGBps * 1e9), memoryBound: true)
-        }
-        let rate = flops / seconds
-        return Throughput(
-            unit: .gflops, value: rate / 1e9, utilisation: flopsPerSecond(type).map { rate / $0 }, memoryBound: false)
+        (self.unit, self.value, self.utilisation, self.memoryBound) = (unit, value, utilisation, memoryBound)
     }
 }
 

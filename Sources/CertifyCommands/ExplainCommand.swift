@@ -17,8 +17,7 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The report folder or its report.json.", valueName: "report"))
     var report: String
 
-    @Option(help: ArgumentHelp("Trusted roots: a PEM file or a folder of *.pem (default: the repository's Certs/).", valueName: "path"))
-    var trust: String?
+    @OptionGroup var trust: TrustOption
 
     func run() throws {
         var isDirectory: ObjCBool = false
@@ -30,7 +29,7 @@ struct ExplainCommand: ParsableCommand {
         let envelopePath = folder.appendingPathComponent(ReportWriter.envelopeFile).path
         let statement: Statement
         if FileManager.default.fileExists(atPath: envelopePath) {
-            let store = try ReportFiles.trustStore(trust, fallback: ExecutableLocation.repositoryCerts)
+            let store = try trust.store()
             statement = try ReportFiles.verified(envelopePath, trust: store).statement
         } else {
             guard let data = FileManager.default.contents(atPath: statementPath) else {

@@ -5,8 +5,7 @@ import CertifyReport
 
 /// The options `certify gate` and `certify --chip FILE --baseline OLD` share, and the gate itself.
 struct GateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Trusted roots: a PEM file or a folder of *.pem (default: the repository's Certs/).", valueName: "path"))
-    var trust: String?
+    @OptionGroup var trust: TrustOption
 
     @Option(help: ArgumentHelp("Expectations file (YAML): expected failures, known flakes, skips.", valueName: "file"))
     var expectations: String?
@@ -64,7 +63,7 @@ struct GateOptions: ParsableArguments {
         baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> [String: CaseResult])? = nil
     ) throws {
         var request = GateRequest(baseline: baseline, candidate: candidate, policy: policy)
-        (request.trust, request.fallbackTrust, request.expectations) = (trust, ExecutableLocation.repositoryCerts, expectations)
+        (request.trust, request.fallbackTrust, request.expectations) = (trust.path, ExecutableLocation.repositoryCerts, expectations)
         (request.markdown, request.junit, request.verdict) = (markdown, junit, verdict)
         var developmentSigner = false
         let verdict = try GateRun.perform(

@@ -22,8 +22,7 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The envelope (report.dsse.json) or the report folder.", valueName: "report"))
     var report: String
 
-    @Option(help: ArgumentHelp("Trusted roots: a PEM file or a folder of *.pem (default: the repository's Certs/).", valueName: "path"))
-    var trust: String?
+    @OptionGroup var trust: TrustOption
 
     @Option(help: ArgumentHelp("Backend library that must be the report's backend subject (by SHA-256).", valueName: "lib"))
     var backend: String?
@@ -39,7 +38,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let envelopePath = try ReportFiles.envelopePath(report)
-        let store = try ReportFiles.trustStore(trust, fallback: ExecutableLocation.repositoryCerts)
+        let store = try trust.store()
         let verified = try ReportFiles.verified(envelopePath, trust: store)
         var checked: [String] = []
         let checks: [(String, String?, Subject.Role)] =

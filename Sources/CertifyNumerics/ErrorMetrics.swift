@@ -52,17 +52,10 @@ package struct ErrorMetrics: Sendable, Equatable {
         nonFiniteMismatches: Int,
         cosineSimilarity: Double? = nil
     ) {
-        self.count = count
-        self.maxAbsError = maxAbsError
-        self.maxRelError = maxRelError
-        self.maxULP = maxULP
-        self.worstIndex = worstIndex
-        self.worstActual = worstActual
-        self.worstReference = worstReference
-        self.worstTolerance = worstTolerance
-        self.outOfTolerance = outOfTolerance
-        self.fractionOutOfTolerance = fractionOutOfTolerance
-        self.nonFiniteMismatches = nonFiniteMismatches
+        (self.count, self.maxAbsError, self.maxRelError, self.maxULP) = (count, maxAbsError, maxRelError, maxULP)
+        (self.worstIndex, self.worstActual, self.worstReference) = (worstIndex, worstActual, worstReference)
+        (self.worstTolerance, self.outOfTolerance) = (worstTolerance, outOfTolerance)
+        (self.fractionOutOfTolerance, self.nonFiniteMismatches) = (fractionOutOfTolerance, nonFiniteMismatches)
         self.cosineSimilarity = cosineSimilarity
     }
 

@@ -29,13 +29,8 @@ package struct ProfileError: Error, Equatable, CustomStringConvertible {
         message: String,
         sourceLine: String? = nil
     ) {
-        self.kind = kind
-        self.path = path
-        self.line = line
-        self.column = column
-        self.keyPath = keyPath
-        self.message = message
-        self.sourceLine = sourceLine
+        (self.kind, self.path, self.line, self.column, self.keyPath) = (kind, path, line, column, keyPath)
+        (self.message, self.sourceLine) = (message, sourceLine)
     }
 
     /// `FILE:LINE:COL: error: MESSAGE`, or `FILE: error: MESSAGE` when there is no position.

@@ -3,7 +3,7 @@ extension ProfileLoader {
 
     /// Loads the gate expectations file at `path`.
     package static func loadGateExpectations(path: String) throws(ProfileError) -> GateExpectations {
-        try loadGateExpectations(bytes: readExpectations(path), path: path)
+        try loadGateExpectations(bytes: readFile(path, what: "expectations"), path: path)
     }
 
     /// Loads gate expectations from their bytes; `path` names the file in errors and in the result.
@@ -21,21 +21,6 @@ extension ProfileLoader {
             flakes: try entries(fields["flakes"], reasonKey: "reason", decoder: decoder),
             skips: try entries(fields["skips"], reasonKey: "justification", decoder: decoder),
             path: path)
-    }
-
-    private static func readExpectations(_ path: String) throws(ProfileError) -> [UInt8] {
-        do {
-            return try FileReader.contents(ofFile: path, limit: maximumFileSize)
-        } catch {
-            switch error {
-            case .unreadable(let reason):
-                throw ProfileError(kind: .unreadable, path: path, line: 0, column: 0, message: "cannot read file: \(reason)")
-            case .tooLarge:
-                throw ProfileError(
-                    kind: .tooLarge, path: path, line: 1, column: 1,
-                    message: "file is more than \(maximumFileSize) bytes; expectations are limited to \(maximumFileSize) bytes")
-            }
-        }
     }
 
     /// A list of `{case, <reasonKey>}` mappings; an empty or absent list is no entries.

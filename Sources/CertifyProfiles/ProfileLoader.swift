@@ -30,34 +30,25 @@ package enum ProfileLoader {
         return try decodeTier(root, decoder: decoder)
     }
 
-    private static func readFile(_ path: String) throws(ProfileError) -> [UInt8] {
+    /// The file's bytes, at most `maximumFileSize` of them; `what` names the kind of file in the
+    /// message about a file too large ("profiles", "expectations").
+    static func readFile(_ path: String, what: String = "profiles") throws(ProfileError) -> [UInt8] {
         do {
             return try FileReader.contents(ofFile: path, limit: maximumFileSize)
         } catch {
             switch error {
             case .unreadable(let reason):
-                throw ProfileError(
-                    kind: .unreadable,
-                    path: path,
-                    line: 0,
-                    column: 0,
-                    message: "cannot read file: \(reason)"
-                )
+                throw ProfileError(kind: .unreadable, path: path, line: 0, column: 0, message: "cannot read file: \(reason)")
             case .tooLarge(let size):
-                throw tooLarge(path: path, size: size)
+                throw tooLarge(path: path, size: size, what: what)
             }
         }
     }
 
-    private static func tooLarge(path: String, size: Int?) -> ProfileError {
+    private static func tooLarge(path: String, size: Int?, what: String = "profiles") -> ProfileError {
         let size = size.map { "\($0) bytes" } ?? "more than \(maximumFileSize) bytes"
         return ProfileError(
-            kind: .tooLarge,
-            path: path,
-            line: 1,
-            column: 1,
-            message: "file is \(size); profiles are limited to \(maximumFileSize) bytes"
-        )
+            kind: .tooLarge, path: path, line: 1, column: 1, message: "file is \(size); \(what) are limited to \(maximumFileSize) bytes")
     }
 
     /// Checks the bytes and composes their single document; the root is never nil.

@@ -18,9 +18,7 @@ package struct Subject: Sendable, Codable, Equatable {
     package var annotations: [String: String]?
 
     package init(name: String, sha256: String, role: Role? = nil) {
-        self.name = name
-        self.digest = ["sha256": sha256]
-        self.annotations = role.map { ["role": $0.rawValue] }
+        (self.name, self.digest, self.annotations) = (name, ["sha256": sha256], role.map { ["role": $0.rawValue] })
     }
 
     package var role: Role? { annotations?["role"].flatMap(Role.init) }
@@ -57,9 +55,7 @@ package struct Statement: Sendable, Codable, Equatable {
     }
 
     package init(subject: [Subject], predicate: CertificationPredicate) {
-        self.type = Self.type
-        self.subject = subject
-        self.predicateType = Self.predicateType
+        (self.type, self.subject, self.predicateType) = (Self.type, subject, Self.predicateType)
         self.predicate = predicate
     }
 }
@@ -76,12 +72,8 @@ package struct ChipRecord: Sendable, Codable, Equatable {
     package init(
         vendor: String, family: String, model: String, profile: String, declaredNumerics: DeclaredNumericsModel, backendPinned: Bool
     ) {
-        self.vendor = vendor
-        self.family = family
-        self.model = model
-        self.profile = profile
-        self.declaredNumerics = declaredNumerics
-        self.backendPinned = backendPinned
+        (self.vendor, self.family, self.model, self.profile) = (vendor, family, model, profile)
+        (self.declaredNumerics, self.backendPinned) = (declaredNumerics, backendPinned)
     }
 }
 
@@ -101,11 +93,7 @@ package struct HostRecord: Sendable, Codable, Equatable {
     package init(
         os: String, kernel: String, cpu: String, cores: Int, memoryBytes: UInt64, isaFeatures: [String]? = nil
     ) {
-        self.os = os
-        self.kernel = kernel
-        self.cpu = cpu
-        self.cores = cores
-        self.memoryBytes = memoryBytes
+        (self.os, self.kernel, self.cpu, self.cores, self.memoryBytes) = (os, kernel, cpu, cores, memoryBytes)
         self.isaFeatures = isaFeatures
     }
 
@@ -189,23 +177,11 @@ package struct RunRecord: Sendable, Codable, Equatable {
         runs: Int? = nil, coldCache: Bool? = nil, cvThreshold: Double? = nil, seedOrigin: SeedOrigin? = nil,
         reproduces: String? = nil
     ) {
-        self.seedOrigin = seedOrigin
-        self.reproduces = reproduces
-        self.minTimeMilliseconds = minTimeMilliseconds
-        self.soak = soak
-        self.runs = runs
-        self.coldCache = coldCache
-        self.cvThreshold = cvThreshold
-        self.harness = harness
-        self.harnessVersion = harnessVersion
-        self.batteryVersion = batteryVersion
-        self.suite = suite
-        self.seed = seed
-        self.warmup = warmup
-        self.iterations = iterations
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.isolation = isolation
+        (self.seedOrigin, self.reproduces, self.minTimeMilliseconds) = (seedOrigin, reproduces, minTimeMilliseconds)
+        (self.soak, self.runs, self.coldCache, self.cvThreshold) = (soak, runs, coldCache, cvThreshold)
+        (self.harness, self.harnessVersion, self.batteryVersion) = (harness, harnessVersion, batteryVersion)
+        (self.suite, self.seed, self.warmup, self.iterations) = (suite, seed, warmup, iterations)
+        (self.startedAt, self.finishedAt, self.isolation) = (startedAt, finishedAt, isolation)
     }
 }
 
@@ -245,17 +221,9 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
         run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],
         complete: Bool = true, incompleteReason: String? = nil, signer: SignerRecord? = nil
     ) {
-        self.complete = complete
-        self.incompleteReason = incompleteReason
-        self.run = run
-        self.chip = chip
-        self.backend = backend
-        self.host = host
-        self.level = level
-        self.levelContext = levelContext
-        self.tiers = tiers
-        self.cases = cases
-        self.signer = signer
+        (self.complete, self.incompleteReason, self.run, self.chip) = (complete, incompleteReason, run, chip)
+        (self.backend, self.host, self.level, self.levelContext) = (backend, host, level, levelContext)
+        (self.tiers, self.cases, self.signer) = (tiers, cases, signer)
     }
 }
 

@@ -20,9 +20,7 @@ extension RunPlan {
         cvThreshold = profile.latency.cvThreshold
         self.soak = tiers.compactMap(\.soak).reduce(soak, max)
         self.runs = tiers.compactMap(\.runs).reduce(runs, max)
-        peaks = PeakRates(
-            tflops: profile.peaks.tflops,
-            bandwidthGBps: profile.peaks.memoryBandwidthGBps)
+        peaks = profile.peaks
     }
 }
 

@@ -1,6 +1,7 @@
 import CertifyBackends
 import CertifyBattery
 import CertifyOracle
+import CertifyProfiles
 import Dispatch
 import CertifyNumerics
 
@@ -39,7 +40,7 @@ package struct RunPlan: Sendable {
     /// the first is the timed one, and every other run's outputs are compared with its first output.
     package var runs = 1
     /// The chip's declared peaks; throughput is read against them and decides which cases are memory-bound.
-    package var peaks: PeakRates?
+    package var peaks: DeclaredPeaks?
 
     package init(
         cases: [BatteryCase], seed: UInt64, numerics: DeclaredNumericsModel, warmup: Int, iterations: Int,

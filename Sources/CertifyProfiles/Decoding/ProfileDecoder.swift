@@ -62,26 +62,21 @@ struct ProfileDecoder {
 
     /// A positive, finite number written as a plain YAML integer or float.
     func positiveNumber(_ node: YAMLNode, at path: FieldPath) throws(ProfileError) -> Double {
-        let value = try number(node, at: path)
-        guard value > 0, value.isFinite else {
-            throw badValue(
-                node,
-                at: path,
-                "\(path.asSubject) must be a positive number, got \(quoted(node.scalarText ?? ""))"
-            )
-        }
-        return value
+        try finiteNumber(node, at: path, "a positive number") { $0 > 0 }
     }
 
     /// A finite number ≥ 0 written as a plain YAML integer or float.
     func nonNegativeNumber(_ node: YAMLNode, at path: FieldPath) throws(ProfileError) -> Double {
+        try finiteNumber(node, at: path, "a number of at least 0") { $0 >= 0 }
+    }
+
+    /// A finite number that `accepts`, or an error saying it must be `what`.
+    private func finiteNumber(_ node: YAMLNode, at path: FieldPath, _ what: String, _ accepts: (Double) -> Bool)
+        throws(ProfileError) -> Double
+    {
         let value = try number(node, at: path)
-        guard value >= 0, value.isFinite else {
-            throw badValue(
-                node,
-                at: path,
-                "\(path.asSubject) must be a number of at least 0, got \(quoted(node.scalarText ?? ""))"
-            )
+        guard accepts(value), value.isFinite else {
+            throw badValue(node, at: path, "\(path.asSubject) must be \(what), got \(quoted(node.scalarText ?? ""))")
         }
         return value
     }

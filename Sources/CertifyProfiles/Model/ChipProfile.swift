@@ -19,12 +19,7 @@ package struct ChipProfile: Sendable, Equatable {
         latency: LatencySpec,
         path: String
     ) {
-        self.schema = schema
-        self.chip = chip
-        self.peaks = peaks
-        self.backend = backend
-        self.numerics = numerics
-        self.latency = latency
-        self.path = path
+        (self.schema, self.chip, self.peaks, self.backend, self.numerics) = (schema, chip, peaks, backend, numerics)
+        (self.latency, self.path) = (latency, path)
     }
 }

@@ -13,9 +13,7 @@ package struct DeclaredNumerics: Sendable, Equatable {
         accumulation: [DType: DType], denormals: DeclaredDenormals, rounding: DeclaredRounding,
         intermediates: [String: DeclaredIntermediates] = [:]
     ) {
-        self.accumulation = accumulation
-        self.denormals = denormals
-        self.rounding = rounding
+        (self.accumulation, self.denormals, self.rounding) = (accumulation, denormals, rounding)
         self.intermediates = intermediates
     }
 }

@@ -11,9 +11,7 @@ package struct GateExpectations: Sendable, Equatable {
         package var line: Int
 
         package init(pattern: String, reason: String, line: Int) {
-            self.pattern = pattern
-            self.reason = reason
-            self.line = line
+            (self.pattern, self.reason, self.line) = (pattern, reason, line)
         }
 
         /// Whether `caseID` is this entry's case or starts with its prefix.
@@ -34,10 +32,7 @@ package struct GateExpectations: Sendable, Equatable {
     package var path: String
 
     package init(schema: Int = 1, expectedFailures: [Entry] = [], flakes: [Entry] = [], skips: [Entry] = [], path: String = "") {
-        self.schema = schema
-        self.expectedFailures = expectedFailures
-        self.flakes = flakes
-        self.skips = skips
+        (self.schema, self.expectedFailures, self.flakes, self.skips) = (schema, expectedFailures, flakes, skips)
         self.path = path
     }
 

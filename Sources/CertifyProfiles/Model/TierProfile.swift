@@ -31,16 +31,9 @@ package struct TierProfile: Sendable, Equatable {
         latencyPercentile: BudgetPercentile = .p50, iterations: Int? = nil, minTimeMilliseconds: Double? = nil,
         soak: Int? = nil, runs: Int? = nil, path: String
     ) {
-        self.runs = runs
-        self.schema = schema
-        self.id = id
-        self.name = name
-        self.requiredLevel = requiredLevel
-        self.toleranceScale = toleranceScale
-        self.latencyPercentile = latencyPercentile
-        self.iterations = iterations
-        self.minTimeMilliseconds = minTimeMilliseconds
-        self.soak = soak
+        (self.runs, self.schema, self.id, self.name, self.requiredLevel) = (runs, schema, id, name, requiredLevel)
+        (self.toleranceScale, self.latencyPercentile) = (toleranceScale, latencyPercentile)
+        (self.iterations, self.minTimeMilliseconds, self.soak) = (iterations, minTimeMilliseconds, soak)
         self.path = path
     }
 }

@@ -11,10 +11,7 @@ package struct GateReportRecord: Sendable, Codable, Equatable {
     package var signer: String
 
     package init(envelope: String, sha256: String, level: String, backend: String, signer: String) {
-        self.envelope = envelope
-        self.sha256 = sha256
-        self.level = level
-        self.backend = backend
+        (self.envelope, self.sha256, self.level, self.backend) = (envelope, sha256, level, backend)
         self.signer = signer
     }
 }
@@ -40,12 +37,8 @@ package struct GateVerdict: Sendable, Codable, Equatable {
         baseline: GateReportRecord, candidate: GateReportRecord, policy: GatePolicy, expectations: String?, rerun: Bool,
         findings: [GateFinding]
     ) {
-        self.baseline = baseline
-        self.candidate = candidate
-        self.policy = policy
-        self.expectations = expectations
-        self.rerun = rerun
-        self.findings = findings
+        (self.baseline, self.candidate, self.policy, self.expectations) = (baseline, candidate, policy, expectations)
+        (self.rerun, self.findings) = (rerun, findings)
         let worst = Gate.worst(findings)
         self.worst = worst
         self.passed = worst == nil

@@ -141,17 +141,6 @@ package enum HTMLRenderer {
 
     /// Text safe in HTML element content and double-quoted attributes.
     package static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
+        Markup.escape(text, newline: "\n", apostrophe: "&#39;")
     }
 }

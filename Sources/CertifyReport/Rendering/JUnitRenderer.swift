@@ -83,19 +83,6 @@ package enum JUnitRenderer {
 
     /// Text safe in a double-quoted XML attribute or element content; drops characters XML 1.0 forbids.
     private static func attribute(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\n": out += "&#10;"
-            case "\t", "\r": out += " "
-            default:
-                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
+        Markup.escape(text, newline: "&#10;", apostrophe: "'")
     }
 }
