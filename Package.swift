@@ -92,6 +92,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "certify", dependencies: ["CertifyCommands"]),
+        // scripts/bench-oracle's timer of the oracle's GEMM; not a product.
+        .executableTarget(
+            name: "certify-oracle-bench", dependencies: ["CertifyBattery", "CertifyOracle"], path: "Sources/OracleBench",
+            swiftSettings: oracleFlags
+        ),
         .target(
             name: "CertifyBackendSupport",
             dependencies: ["CCertifyBackend"],

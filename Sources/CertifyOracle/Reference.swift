@@ -23,8 +23,8 @@ package enum Reference {
     }
 
     /// The threads OpenBLAS runs the oracle's products on: every core the host has
-    /// (`ProcessInfo.activeProcessorCount`). Only a benchmark changes it, before any product, to
-    /// time the oracle on fewer cores.
+    /// (`ProcessInfo.activeProcessorCount`). Only certify-oracle-bench changes it, before any
+    /// product, to time the oracle on fewer cores.
     nonisolated(unsafe) package static var threads = ProcessInfo.processInfo.activeProcessorCount
 
     /// Columns of C handled together, so one tile of C and |C| stays in cache while B streams once.
