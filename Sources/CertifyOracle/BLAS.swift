@@ -41,4 +41,23 @@ enum BLAS {
             CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
+
+    /// Ends OpenBLAS's helper threads (`blas_thread_shutdown_`); the next product starts them
+    /// again, in about 0.1 ms. Left alone, they spin on `sched_yield` for about 0.1 s after every
+    /// product, into the backend's next timed execute.
+    static func park() {
+        guard let shutdown = threadShutdown else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let status = shutdown()
+        precondition(status == 0, "blas_thread_shutdown_ returned \(status)")
+    }
+
+    /// `blas_thread_shutdown_`, looked up at run time: OpenBLAS exports it (its own fork handler)
+    /// without declaring it in cblas.h, and only its threaded builds (Debian's pthread and openmp
+    /// variants) have it; a serial build has no threads to end.
+    private static let threadShutdown: (@convention(c) () -> Int32)? = {
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "blas_thread_shutdown_") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+    }()
 }

@@ -27,6 +27,8 @@ extension BatteryCase {
     package func expectations(
         _ inputs: [[Double]], numerics: DeclaredNumericsModel, products: Reference.Products = .blas
     ) -> [Expectation] {
+        // The backend's next timed execute follows: OpenBLAS's threads must not be spinning then.
+        defer { Reference.parkThreads() }
         var result = evaluate(inputs, numerics: numerics, products: products)
         if numerics.flushesSubnormals {
             let flushed = inputs.enumerated().map { index, values in
