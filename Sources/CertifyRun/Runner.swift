@@ -149,6 +149,9 @@ package enum Runner {
 
         let oracleStart = DispatchTime.now().uptimeNanoseconds
         let inputs = testCase.inputs(seed: plan.seed)
+        // Every case that computes something is executed again by the same plan on a second input
+        // set; an empty tensor gives it nothing new to compute.
+        let secondInputs = testCase.shape.contains(0) ? nil : testCase.inputs(seed: plan.seed, set: 2)
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
@@ -161,6 +164,7 @@ package enum Runner {
             warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
             flushCaches: coldCache, soak: plan.soak)
         request.runs = plan.runs
+        request.secondInputs = secondInputs.map { zip(testCase.inputTypes, $0).map { $0.encode($1) } }
         let outcome: ExecutionOutcome
         var attempts: [[UInt64]]
         do {
@@ -170,7 +174,7 @@ package enum Runner {
             // attempt its own timed loop, until one is stable or the attempts run out. The budgets
             // are judged on the best attempt (LatencyFigures), as load can only add time.
             var again = request
-            (again.soak, again.runs) = (0, 1)
+            (again.soak, again.runs, again.secondInputs) = (0, 1, nil)
             while attempts.count < plan.latencyAttempts,
                 LatencyStatistics(samples: attempts[attempts.count - 1]).isNoisy(threshold: plan.cvThreshold)
             {
@@ -190,13 +194,16 @@ package enum Runner {
             if error.kind == .memoryViolation { result.memoryViolation = error.message }
             return result
         }
+        precondition(
+            (secondInputs == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
         let judgeStart = DispatchTime.now().uptimeNanoseconds
         Judge.judge(
             testCase,
             outputs: ObservedOutputs(
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
-                timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches),
-            inputs: inputs, numerics: plan.numerics, into: &result)
+                timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
+                second: outcome.secondOutputs),
+            inputs: inputs, secondInputs: secondInputs, numerics: plan.numerics, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
 

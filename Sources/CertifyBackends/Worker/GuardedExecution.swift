@@ -20,15 +20,20 @@ struct GuardedRequest {
     var outputCounts: [Int]
     /// Independent runs: this one, then `runs - 1` more, each into its own output regions.
     var runs = 1
+    /// A second input set (in the `.secondInput` regions) is executed after the timed loop.
+    var secondInputSet = false
 
     /// The shared-memory layout both sides compute for this request.
-    var layout: SharedLayout { SharedLayout(inputs: inputCounts, outputs: outputCounts, runs: runs) }
+    var layout: SharedLayout {
+        SharedLayout(inputs: inputCounts, outputs: outputCounts, runs: runs, secondSet: secondInputSet)
+    }
 
     /// A further independent run: prepare and one execute, nothing timed.
     var furtherRun: GuardedRequest {
         var once = self
         (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
             (0, 0, 0, false, 0, 1)
+        once.secondInputSet = false
         return once
     }
 }
@@ -39,7 +44,8 @@ extension GuardedRequest {
         self.init(
             op: InProcessSession.op(for: request.testCase), warmup: request.warmup, iterations: request.iterations,
             minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
-            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs)
+            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs,
+            secondInputSet: request.secondInputs != nil)
     }
 }
 
@@ -130,16 +136,19 @@ extension InProcessSession {
         let firstRegions = regions.filter { $0.role == .firstOutput }
         let lastRegions = regions.filter { $0.role == .lastOutput }
 
+        func upload(_ buffer: OpaquePointer?, from region: SharedLayout.Region) throws(BackendError) {
+            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+        }
         var inputs: [OpaquePointer?] = []
         for region in inputRegions {
             let buffer = try allocate(region.count)
-            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+            try upload(buffer, from: region)
             inputs.append(buffer)
         }
         var outputs: [OpaquePointer?] = []
         for region in firstRegions {
             let buffer = try allocate(region.count)
-            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+            try upload(buffer, from: region)
             outputs.append(buffer)
         }
         func download(_ into: [SharedLayout.Region]) throws(BackendError) {
@@ -176,6 +185,22 @@ extension InProcessSession {
             return ns
         }
         if !hostSamples.isEmpty { try download(lastRegions) }
+        if request.secondInputSet {
+            // The same plan and buffers on new data: a backend that replays what it recorded for
+            // these buffers, rather than computing, returns the first set's result.
+            let secondInputs = regions.filter { $0.role == .secondInput }
+            do {
+                for (buffer, region) in zip(inputs, secondInputs) { try upload(buffer, from: region) }
+                try runOnce()
+                try download(regions.filter { $0.role == .secondOutput })
+                // The soak compares with the first execute: it runs on the first set again.
+                if request.soak > 0 {
+                    for (buffer, region) in zip(inputs, inputRegions) { try upload(buffer, from: region) }
+                }
+            } catch {
+                throw BackendError(error.kind, "on a second input set: \(error.message)")
+            }
+        }
         // The soak reuses the last-output regions as scratch and leaves the timed loop's last output there.
         var mismatches = 0
         if request.soak > 0 {
@@ -272,6 +297,7 @@ extension ExecutionOutcome {
         repeatOutputs = stride(from: 2, through: request.runs, by: 1).map { run in
             read(layout.regions.filter { $0.role == .repeatOutput && $0.run == run })
         }
+        if request.secondInputs != nil { secondOutputs = read(layout.regions.filter { $0.role == .secondOutput }) }
     }
 
     /// The largest sample, 0 for none. A plain loop: a debug build's generic `max()` costs ~50 ns

@@ -5,12 +5,13 @@ import Glibc
 /// Where each host buffer of one case lives in the shared-memory file, with guard pages around.
 ///
 /// `[header][guard][input 0 | canary][guard][input 1 | canary][guard] … [first output 0 | canary][guard]
-/// … [last output 0 | canary][guard] … [run 2's output 0 | canary][guard] …`: every buffer starts on a page, its slack up to the next
+/// … [last output 0 | canary][guard] … [second input 0 | canary][guard] … [second output 0 | canary][guard]
+/// … [run 2's output 0 | canary][guard] …`: every buffer starts on a page, its slack up to the next
 /// guard page (at least `minimumCanary` bytes) holds the canary pattern, and the worker maps
 /// every guard page PROT_NONE. Both sides compute the same layout from the byte counts.
 struct SharedLayout: Equatable {
     enum Role: Int {
-        case input = 1, firstOutput = 2, lastOutput = 3, repeatOutput = 4
+        case input = 1, firstOutput = 2, lastOutput = 3, repeatOutput = 4, secondInput = 5, secondOutput = 6
     }
 
     struct Region: Equatable {
@@ -29,6 +30,8 @@ struct SharedLayout: Equatable {
             case .firstOutput: "output \(index)"
             case .lastOutput: "output \(index) (timed loop)"
             case .repeatOutput: "output \(index) (run \(run))"
+            case .secondInput: "input \(index) (second input set)"
+            case .secondOutput: "output \(index) (second input set)"
             }
         }
     }
@@ -45,8 +48,9 @@ struct SharedLayout: Equatable {
     var guards: [Int] = []
     var totalBytes = 0
 
-    /// The layout of a case with `inputs` and `outputs` of these byte counts, run `runs` times.
-    init(inputs: [Int], outputs: [Int], runs: Int = 1) {
+    /// The layout of a case with `inputs` and `outputs` of these byte counts, run `runs` times,
+    /// with regions for a second input set and its outputs when `secondSet`.
+    init(inputs: [Int], outputs: [Int], runs: Int = 1, secondSet: Bool = false) {
         let page = Self.pageSize
         // Page 0 is the header: the worker keeps its current phase there for the supervisor.
         var offset = page
@@ -63,6 +67,10 @@ struct SharedLayout: Equatable {
         add(.input, inputs)
         add(.firstOutput, outputs)
         add(.lastOutput, outputs)
+        if secondSet {
+            add(.secondInput, inputs)
+            add(.secondOutput, outputs)
+        }
         for run in stride(from: 2, through: runs, by: 1) { add(.repeatOutput, outputs, run: run) }
         guards.append(offset)
         offset += page
@@ -82,9 +90,9 @@ struct SharedLayout: Equatable {
         return view
     }
 
-    /// Copies the request's input tensors into their regions.
-    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer) {
-        for (region, bytes) in zip(regions.filter { $0.role == .input }, inputs) {
+    /// Copies the request's input tensors into their regions (`.secondInput`: the second set's).
+    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer, role: Role = .input) {
+        for (region, bytes) in zip(regions.filter { $0.role == role }, inputs) {
             bytes.withUnsafeBytes { raw in
                 if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
             }
@@ -94,7 +102,7 @@ struct SharedLayout: Equatable {
     /// Fills every buffer's slack with the canary and every output with the sentinel.
     func prepareCanaries(at base: UnsafeMutableRawPointer) {
         for region in regions {
-            if region.role != .input {
+            if region.role != .input && region.role != .secondInput {
                 memset(base + region.offset, Int32(Self.sentinelByte), region.count)
             }
             memset(base + region.offset + region.count, Int32(Self.canaryByte), region.capacity - region.count)
