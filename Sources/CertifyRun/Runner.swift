@@ -230,6 +230,12 @@ package enum Runner {
             if result.passesStandard() { result.outcome = .passed }
         }
         result.memoryViolation = outcome.memoryViolation
+        if let violation = outcome.memoryViolation, result.outcome != .untrustworthy {
+            // A write out of bounds corrupts whatever the memory next to the buffer holds in a real
+            // program, so right figures in the buffer do not make the case right.
+            result.outcome = .failed
+            result.message = [result.message, "memory violation: \(violation)"].compactMap { $0 }.joined(separator: "; ")
+        }
         if !outcome.lies.isEmpty {
             result.outcome = .lied
             result.lies = outcome.lies

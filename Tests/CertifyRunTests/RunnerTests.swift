@@ -6,8 +6,8 @@ import CertifyRun
 import Testing
 
 /// A backend the test scripts: it answers every case with the oracle's own values (a perfect
-/// backend) unless told to refuse, lie, corrupt a later run, replay its first result or become
-/// unusable.
+/// backend) unless told to refuse, lie, corrupt a later run, replay its first result, write out
+/// of bounds or become unusable.
 private final class FakeSession: BackendSession {
     enum Behaviour {
         case perfect
@@ -16,6 +16,7 @@ private final class FakeSession: BackendSession {
         case claimsOutputsItNeverWrote
         case laterRunsWrong
         case replaysFirstResult
+        case writesPastItsOutput
         case crashesAfter(Int)
     }
 
@@ -67,6 +68,8 @@ private final class FakeSession: BackendSession {
                 zip(testCase.outputTypes, testCase.outputCounts).map { type, count in type.encode([Double](repeating: 7, count: count)) }
             }
         case .replaysFirstResult: break
+        case .writesPastItsOutput:
+            outcome.memoryViolation = "execute wrote 64 bytes past the end of output 0 inside its own buffer (16384 bytes and 256 of slack)"
         case .crashesAfter(let limit):
             if requests >= limit { unusableReason = "the backend crashed \(limit) times" }
         }
@@ -146,6 +149,14 @@ private final class FakeSession: BackendSession {
             result.message
                 == "within the standard tolerance on its inputs, but not on a second input set that the same plan executed in the same buffers after the timed loop")
         #expect(try #require(result.functionalRatio) > 1)
+    }
+
+    @Test func aMemoryViolationFailsACaseWhoseFiguresAreRight() throws {
+        let result = try #require(Runner.run(plan([.add]), on: FakeSession(.writesPastItsOutput)).first)
+        #expect(result.outcome == .failed)
+        #expect(try #require(result.standardRatio) <= 1)
+        #expect(result.memoryViolation == "execute wrote 64 bytes past the end of output 0 inside its own buffer (16384 bytes and 256 of slack)")
+        #expect(result.message == "memory violation: \(result.memoryViolation ?? "")")
     }
 
     @Test func anUnusableBackendLeavesTheRestNotRun() {

@@ -61,46 +61,59 @@ extension InProcessSession {
     /// Runs `request` on its inputs, already in `layout` at `base`: outputs pre-filled with the
     /// sentinel and slack with the canary, every run executed, then the canaries checked. Both
     /// isolations run cases through this; only the memory (shared and guarded, or plain) differs.
+    /// The violations are those found in the device buffers, then those in the host buffers.
     func executeChecked(
         _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
         errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
     ) -> (result: Result<GuardedTimings, BackendError>, canaryViolations: [String]) {
         layout.prepareCanaries(at: base)
+        var violations: [String] = []
         let result: Result<GuardedTimings, BackendError>
         do {
-            result = .success(try executeRuns(request, layout: layout, base: base, errorSlot: errorSlot, phase: phase))
+            result = .success(
+                try executeRuns(
+                    request, layout: layout, base: base, errorSlot: errorSlot, violations: &violations, phase: phase))
         } catch {
             result = .failure(error)
         }
-        return (result, layout.canaryViolations(at: base))
+        return (result, violations + layout.canaryViolations(at: base))
     }
 
     /// Runs every run of `request` (`executeGuarded` for the first, then each further run, each
     /// after the previous released its buffers and plan) and returns the first run's timings.
     private func executeRuns(
         _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
-        errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
+        errorSlot: UnsafeMutablePointer<cb_error>, violations: inout [String], phase: (WorkerPhase) -> Void
     ) throws(BackendError) -> GuardedTimings {
-        let timings = try executeGuarded(request, layout: layout, base: base, errorSlot: errorSlot, phase: phase)
+        let timings = try executeGuarded(
+            request, layout: layout, base: base, errorSlot: errorSlot, violations: &violations, phase: phase)
         for run in stride(from: 2, through: request.runs, by: 1) {
+            let label = "run \(run) of \(request.runs)"
+            let found = violations.count
+            defer { for index in found..<violations.count { violations[index] = "\(label): \(violations[index])" } }
             do {
                 _ = try executeGuarded(
-                    request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot, phase: phase)
+                    request.furtherRun, layout: layout.forRun(run), base: base, errorSlot: errorSlot,
+                    violations: &violations, phase: phase)
             } catch {
-                throw BackendError(error.kind, "run \(run) of \(request.runs): \(error.message)")
+                throw BackendError(error.kind, "\(label): \(error.message)")
             }
         }
         return timings
     }
 
     /// Runs one case on host buffers in the guarded shared-memory `layout` at `base`; errors go
-    /// through `errorSlot`, a cb_error that ends at a guard page. `phase` is told each call.
+    /// through `errorSlot`, a cb_error that ends at a guard page. `phase` is told each call, and
+    /// what the device buffers show of the backend's writes out of place is added to `violations`.
     ///
-    /// Output buffers on the device are first filled from the output regions, which hold the
-    /// sentinel, so an execute that writes nothing leaves the sentinel to be found.
+    /// Every device buffer is `SharedLayout.deviceSlack` bytes larger than its tensor and uploaded
+    /// whole: inputs with the canary after their data, outputs with the sentinel and then the
+    /// canary, so an execute that writes nothing leaves the sentinel to be found. After the first
+    /// execute (and after the second input set's) every buffer is downloaded whole: an output's
+    /// slack must still hold the canary, and an input must be what was uploaded.
     func executeGuarded(
         _ request: GuardedRequest, layout: SharedLayout, base: UnsafeMutableRawPointer,
-        errorSlot: UnsafeMutablePointer<cb_error>, phase: (WorkerPhase) -> Void
+        errorSlot: UnsafeMutablePointer<cb_error>, violations: inout [String], phase: (WorkerPhase) -> Void
     ) throws(BackendError) -> GuardedTimings {
         let api = library.api.pointee
         let backend = self.backend
@@ -131,29 +144,70 @@ extension InProcessSession {
             buffers.append(buffer)
             return buffer
         }
+        let slack = SharedLayout.deviceSlack
         let regions = layout.regions
         let inputRegions = regions.filter { $0.role == .input }
         let firstRegions = regions.filter { $0.role == .firstOutput }
         let lastRegions = regions.filter { $0.role == .lastOutput }
+        guard let scratch = regions.first(where: { $0.role == .scratch }) else {
+            preconditionFailure("a shared layout without its scratch region")
+        }
 
         func upload(_ buffer: OpaquePointer?, from region: SharedLayout.Region) throws(BackendError) {
-            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count, $0) }
+            try check("upload", .upload) { api.upload!(backend, buffer, base + region.offset, region.count + slack, $0) }
         }
         var inputs: [OpaquePointer?] = []
         for region in inputRegions {
-            let buffer = try allocate(region.count)
+            let buffer = try allocate(region.count + slack)
             try upload(buffer, from: region)
             inputs.append(buffer)
         }
         var outputs: [OpaquePointer?] = []
         for region in firstRegions {
-            let buffer = try allocate(region.count)
+            let buffer = try allocate(region.count + slack)
             try upload(buffer, from: region)
             outputs.append(buffer)
         }
         func download(_ into: [SharedLayout.Region]) throws(BackendError) {
             for (buffer, region) in zip(outputs, into) {
                 try check("download", .download) { api.download!(backend, buffer, base + region.offset, region.count, $0) }
+            }
+        }
+        /// Records `what` did, unless an earlier execute of the request was seen doing the same.
+        func found(_ what: String, _ did: String) {
+            if !violations.contains(where: { $0.hasSuffix(did) }) { violations.append("\(what) \(did)") }
+        }
+        /// Downloads every output whole into `into` and every input whole into the scratch region,
+        /// after the execute `what` names, and records what was written where it must not be: an
+        /// output's slack, an input's data (`uploaded` holds what it was given) or its slack.
+        func downloadChecked(
+            _ into: [SharedLayout.Region], inputsFrom uploaded: [SharedLayout.Region], after what: String
+        ) throws(BackendError) {
+            for (buffer, region) in zip(outputs, into) {
+                try check("download", .download) {
+                    api.download!(backend, buffer, base + region.offset, region.count + slack, $0)
+                }
+                let tail = base + region.offset + region.count
+                if let written = SharedLayout.overwritten(at: tail, count: slack) {
+                    found(
+                        what,
+                        "wrote \(written) bytes past the end of output \(region.index) inside its own buffer (\(region.count) bytes and \(slack) of slack)")
+                    // The host buffer's canary is for writes into host memory: put it back.
+                    memset(tail, Int32(SharedLayout.canaryByte), slack)
+                }
+            }
+            for (buffer, region) in zip(inputs, uploaded) {
+                try check("download", .download) {
+                    api.download!(backend, buffer, base + scratch.offset, region.count + slack, $0)
+                }
+                if memcmp(base + scratch.offset, base + region.offset, region.count) != 0 {
+                    found(what, "changed input \(region.index)")
+                }
+                if let written = SharedLayout.overwritten(at: base + scratch.offset + region.count, count: slack) {
+                    found(
+                        what,
+                        "wrote \(written) bytes past the end of input \(region.index) inside its own buffer (\(region.count) bytes and \(slack) of slack)")
+                }
             }
         }
         func runOnce() throws(BackendError) {
@@ -173,7 +227,7 @@ extension InProcessSession {
         guard plan != nil else { throw BackendError(.callFailed, "prepare returned OK and no plan") }
         try runOnce()
         let firstCall = Clock.nanoseconds() &- start
-        try download(firstRegions)
+        try downloadChecked(firstRegions, inputsFrom: inputRegions, after: "execute")
 
         let (hostSamples, deviceSamples) = try Measurement.timedLoop(
             warmup: request.warmup, iterations: request.iterations, minTime: request.minTimeNanoseconds,
@@ -192,7 +246,9 @@ extension InProcessSession {
             do {
                 for (buffer, region) in zip(inputs, secondInputs) { try upload(buffer, from: region) }
                 try runOnce()
-                try download(regions.filter { $0.role == .secondOutput })
+                try downloadChecked(
+                    regions.filter { $0.role == .secondOutput }, inputsFrom: secondInputs,
+                    after: "execute on a second input set")
                 // The soak compares with the first execute: it runs on the first set again.
                 if request.soak > 0 {
                     for (buffer, region) in zip(inputs, inputRegions) { try upload(buffer, from: region) }
@@ -255,7 +311,7 @@ extension ExecutionOutcome {
     /// What a guarded execution left in `layout` at `base`, and what the supervisor finds in it:
     /// outputs still holding the sentinel after a successful execute, and device times longer
     /// than the `elapsed` nanoseconds the whole request took on the host's clock, are lies; a
-    /// changed canary is a memory violation (an error when the execution failed too).
+    /// changed canary or input is a memory violation (an error when the execution failed too).
     init(
         _ result: Result<GuardedTimings, BackendError>, canaryViolations: [String], layout: SharedLayout,
         base: UnsafeMutableRawPointer, request: ExecutionRequest, elapsed: UInt64
