@@ -309,9 +309,10 @@ final class GuardedErrorSlot {
 
 extension ExecutionOutcome {
     /// What a guarded execution left in `layout` at `base`, and what the supervisor finds in it:
-    /// outputs still holding the sentinel after a successful execute, and device times longer
-    /// than the `elapsed` nanoseconds the whole request took on the host's clock, are lies; a
-    /// changed canary or input is a memory violation (an error when the execution failed too).
+    /// outputs still holding the sentinel after a successful execute, device times longer than
+    /// the `elapsed` nanoseconds the whole request took on the host's clock, and device times far
+    /// below the host's for the same executes (`timerLie`) are lies; a changed canary or input is
+    /// a memory violation (an error when the execution failed too).
     init(
         _ result: Result<GuardedTimings, BackendError>, canaryViolations: [String], layout: SharedLayout,
         base: UnsafeMutableRawPointer, request: ExecutionRequest, elapsed: UInt64
@@ -346,6 +347,7 @@ extension ExecutionOutcome {
                 lies.append(
                     "the device timer claims \(longest / 1000) µs for one execute, but the whole case took \(elapsed / 1000) µs on the supervisor's clock")
             }
+            if let lie = Self.timerLie(host: timings.hostSamples, device: device) { lies.append(lie) }
         }
         soakRuns = request.soak
         soakMismatches = timings.soakMismatches
@@ -354,6 +356,39 @@ extension ExecutionOutcome {
             read(layout.regions.filter { $0.role == .repeatOutput && $0.run == run })
         }
         if request.secondInputs != nil { secondOutputs = read(layout.regions.filter { $0.role == .secondOutput }) }
+    }
+
+    /// A host median from which a device timer is held to `timerShareFloor` of it: below it a
+    /// synchronous execute of a small kernel on a real device is mostly launch and wait, which its
+    /// device timer rightly leaves out.
+    package static let timerCheckFloorNanoseconds: UInt64 = 200_000
+    /// The least share of the host's median a device timer's median may be, from the floor up.
+    package static let timerShareFloor = 0.01
+
+    /// Why the device timer cannot be right about the executes the `host` samples timed on the
+    /// host's clock (the same executes, in order); nil when it can. A device time is part of the
+    /// call the host timed, so it may be shorter, but not a hundredth of a call of 200 µs or more:
+    /// that is a timer in the wrong unit (microseconds for nanoseconds) or one that is not running.
+    package static func timerLie(host: [UInt64], device: [UInt64]) -> String? {
+        guard !host.isEmpty, device.count == host.count else { return nil }
+        // Most cases are far below the floor: a plain count spares them the sorting.
+        var atFloor = 0
+        host.withUnsafeBufferPointer { buffer in
+            for sample in buffer where sample >= timerCheckFloorNanoseconds { atFloor += 1 }
+        }
+        guard 2 * atFloor >= host.count else { return nil }
+        let hostMedian = median(host)
+        let deviceMedian = median(device)
+        guard hostMedian >= timerCheckFloorNanoseconds, Double(deviceMedian) < timerShareFloor * Double(hostMedian)
+        else { return nil }
+        let claim = deviceMedian == 0 ? "reports 0 ns" : "claims \(deviceMedian) ns"
+        return "the device timer \(claim) per execute (median of \(device.count)), under 1% of the \(hostMedian / 1000) µs the same executes took on the host's clock"
+    }
+
+    /// The nearest-rank median, as `LatencyStatistics` reads its p50.
+    private static func median(_ samples: [UInt64]) -> UInt64 {
+        let sorted = samples.sorted()
+        return sorted[(sorted.count + 1) / 2 - 1]
     }
 
     /// The largest sample, 0 for none. A plain loop: a debug build's generic `max()` costs ~50 ns
