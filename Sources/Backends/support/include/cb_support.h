@@ -225,14 +225,18 @@ struct cbs_device {
      * (device memory, a compiled kernel) before the descriptor is freed. */
     void (*free_buffer)(cbs_buffer *buffer);
     void (*release_plan)(cbs_plan *plan);
+    /* Zeroed host memory allocated past every buffer's size (0: none beyond
+     * the rounding to 64 bytes), room for a kernel's whole-vector tail. */
+    size_t padding;
 };
 
 /* Host monotonic clock, in nanoseconds. */
 CBS_HIDDEN uint64_t cbs_now_ns(void);
 
 /* alloc's bookkeeping: a zeroed descriptor of descriptor_size bytes (the
- * backend's struct cb_buffer) on the backend's list, with `bytes` of zeroed,
- * 64-byte aligned host memory at data when host_memory is 1. */
+ * backend's struct cb_buffer) on the backend's list, with `bytes` (and the
+ * device's padding) of zeroed, 64-byte aligned host memory at data when
+ * host_memory is 1. */
 CBS_HIDDEN cb_status cbs_device_new_buffer(cb_backend *backend, size_t bytes, size_t descriptor_size,
                                            int host_memory, cb_buffer **out, cb_error *error);
 /* The free entry point: ignores NULL and buffers of another backend. */
@@ -329,6 +333,10 @@ typedef enum cbs_defect {
     CBS_DEFECT_GEMM_BATCHED_REUSES_B = 29, /* gemm-batched-reuses-b */
     CBS_DEFECT_W8_UNSIGNED_WEIGHTS = 30, /* w8-unsigned-weights */
     CBS_DEFECT_REDUCE_MAX_EMPTY_ZERO = 31, /* reduce-max-empty-zero */
+    CBS_DEFECT_PLAN_REPLAYS_RESULT = 32, /* plan-replays-result */
+    CBS_DEFECT_WRITES_PAST_OUTPUT = 33, /* writes-past-output */
+    CBS_DEFECT_TIMER_MICROSECONDS = 34, /* timer-microseconds */
+    CBS_DEFECT_LIES_ABOUT_GELU = 35, /* lies-about-gelu */
     CBS_DEFECT_COUNT
 } cbs_defect;
 
