@@ -2,9 +2,12 @@ import CertifyNumerics
 
 extension BatteryCase {
     /// The case's inputs, exactly representable in their types: the values the backend receives.
-    package func inputs(seed: UInt64) -> [[Double]] {
+    /// Set 1 is what the case is timed and judged on; set 2 is a second input set from the same
+    /// generators on another seed stream, which the same plan executes after the timed loop.
+    package func inputs(seed: UInt64, set inputSet: Int = 1) -> [[Double]] {
         zip(inputTypes, inputCounts).enumerated().map { index, spec in
-            var generator = SeededGenerator(seed: seed, stream: "\(id)/input\(index)")
+            let stream = inputSet == 1 ? "\(id)/input\(index)" : "\(id)/set\(inputSet)/input\(index)"
+            var generator = SeededGenerator(seed: seed, stream: stream)
             let (type, count) = spec
             var values = (0..<count).map { element in sample(input: index, element: element, &generator) }
             if let dtype = type.floatType {
@@ -22,10 +25,10 @@ extension BatteryCase {
         }
     }
 
-    /// The inputs as the backend receives them: `inputs(seed:)` in storage, with the NaN payloads
-    /// a Double cannot carry written into the bits (the nan-payload cases).
-    package func encodedInputs(seed: UInt64) -> (values: [[Double]], bytes: [[UInt8]]) {
-        var values = inputs(seed: seed)
+    /// The inputs as the backend receives them: `inputs(seed:set:)` in storage, with the NaN
+    /// payloads a Double cannot carry written into the bits (the nan-payload cases).
+    package func encodedInputs(seed: UInt64, set inputSet: Int = 1) -> (values: [[Double]], bytes: [[UInt8]]) {
+        var values = inputs(seed: seed, set: inputSet)
         var bytes = zip(inputTypes, values).map { $0.encode($1) }
         if pattern == .nanPayload, inputTypes[0] == .fp32 {
             // Signalling and quiet NaNs of both signs whose payload is only in the 13 low bits fp16
