@@ -66,6 +66,8 @@ extension BatteryCase {
         case .gemmI8:
             return Double(g.integer(-128, 127))
         case .gemmW8, .gemmW4:
+            // Large scales come with small activations, so the results stay well inside fp16.
+            if pattern == .largeScales { return index == 0 ? g.uniform(-1, 1) / 1024 : index == 2 ? g.uniform(256, 1024) : Double(g.integer(-127, 127)) }
             switch index {
             case 0: return g.uniform(-1, 1)
             case 1: return Double(kernel == .gemmW8 ? g.integer(-127, 127) : g.integer(-8, 7))
@@ -89,6 +91,8 @@ extension BatteryCase {
             switch pattern {
             case .smallMagnitude: return 1e-3 * g.normal()
             case .largeMagnitude: return 300 * g.normal()
+            // A value per row that no dtype holds exactly summed 512 times: the mean rounds.
+            case .constantRows: return 1 + Double(element / shape[1] + 1) * 0.318_309_886
             case .commonOffset:
                 // As large an offset as the storage keeps a unit spread in.
                 let offset: Double = opType == .fp32 ? 1e4 : opType == .fp16 ? 200 : 50

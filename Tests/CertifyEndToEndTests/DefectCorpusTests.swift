@@ -53,7 +53,7 @@ let corpus: [PlantedDefect] = [
     .init(name: "reduce-max-empty-zero", kernels: [.reduceMax]),
     .init(name: "layernorm-one-pass-variance", kernels: [.layernorm]),
     .init(name: "gemm-tf32-operands", kernels: [.gemm, .gemmBatched]),
-    .init(name: "silu-sigmoid-overflow", kernels: [.silu]),
+    .init(name: "silu-sigmoid-overflow", kernels: [.silu, .swiglu]),
     .init(name: "rope-accepts-bad-offset", kernels: [.rope]),
     .init(name: "embedding-clamps-ids", kernels: [.embedding]),
     .init(name: "later-executes-drift", kernels: [.rmsnorm]),
@@ -61,6 +61,8 @@ let corpus: [PlantedDefect] = [
     .init(name: "argmax-last-nan", kernels: [.argmax]),
     .init(name: "convert-ties-away", kernels: [.convert]),
     .init(name: "convert-nan-payload-truncated", kernels: [.convert]),
+    .init(name: "plan-cache-ignores-scalars", kernels: [.rmsnorm, .rope, .attention]),
+    .init(name: "w8-dequant-fp16", kernels: [.gemmW8]),
     // What the harness does rather than what the battery's inputs are: the same plan on a second
     // input set, slack in every device buffer, the device timer against the host's, prepare
     // against query.

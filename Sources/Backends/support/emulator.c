@@ -34,6 +34,7 @@ struct cb_backend {
     cbs_emu_gap gaps[CBS_EMU_MAX_GAPS]; /* pairs the chip lacks */
     size_t n_gaps;
     uint64_t executes; /* completed executes, for the alternate-call-ulp defect */
+    cb_op cached[CB_KERNEL_CONVERT + 1]; /* the last op prepared per kernel, for plan-cache-ignores-scalars */
 };
 
 /* An emulated plan is the layer's, and what the plan-replays-result defect
@@ -202,6 +203,17 @@ cb_status cbs_emu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, c
             return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
                             cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
         }
+    }
+    if (backend != NULL && op != NULL && op->struct_size >= sizeof(cb_op) && op->kernel <= CB_KERNEL_CONVERT &&
+        backend->config.defect == CBS_DEFECT_PLAN_CACHE_IGNORES_SCALARS) {
+        /* defect: plans cached by kernel, dtype and shape; a hit keeps the scalars it was made with */
+        cb_op *cached = &backend->cached[op->kernel];
+        const int hit = cached->struct_size != 0 && cached->dtype == op->dtype && cached->flags == op->flags &&
+                        cached->ndims == op->ndims && memcmp(cached->shape, op->shape, sizeof(op->shape)) == 0;
+        if (!hit) {
+            *cached = *op;
+        }
+        return cbs_device_prepare(backend, cached, sizeof(emu_plan), out, error);
     }
     if (backend != NULL && op != NULL && op->struct_size >= sizeof(cb_op) && op->kernel == CB_KERNEL_ROPE &&
         backend->config.defect == CBS_DEFECT_ROPE_ACCEPTS_BAD_OFFSET) {

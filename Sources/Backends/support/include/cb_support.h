@@ -348,7 +348,9 @@ CBS_HIDDEN cb_status cbs_host_device_info(cb_backend *backend, cb_device_info *o
     X(PLAN_REPLAYS_RESULT, "plan-replays-result") \
     X(WRITES_PAST_OUTPUT, "writes-past-output") \
     X(TIMER_MICROSECONDS, "timer-microseconds") \
-    X(LIES_ABOUT_GELU, "lies-about-gelu")
+    X(LIES_ABOUT_GELU, "lies-about-gelu") \
+    X(PLAN_CACHE_IGNORES_SCALARS, "plan-cache-ignores-scalars") \
+    X(W8_DEQUANT_FP16, "w8-dequant-fp16")
 
 typedef enum cbs_defect {
 #define CBS_DEFECT_ENUM(id, name) CBS_DEFECT_##id,
