@@ -26,6 +26,11 @@ package struct ExecutionRequest: Sendable {
     /// plan are released, each with fresh buffers, upload, prepare and one execute. They travel in
     /// one request so a worker answers a case in one round trip however many runs a tier asks for.
     package var runs = 1
+    /// A second input set in the case dtype, in ABI order, or nil for none: after the timed loop it
+    /// is uploaded into the same input buffers and executed once by the same plan, so a backend
+    /// that replays a recorded result instead of computing shows (the soak then runs on the first
+    /// set again).
+    package var secondInputs: [[UInt8]]? = nil
 
     package init(
         testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int,
@@ -122,6 +127,9 @@ package struct ExecutionOutcome: Sendable {
     package var soakMismatches: Int = 0
     /// Each further independent run's outputs (`ExecutionRequest.runs - 1` of them).
     package var repeatOutputs: [[[UInt8]]] = []
+    /// Each output's bytes after the execute on `ExecutionRequest.secondInputs`; nil when the
+    /// request had no second input set.
+    package var secondOutputs: [[UInt8]]? = nil
 
     package init(firstOutputs: [[UInt8]], lastOutputs: [[UInt8]], firstCallNanoseconds: UInt64, hostSamples: [UInt64], deviceSamples: [UInt64]?) {
         self.firstOutputs = firstOutputs
@@ -140,8 +148,8 @@ package protocol BackendSession: AnyObject {
     var description: BackendDescription { get }
     /// The backend's answer for one kernel × dtype.
     func capability(kernel: Kernel, type: TensorType) throws(BackendError) -> CapabilityRecord
-    /// Upload, prepare, execute (first call, warm-up, timed loop, soak), download, release; then
-    /// each further independent run the request asks for.
+    /// Upload, prepare, execute (first call, warm-up, timed loop, the second input set, soak),
+    /// download, release; then each further independent run the request asks for.
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
     /// Why no further case can run (the backend crashed too often); nil while it is usable.
     var unusableReason: String? { get }

@@ -104,6 +104,7 @@ package final class InProcessSession: BackendSession {
             throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
         layout.copyInputs(request.inputs, to: base)
+        if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
         let started = Clock.nanoseconds()
         let (result, canaryViolations) = executeChecked(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in }
         return try ExecutionOutcome(

@@ -27,6 +27,9 @@ final class PluginLibrary {
         guard let file = FileDescriptor(reading: path) else {
             throw BackendError(.notLoadable, "backend library '\(path)' cannot be read: \(String(cString: strerror(errno)))")
         }
+        // Open until dlopen has read it: an optimised build may otherwise close it after the last
+        // use of `file` itself, which is reading its number.
+        defer { withExtendedLifetime(file) {} }
         let digest: String
         do {
             digest = try FileDigest.sha256(ofDescriptor: file.raw)

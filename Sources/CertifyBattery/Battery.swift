@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "1.2.0"
+    package static let version = "1.3.0"
 
     /// The dimensions of a GLM model's layers.
     package struct ModelDimensions: Sendable {
@@ -233,6 +233,39 @@ package enum Battery {
             "NaNs whose payload is in bits bf16 drops: still NaN")
         add("subnormal", .convert, [.fp16, .bf16], .edge, [256], pattern: .subnormal, destination: .fp32,
             "16-bit subnormals widened: exact in fp32")
+        add("large-scales", .gemmW8, halves, .edge, [2, 64, 512], pattern: .largeScales,
+            "per-channel scales of 256–1024: scale·w beyond 65504 if dequantised in fp16")
+        add("constant-rows", .layernorm, floats, .edge, [4, 512], scalars: eps, pattern: .constantRows,
+            "rows of one value: a variance of 0 (or rounded below it) must give β, not NaN")
+        add("odd-dims", .gemmI8, [.int8], .edge, [17, 33, 65], "int8 M, N and K that no 4 or 16 divides")
+        add("gemv", .gemmI8, [.int8], .edge, [1] + d.int8.dropFirst(), "int8 with M = 1, a GEMV path")
+        add("odd-width", .embedding, [.fp32, .bf16], .edge, [8, 256, 4100], "rows 4100 wide: no tile of 64 or 128 divides them")
+        add("short-rows", .argmax, [.fp32, .fp16], .edge, [4096, 5], "many rows of five: the index arithmetic of a short-row path")
+        add("wide-range", .swiglu, floats, .edge, [1, d.oddLength], pattern: .wideRange,
+            "gate and up over [−80, 100] (odd width): exp overflows in a naive SiLU")
+
+        // Plan caches (threat model P2, P3): a backend that keys cached plans by less than the whole
+        // op (leaving out a scalar, or keeping only a shape's element count) executes a plan made
+        // for another op. Each pair runs back to back in every dtype and differs only in that.
+        func backToBack(_ kernel: Kernel, _ types: [TensorType], _ variants: [(String, [Int], [Double])], _ origin: String) {
+            for type in types {
+                for (name, shape, scalars) in variants { add(name, kernel, [type], .edge, shape, scalars: scalars, origin) }
+            }
+        }
+        let (rows, heads) = ([4, 512], [2, 4, GLM.headDim, GLM.rotaryDim])
+        let decode = [1, 64, 4, GLM.kvGroups, GLM.headDim]
+        backToBack(.rmsnorm, floats, [("plan-key-eps-1e-5", rows, [1e-5]), ("plan-key-eps-1e-1", rows, [1e-1])],
+                   "the same RMSNorm with eps 1e-5, then 1e-1: a plan cached without its eps is wrong")
+        backToBack(.rope, floats, [("plan-key-offset-0", heads, [GLM.ropeBase, 0]), ("plan-key-offset-8000", heads, [GLM.ropeBase, 8000])],
+                   "the same RoPE from position 0, then 8000: a plan cached without its offset is wrong")
+        backToBack(.attention, halves, [("plan-key-scale-rsqrt-d", decode, attentionScale), ("plan-key-scale-half", decode, [0.5])],
+                   "the same attention scaled by 1/√128, then by 0.5: a plan cached without its scale is wrong")
+        backToBack(.rmsnorm, floats, [("plan-key-shape", [16, 256], eps), ("plan-key-shape", [64, 64], eps)],
+                   "16 rows of 256, then 64 rows of 64: the same element count, another shape")
+        backToBack(.softmax, floats, [("plan-key-shape", [8, 512], []), ("plan-key-shape", [64, 64], [])],
+                   "8 rows of 512, then 64 rows of 64: the same element count, another shape")
+        backToBack(.gemm, [.fp32, .fp16], [("plan-key-shape", [8, 32, 64], []), ("plan-key-shape", [32, 8, 64], [])],
+                   "8×32 then 32×8 outputs over K = 64: the same sizes, transposed roles")
 
         // Arguments the ABI requires INVALID_ARGUMENT for: a backend must refuse them.
         func refuse(_ name: String, _ kernel: Kernel, _ type: TensorType, _ shape: [Int], scalars: [Double] = [],

@@ -2,9 +2,12 @@ import CertifyNumerics
 
 extension BatteryCase {
     /// The case's inputs, exactly representable in their types: the values the backend receives.
-    package func inputs(seed: UInt64) -> [[Double]] {
+    /// Set 1 is what the case is timed and judged on; set 2 is a second input set from the same
+    /// generators on another seed stream, which the same plan executes after the timed loop.
+    package func inputs(seed: UInt64, set inputSet: Int = 1) -> [[Double]] {
         zip(inputTypes, inputCounts).enumerated().map { index, spec in
-            var generator = SeededGenerator(seed: seed, stream: "\(id)/input\(index)")
+            let stream = inputSet == 1 ? "\(id)/input\(index)" : "\(id)/set\(inputSet)/input\(index)"
+            var generator = SeededGenerator(seed: seed, stream: stream)
             let (type, count) = spec
             var values = (0..<count).map { element in sample(input: index, element: element, &generator) }
             if let dtype = type.floatType {
@@ -22,10 +25,10 @@ extension BatteryCase {
         }
     }
 
-    /// The inputs as the backend receives them: `inputs(seed:)` in storage, with the NaN payloads
-    /// a Double cannot carry written into the bits (the nan-payload cases).
-    package func encodedInputs(seed: UInt64) -> (values: [[Double]], bytes: [[UInt8]]) {
-        var values = inputs(seed: seed)
+    /// The inputs as the backend receives them: `inputs(seed:set:)` in storage, with the NaN
+    /// payloads a Double cannot carry written into the bits (the nan-payload cases).
+    package func encodedInputs(seed: UInt64, set inputSet: Int = 1) -> (values: [[Double]], bytes: [[UInt8]]) {
+        var values = inputs(seed: seed, set: inputSet)
         var bytes = zip(inputTypes, values).map { $0.encode($1) }
         if pattern == .nanPayload, inputTypes[0] == .fp32 {
             // Signalling and quiet NaNs of both signs whose payload is only in the 13 low bits fp16
@@ -63,6 +66,8 @@ extension BatteryCase {
         case .gemmI8:
             return Double(g.integer(-128, 127))
         case .gemmW8, .gemmW4:
+            // Large scales come with small activations, so the results stay well inside fp16.
+            if pattern == .largeScales { return index == 0 ? g.uniform(-1, 1) / 1024 : index == 2 ? g.uniform(256, 1024) : Double(g.integer(-127, 127)) }
             switch index {
             case 0: return g.uniform(-1, 1)
             case 1: return Double(kernel == .gemmW8 ? g.integer(-127, 127) : g.integer(-8, 7))
@@ -86,6 +91,8 @@ extension BatteryCase {
             switch pattern {
             case .smallMagnitude: return 1e-3 * g.normal()
             case .largeMagnitude: return 300 * g.normal()
+            // A value per row that no dtype holds exactly summed 512 times: the mean rounds.
+            case .constantRows: return 1 + Double(element / shape[1] + 1) * 0.318_309_886
             case .commonOffset:
                 // As large an offset as the storage keeps a unit spread in.
                 let offset: Double = opType == .fp32 ? 1e4 : opType == .fp16 ? 200 : 50

@@ -38,6 +38,10 @@ package enum InputPattern: String, Sendable, Codable {
     case veryNegative = "very-negative"
     /// Scores spread over tens of units (|q|, |k| about 2): attention's softmax needs its maximum.
     case largeScores = "large-scores"
+    /// Weight-only per-channel scales of several hundred: scale·w exceeds fp16's range.
+    case largeScales = "large-scales"
+    /// Every row one value: the variance is 0, or a rounding below it.
+    case constantRows = "constant-rows"
 }
 
 /// One fixed case of the battery: a kernel, its types, a shape and how its inputs are made.

@@ -57,8 +57,9 @@ package struct Repeatability: Sendable, Codable, Equatable {
 
     package var withinTolerance: Bool { maxDifferenceRatio <= 1 }
 
-    package init(runs: Int, maxDifferenceRatio: Double, bitwiseIdentical: Bool) {
-        (self.runs, self.maxDifferenceRatio, self.bitwiseIdentical) = (runs, maxDifferenceRatio, bitwiseIdentical)
+    package init(runs: Int, maxDifferenceRatio: Double, maxFunctionalDifferenceRatio: Double? = nil, bitwiseIdentical: Bool) {
+        (self.runs, self.maxDifferenceRatio, self.maxFunctionalDifferenceRatio, self.bitwiseIdentical) =
+            (runs, maxDifferenceRatio, maxFunctionalDifferenceRatio, bitwiseIdentical)
     }
 }
 

@@ -75,12 +75,12 @@ package struct LevelContext: Sendable, Codable, Equatable {
 /// Levels as DESIGN.md defines them, within what this harness measures. Levels are cumulative.
 ///
 /// - L1 Compatible: every core case supported, no errors, within the functional tolerance, no lie
-///   caught; no case at all crashed or hung the backend.
+///   caught, no write outside its buffers; no case at all crashed or hung the backend.
 /// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
-///   executions agree within it; every case has a p50 budget (or the tier's percentile) and meets it.
+///   executions agree within it; no case wrote outside its buffers; every case has a p50 budget (or the tier's percentile) and meets it.
 /// - L3 Critical: bitwise-identical repeated executions (first, last and every soak execution);
 ///   every case meets a p99 budget; the backend binary is pinned by SHA-256; memory checked by the
-///   worker's guard pages and no violation found; a soak without errors.
+///   worker's guard pages (a violation there is a crash); a soak without errors.
 ///
 /// An unstable latency is evidence neither way, so it decides no level. Load on a shared host can
 /// only add time to a kernel, never remove it: a percentile within its budget is within it, noisy
@@ -119,6 +119,8 @@ package enum LevelPolicy {
                 if !result.passesFunctional(scale: scale) {
                     return "\(result.id) is outside the functional tolerance (\(ratioText(result.functionalRatio(scale: scale), scale, result)))"
                 }
+                // Writing outside its output corrupts whatever a real device keeps next to it.
+                if let violation = result.memoryViolation { return "\(result.id) violated memory: \(violation)" }
                 // A later run or execute that is semantically wrong is as wrong as a first one.
                 if let difference = result.repeatability?.maxFunctionalDifferenceRatio, difference > scale {
                     return "\(result.id) gave a different result on a repeated run, outside the functional tolerance (\(differenceText(difference, scale)))"
@@ -184,6 +186,9 @@ package enum LevelPolicy {
                 if result.outcome == .failed { reasons.append("\(result.id) \(result.message ?? "was not refused")") }
                 continue
             }
+            if result.role != .core, let violation = result.memoryViolation {
+                reasons.append("\(result.id) violated memory: \(violation)")
+            }
             if let ratio = result.standardRatio(scale: scale), ratio > scale {
                 reasons.append("\(result.id) is outside the standard tolerance (\(ratioText(ratio, scale, result)))")
             }
@@ -230,9 +235,6 @@ package enum LevelPolicy {
         }
         if !context.memorySafetyChecked {
             reasons.append("memory safety was not checked: the backend ran in-process (--isolation in-process); guard pages need the worker process")
-        }
-        for result in results {
-            if let violation = result.memoryViolation { reasons.append("\(result.id) violated memory: \(violation)") }
         }
         if !context.soakCompleted {
             reasons.append("no soak was run: run with --soak N (or a tier with a soak key) to repeat every case N extra times")

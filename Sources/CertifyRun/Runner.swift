@@ -151,6 +151,9 @@ package enum Runner {
         if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
         let oracleStart = DispatchTime.now().uptimeNanoseconds
         let (inputs, encoded) = testCase.encodedInputs(seed: plan.seed)
+        // Every case that computes something is executed again by the same plan on a second input
+        // set; an empty tensor gives it nothing new to compute.
+        let second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2)
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
@@ -163,6 +166,7 @@ package enum Runner {
             warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
             flushCaches: coldCache, soak: plan.soak)
         request.runs = plan.runs
+        request.secondInputs = second?.bytes
         let outcome: ExecutionOutcome
         var attempts: [[UInt64]]
         do {
@@ -172,7 +176,7 @@ package enum Runner {
             // attempt its own timed loop, until one is stable or the attempts run out. The budgets
             // are judged on the best attempt (LatencyFigures), as load can only add time.
             var again = request
-            (again.soak, again.runs) = (0, 1)
+            (again.soak, again.runs, again.secondInputs) = (0, 1, nil)
             while attempts.count < plan.latencyAttempts,
                 LatencyStatistics(samples: attempts[attempts.count - 1]).isNoisy(threshold: plan.cvThreshold)
             {
@@ -192,13 +196,16 @@ package enum Runner {
             if error.kind == .memoryViolation { result.memoryViolation = error.message }
             return result
         }
+        precondition(
+            (second == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
         let judgeStart = DispatchTime.now().uptimeNanoseconds
         Judge.judge(
             testCase,
             outputs: ObservedOutputs(
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
-                timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches),
-            inputs: inputs, numerics: plan.numerics, into: &result)
+                timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
+                second: outcome.secondOutputs),
+            inputs: inputs, secondInputs: second?.values, numerics: plan.numerics, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
 
@@ -225,6 +232,12 @@ package enum Runner {
             if result.passesStandard() { result.outcome = .passed }
         }
         result.memoryViolation = outcome.memoryViolation
+        if let violation = outcome.memoryViolation, result.outcome != .untrustworthy {
+            // A write out of bounds corrupts whatever the memory next to the buffer holds in a real
+            // program, so right figures in the buffer do not make the case right.
+            result.outcome = .failed
+            result.message = [result.message, "memory violation: \(violation)"].compactMap { $0 }.joined(separator: "; ")
+        }
         if !outcome.lies.isEmpty {
             result.outcome = .lied
             result.lies = outcome.lies

@@ -25,6 +25,23 @@ import Testing
         #expect(testCase.inputs(seed: 42) != testCase.inputs(seed: 43))
     }
 
+    /// The second input set: the same generators, shapes and planted values on another stream,
+    /// and the first set unchanged by its existence.
+    @Test func aSecondInputSetIsAnotherDrawOfTheSameGenerators() {
+        // Bit patterns: a planted NaN equals itself.
+        func bits(_ inputs: [[Double]]) -> [[UInt64]] { inputs.map { $0.map(\.bitPattern) } }
+        for testCase in Battery.cases(.quick) where !testCase.shape.contains(0) {
+            let first = bits(testCase.inputs(seed: 42))
+            let second = bits(testCase.inputs(seed: 42, set: 2))
+            #expect(first == bits(testCase.inputs(seed: 42, set: 1)), "\(testCase.id)")
+            #expect(second == bits(testCase.inputs(seed: 42, set: 2)), "\(testCase.id)")
+            #expect(second.map(\.count) == first.map(\.count), "\(testCase.id)")
+            #expect(second != first, "\(testCase.id)")
+            let nans = { (inputs: [[Double]]) in inputs.map { values in values.indices.filter { values[$0].isNaN } } }
+            #expect(nans(testCase.inputs(seed: 42)) == nans(testCase.inputs(seed: 42, set: 2)), "\(testCase.id)")
+        }
+    }
+
     @Test func int4PackingIsLowNibbleFirst() {
         #expect(TensorType.int4.encode([1, -1, -8, 7]) == [0xf1, 0x78])
         #expect(TensorType.int4.decode([0xf1, 0x78]) == [1, -1, -8, 7])

@@ -15,13 +15,16 @@ import Testing
 
     /// How far out a failed case is: ∞ for a non-finite or exact mismatch or a failed refusal.
     static func margin(_ result: CaseResult) -> Double {
+        if result.memoryViolation != nil { return .infinity }
         if result.refusal != nil || result.outcome == .lied { return result.outcome == .passed ? 0 : .infinity }
         let standard = result.standardRatio ?? 0
         let repeats = result.repeatability?.maxDifferenceRatio ?? 0
         return max(standard, repeats)
     }
 
-    @Test(arguments: corpus)
+    /// The defects the inputs can reveal; one that only shows in timed executes (the device timer
+    /// in the wrong unit, run slowed by an option) depends on the host's clock, not on a seed.
+    @Test(arguments: corpus.filter { $0.options.isEmpty })
     func everyPlantedDefectIsCaughtByAWideMarginForSeedsOneToTen(_ defect: PlantedDefect) throws {
         let session = try InProcessSession(path: Self.plugin, expectedSHA256: nil, options: [(key: "defect", value: defect.name)])
         let cases = Battery.cases(.quick).filter { defect.kernels?.contains($0.kernel) ?? true }

@@ -4,7 +4,7 @@ import Testing
 
 /// `certify explain` on real reports: the cases to fix per level, and verification first.
 @Suite struct ExplainTests {
-    @Test func ropeDefectNeedsTheThreeCoreRopeCasesForL1AndTheLongContextOnesForL2() throws {
+    @Test func ropeDefectNeedsTheThreeCoreRopeCasesForL1AndTheEdgeOnesForL2() throws {
         let folder = try TemporaryDirectory()
         let path = try folder.write(
             "defective.yaml",
@@ -25,13 +25,19 @@ import Testing
                     rope.fp16.qk.4x4x128x64: is outside the functional tolerance (worst element at 535× its bound)
                     rope.bf16.qk.4x4x128x64: is outside the functional tolerance (worst element at 199× its bound)
                 To reach L2 Validated:
-                  fix 6 cases:
+                  fix 12 cases:
                     rope.fp32.qk.4x4x128x64: is outside the functional tolerance (worst element at 9.62e+06× its bound)
                     rope.fp16.qk.4x4x128x64: is outside the functional tolerance (worst element at 535× its bound)
                     rope.bf16.qk.4x4x128x64: is outside the functional tolerance (worst element at 199× its bound)
                     rope.fp32.long-context.4x4x128x64: is outside the standard tolerance (worst element at 9.57e+05× its bound)
                     rope.fp16.long-context.4x4x128x64: is outside the standard tolerance (worst element at 2.99e+04× its bound)
-                    rope.bf16.long-context.4x4x128x64: is outside the standard tolerance (worst element at 7.31e+03× its bound)
+                    rope.bf16.long-context.4x4x128x64: is outside the standard tolerance (worst element at 2.12e+04× its bound)
+                    rope.fp32.plan-key-offset-0.2x4x128x64: is outside the standard tolerance (worst element at 1.76e+07× its bound)
+                    rope.fp32.plan-key-offset-8000.2x4x128x64: is outside the standard tolerance (worst element at 2.01e+06× its bound)
+                    rope.fp16.plan-key-offset-0.2x4x128x64: is outside the standard tolerance (worst element at 5.13e+04× its bound)
+                    rope.fp16.plan-key-offset-8000.2x4x128x64: is outside the standard tolerance (worst element at 1.52e+05× its bound)
+                    rope.bf16.plan-key-offset-0.2x4x128x64: is outside the standard tolerance (worst element at 4.45e+04× its bound)
+                    rope.bf16.plan-key-offset-8000.2x4x128x64: is outside the standard tolerance (worst element at 4.66e+04× its bound)
 
                 """)
         #expect(result.stdout.contains("    - the chip profile does not pin the backend library's SHA-256 (backend.sha256)\n"))

@@ -12,9 +12,10 @@ import Testing
         try #require(Battery.cases(.quick).first { $0.kernel == .add && $0.opType == type && $0.pattern == .typical })
     }
 
-    /// The case judged on `first` (and `last`, `repeats`) as the backend's outputs.
+    /// The case judged on `first` (and `last`, `repeats`, and `second` for the second input set) as
+    /// the backend's outputs.
     private func judged(
-        _ testCase: BatteryCase, first: [Double], last: [Double]? = nil, repeats: [[Double]] = []
+        _ testCase: BatteryCase, first: [Double], last: [Double]? = nil, repeats: [[Double]] = [], second: [Double]? = nil
     ) -> CaseResult {
         let inputs = testCase.inputs(seed: 1)
         let type = testCase.outputTypes[0]
@@ -23,13 +24,14 @@ import Testing
             testCase,
             outputs: ObservedOutputs(
                 first: [type.encode(first)], last: [type.encode(last ?? first)], repeats: repeats.map { [type.encode($0)] },
-                timed: true, soakRuns: 0, soakMismatches: 0),
-            inputs: inputs, numerics: numerics, into: &result)
+                timed: true, soakRuns: 0, soakMismatches: 0, second: second.map { [type.encode($0)] }),
+            inputs: inputs, secondInputs: second == nil ? nil : testCase.inputs(seed: 1, set: 2), numerics: numerics,
+            into: &result)
         return result
     }
 
-    private func exact(_ testCase: BatteryCase) -> [Double] {
-        let inputs = testCase.inputs(seed: 1)
+    private func exact(_ testCase: BatteryCase, set: Int = 1) -> [Double] {
+        let inputs = testCase.inputs(seed: 1, set: set)
         let dtype = testCase.floatType!
         return zip(inputs[0], inputs[1]).map { dtype.round($0 + $1) }
     }
@@ -65,6 +67,22 @@ import Testing
         #expect(repeatability.runs == 3)
         #expect(!repeatability.bitwiseIdentical)
         #expect(repeatability.maxDifferenceRatio > 0)
+    }
+
+    @Test func theSecondInputSetIsJudgedAsStrictlyAsTheFirst() throws {
+        let testCase = try addCase(.fp32)
+        let passing = judged(testCase, first: exact(testCase), second: exact(testCase, set: 2))
+        #expect(try #require(passing.standardRatio) <= 1)
+        #expect(passing.message == nil)
+        // A result replayed from the first set, as a launch-replay cache keyed by buffers gives it.
+        let replayed = judged(testCase, first: exact(testCase), second: exact(testCase))
+        #expect(try #require(replayed.standardRatio) > 1)
+        #expect(try #require(replayed.functionalRatio) > 1)
+        #expect(
+            replayed.message
+                == "within the standard tolerance on its inputs, but not on a second input set that the same plan executed in the same buffers after the timed loop")
+        // Not a repeat: the second set's outputs differ from the first's and must.
+        #expect(passing.repeatability == Repeatability(runs: 2, maxDifferenceRatio: 0, maxFunctionalDifferenceRatio: 0, bitwiseIdentical: true))
     }
 
     @Test func aNaNWhereTheOracleHasANumberIsInfinitelyFarOut() throws {

@@ -7,7 +7,8 @@ import CertifyRun
 import Testing
 
 /// A backend the test scripts: it answers every case with the oracle's own values (a perfect
-/// backend) unless told to refuse, lie, corrupt a later run or become unusable.
+/// backend) unless told to refuse, lie, corrupt a later run, replay its first result, write out
+/// of bounds or become unusable.
 private final class FakeSession: BackendSession {
     enum Behaviour {
         case perfect
@@ -15,12 +16,16 @@ private final class FakeSession: BackendSession {
         case refusesAtPrepare
         case claimsOutputsItNeverWrote
         case laterRunsWrong
+        case replaysFirstResult
+        case writesPastItsOutput
         case crashesAfter(Int)
         case refusesInvalidArguments
     }
 
     let behaviour: Behaviour
     private(set) var requests = 0
+    /// The cases whose request carried a second input set.
+    private(set) var secondSets: [String] = []
     var unusableReason: String?
 
     init(_ behaviour: Behaviour) {
@@ -38,24 +43,29 @@ private final class FakeSession: BackendSession {
         return CapabilityRecord(supported: true, accumulation: .fp32, flushesSubnormals: false, rounding: .nearestEven)
     }
 
+    /// The oracle's values for `inputs`, rounded to the output types.
+    private func outputs(_ testCase: BatteryCase, _ inputs: [[UInt8]]) -> [[UInt8]] {
+        let decoded = zip(testCase.inputTypes, testCase.inputCounts).enumerated().map { index, pair in
+            Array(pair.0.decode(inputs[index]).prefix(pair.1))
+        }
+        let numerics = DeclaredNumericsModel(accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven)
+        return zip(testCase.outputTypes, testCase.expectations(decoded, numerics: numerics)).map { type, expected in
+            type.encode(expected.values.map { type.floatType?.round($0) ?? $0 })
+        }
+    }
+
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome {
         requests += 1
         let testCase = request.testCase
         if case .refusesInvalidArguments = behaviour, let what = testCase.refusal {
             throw BackendError(.invalidArgument, "prepare failed: INVALID_ARGUMENT: \(what)")
         }
-        let decoded = zip(testCase.inputTypes, testCase.inputCounts).enumerated().map { index, pair in
-            Array(pair.0.decode(request.inputs[index]).prefix(pair.1))
-        }
         if testCase.refusal != nil {
             // Computes the invalid case anyway, as a backend that checks nothing would.
             let zeros = zip(testCase.outputTypes, testCase.outputCounts).map { type, count in type.encode([Double](repeating: 0, count: count)) }
             return ExecutionOutcome(firstOutputs: zeros, lastOutputs: zeros, firstCallNanoseconds: 1, hostSamples: [], deviceSamples: nil)
         }
-        let numerics = DeclaredNumericsModel(accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven)
-        let outputs = zip(testCase.outputTypes, testCase.expectations(decoded, numerics: numerics)).map { type, expected in
-            type.encode(expected.values.map { type.floatType?.round($0) ?? $0 })
-        }
+        let outputs = self.outputs(testCase, request.inputs)
         var outcome = ExecutionOutcome(
             firstOutputs: outputs, lastOutputs: outputs, firstCallNanoseconds: 1_000, hostSamples: [50_000, 50_000, 50_000],
             deviceSamples: nil)
@@ -67,8 +77,19 @@ private final class FakeSession: BackendSession {
             outcome.repeatOutputs = (1..<request.runs).map { _ in
                 zip(testCase.outputTypes, testCase.outputCounts).map { type, count in type.encode([Double](repeating: 7, count: count)) }
             }
+        case .replaysFirstResult: break
+        case .writesPastItsOutput:
+            outcome.memoryViolation = "execute wrote 64 bytes past the end of output 0 inside its own buffer (16384 bytes and 256 of slack)"
         case .crashesAfter(let limit):
             if requests >= limit { unusableReason = "the backend crashed \(limit) times" }
+        }
+        if let second = request.secondInputs {
+            secondSets.append(testCase.id)
+            if case .replaysFirstResult = behaviour {
+                outcome.secondOutputs = outputs
+            } else {
+                outcome.secondOutputs = self.outputs(testCase, second)
+            }
         }
         if outcome.repeatOutputs.isEmpty { outcome.repeatOutputs = Array(repeating: outputs, count: max(0, request.runs - 1)) }
         return outcome
@@ -118,6 +139,34 @@ private final class FakeSession: BackendSession {
         #expect(repeatability.runs == 4)
         #expect(!repeatability.bitwiseIdentical)
         #expect(repeatability.maxDifferenceRatio > 1)
+    }
+
+    @Test func everyCaseThatComputesGetsASecondInputSet() throws {
+        var gemms = plan([.gemm])
+        gemms.cases = Battery.cases(.quick).filter { $0.kernel == .gemm && $0.opType == .fp32 }
+        let session = FakeSession(.perfect)
+        let results = Runner.run(gemms, on: session)
+        #expect(results.allSatisfy { $0.outcome == .passed })
+        // K = 0 leaves nothing to compute from inputs, so no second set.
+        #expect(session.secondSets == gemms.cases.filter { !$0.shape.contains(0) }.map(\.id))
+        #expect(session.secondSets.count < gemms.cases.count)
+    }
+
+    @Test func replayingTheFirstResultOnASecondInputSetFailsTheCase() throws {
+        let result = try #require(Runner.run(plan([.add]), on: FakeSession(.replaysFirstResult)).first)
+        #expect(result.outcome == .failed)
+        #expect(
+            result.message
+                == "within the standard tolerance on its inputs, but not on a second input set that the same plan executed in the same buffers after the timed loop")
+        #expect(try #require(result.functionalRatio) > 1)
+    }
+
+    @Test func aMemoryViolationFailsACaseWhoseFiguresAreRight() throws {
+        let result = try #require(Runner.run(plan([.add]), on: FakeSession(.writesPastItsOutput)).first)
+        #expect(result.outcome == .failed)
+        #expect(try #require(result.standardRatio) <= 1)
+        #expect(result.memoryViolation == "execute wrote 64 bytes past the end of output 0 inside its own buffer (16384 bytes and 256 of slack)")
+        #expect(result.message == "memory violation: \(result.memoryViolation ?? "")")
     }
 
     @Test func anUnusableBackendLeavesTheRestNotRun() {

@@ -72,7 +72,10 @@ cb_status KERNEL(swiglu)(uint32_t dtype, size_t rows, size_t cols, const void *x
 
 /* Y = A + B, one fp32 add per element. */
 cb_status KERNEL(add)(uint32_t dtype, size_t count, const void *a, const void *b, void *y) {
-    const size_t end = defect(CBS_DEFECT_ADD_DROPS_LAST) && count > 0 ? count - 1 : count; /* defect: tail lost */
+    size_t end = defect(CBS_DEFECT_ADD_DROPS_LAST) && count > 0 ? count - 1 : count; /* defect: tail lost */
+    if (defect(CBS_DEFECT_WRITES_PAST_OUTPUT) && count > 0) {
+        end = count + 16; /* defect: a 16-lane vector past the end, into the buffer's padding */
+    }
     for (size_t i = 0; i < end; i++) {
         store(dtype, y, i, load(dtype, a, i) + load(dtype, b, i));
     }

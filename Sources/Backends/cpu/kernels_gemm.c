@@ -170,6 +170,10 @@ static void widen_quantised_rows(const void *context, size_t p0, size_t rows, si
             /* defect w8-scale-per-row: the scale of weight row p0+p, not of column j */
             const size_t scale = q->bits == 8 && defect(CBS_DEFECT_W8_SCALE_PER_ROW) ? (p0 + p) % n : j;
             panel[p * n + j] = (float)value * q->scales[scale];
+            if (q->bits == 8 && defect(CBS_DEFECT_W8_DEQUANT_FP16)) {
+                /* defect: the dequantised weight kept in fp16, which overflows past 65504 */
+                panel[p * n + j] = cbs_f16_to_f32(cbs_f32_to_f16(panel[p * n + j]));
+            }
         }
     }
 }

@@ -23,6 +23,8 @@
  * thread: the factor and the last slowed duration can be process-wide. */
 static int64_t delay_factor = 1;
 static uint64_t last_slowed_ns;
+/* The timer-microseconds defect, read from the option at create. */
+static int timer_in_microseconds;
 
 static cb_status defective_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                                    cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
@@ -39,11 +41,16 @@ static cb_status defective_execute(cb_backend *backend, cb_plan *plan, cb_buffer
 
 /* The device timer reports the slowed duration, so both clocks see the delay. */
 static cb_status defective_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *ns, cb_error *error) {
+    cb_status status = CB_STATUS_OK;
     if (delay_factor == 1) {
-        return cbs_emu_last_execute_ns(backend, plan, ns, error);
+        status = cbs_emu_last_execute_ns(backend, plan, ns, error);
+    } else {
+        *ns = last_slowed_ns;
     }
-    *ns = last_slowed_ns;
-    return CB_STATUS_OK;
+    if (status == CB_STATUS_OK && timer_in_microseconds) {
+        *ns /= 1000; /* defect: the device's event timestamps tick in microseconds */
+    }
+    return status;
 }
 
 /* The options past device_id: the slowdown, and the defect to plant. */
@@ -55,6 +62,7 @@ static cb_status configure(cbs_emu_config *config, const cb_option *options, siz
                                    &defect, error);
     }
     config->defect = (cbs_defect)defect;
+    timer_in_microseconds = defect == CBS_DEFECT_TIMER_MICROSECONDS;
     return status;
 }
 

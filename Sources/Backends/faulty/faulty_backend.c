@@ -14,8 +14,8 @@
  *   prepare-loop    prepare spins in an endless loop
  *   oob-write       download writes 16 bytes past the end of the host buffer
  *   oob-far         download writes on for two pages past the end of the host buffer
- *   nan             the output is all NaN
- *   wrong           the output's last element is off by a large factor
+ *   nan             the output is all NaN as downloaded
+ *   wrong           the output's last element is off by a large factor as downloaded
  *   huge-alloc      prepare allocates and touches 4 TiB
  *   exit            execute calls exit(0)
  *   garbage-error   execute fails with a message of invalid UTF-8 and no NUL
@@ -24,6 +24,7 @@
  *   lie-capability  query says supported, prepare answers UNSUPPORTED
  *   untouched       execute returns OK without writing its output
  *   device-time     the device timer reports an hour per execute
+ *   changes-input   execute computes, then flips a bit of its input 0 in device memory
  *
  * It breaks the ABI's rules on purpose: never ship anything like it.
  */
@@ -57,6 +58,7 @@ typedef enum fault {
     FAULT_UNTOUCHED,
     FAULT_DEVICE_TIME,
     FAULT_OOB_FAR,
+    FAULT_CHANGES_INPUT,
     FAULT_COUNT,
 } fault;
 
@@ -64,13 +66,27 @@ typedef enum fault {
 static const char *const fault_names[FAULT_COUNT] = {
     "none",   "segfault",      "abort",      "hang",    "prepare-loop",   "oob-write", "nan",        "wrong",
     "huge-alloc", "exit",      "garbage-error", "long-error", "chatter", "lie-capability", "untouched", "device-time",
-    "oob-far",
+    "oob-far", "changes-input",
 };
 
 /* Faults by cb_kernel value; the process has one backend at a time. */
 static fault faults[MAX_KERNELS];
 /* The kernel of the plan prepared last: the harness runs one case at a time. */
 static uint32_t current_kernel;
+/* The output buffers of the last execute and their tensors' bytes: nan and
+ * wrong corrupt an output tensor as it is downloaded, never the slack the
+ * harness allocates past it, nor an input it downloads to check. */
+static cb_buffer *last_outputs[CBS_MAX_OUTPUTS];
+static size_t last_output_bytes[CBS_MAX_OUTPUTS];
+static size_t n_last_outputs;
+
+/* The bytes of the output tensor `buffer` holds; 0 for a buffer that is not an output. */
+static size_t output_tensor_bytes(const cb_buffer *buffer) {
+    for (size_t o = 0; o < n_last_outputs; o++) {
+        if (last_outputs[o] == buffer) return last_output_bytes[o];
+    }
+    return 0;
+}
 
 static fault fault_for(uint32_t kernel) { return kernel < MAX_KERNELS ? faults[kernel] : FAULT_NONE; }
 
@@ -148,6 +164,12 @@ static cb_status faulty_prepare(cb_backend *backend, const cb_op *op, cb_plan **
 
 static cb_status faulty_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                                 cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
+    n_last_outputs = 0;
+    for (size_t o = 0; plan != NULL && outputs != NULL && o < n_outputs && o < CBS_MAX_OUTPUTS; o++) {
+        last_outputs[o] = outputs[o];
+        last_output_bytes[o] = ((const cbs_plan *)(const void *)plan)->geometry.outputs[o].bytes;
+        n_last_outputs = o + 1;
+    }
     switch (fault_for(current_kernel)) {
     case FAULT_SEGFAULT:
         *(volatile int *)(uintptr_t)0 = 1;
@@ -176,7 +198,13 @@ static cb_status faulty_execute(cb_backend *backend, cb_plan *plan, cb_buffer *c
     default:
         break;
     }
-    return cbs_emu_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, error);
+    cb_status status = cbs_emu_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, error);
+    if (status == CB_STATUS_OK && fault_for(current_kernel) == FAULT_CHANGES_INPUT && n_inputs > 0) {
+        /* Emulated device memory is the buffer's host memory (NULL for an empty tensor). */
+        unsigned char *data = ((cbs_buffer *)(void *)inputs[0])->data;
+        if (data != NULL) data[0] ^= 0x01;
+    }
+    return status;
 }
 
 static cb_status faulty_download(cb_backend *backend, cb_buffer *src, void *dst, size_t bytes, cb_error *error) {
@@ -191,10 +219,11 @@ static cb_status faulty_download(cb_backend *backend, cb_buffer *src, void *dst,
         /* 0xFF bytes are a NaN in every float dtype; the last byte of a little-endian float holds
          * the top of its exponent, so flipping 0x40 there moves the last element by a factor of
          * at least 2^64 (or turns a zero into 2). */
+        const size_t tensor = output_tensor_bytes(src) < bytes ? output_tensor_bytes(src) : bytes;
         if (planted == FAULT_NAN) {
-            memset(dst, 0xFF, bytes);
-        } else if (bytes > 0) {
-            ((unsigned char *)dst)[bytes - 1] ^= 0x40;
+            memset(dst, 0xFF, tensor);
+        } else if (tensor > 0) {
+            ((unsigned char *)dst)[tensor - 1] ^= 0x40;
         }
     }
     return CB_STATUS_OK;

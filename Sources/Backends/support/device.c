@@ -58,8 +58,9 @@ cb_status cbs_device_new_buffer(cb_backend *backend, size_t bytes, size_t descri
     if (host_memory && bytes > 0) {
         /* 64-byte aligned for the libraries' vector loads, and zeroed, so
          * that what a kernel leaves unwritten reads the same on every run. */
-        size_t rounded = (bytes + 63) / 64 * 64;
-        buffer->data = rounded >= bytes ? aligned_alloc(64, rounded) : NULL;
+        size_t padded = bytes + device->padding;
+        size_t rounded = (padded + 63) / 64 * 64;
+        buffer->data = padded >= bytes && rounded >= padded ? aligned_alloc(64, rounded) : NULL;
         if (buffer->data == NULL) {
             free(buffer);
             return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate %zu bytes of device memory", bytes);

@@ -34,10 +34,32 @@ struct cb_backend {
     cbs_emu_gap gaps[CBS_EMU_MAX_GAPS]; /* pairs the chip lacks */
     size_t n_gaps;
     uint64_t executes; /* completed executes, for the alternate-call-ulp defect */
+    cb_op cached[CB_KERNEL_CONVERT + 1]; /* the last op prepared per kernel, for plan-cache-ignores-scalars */
 };
 
-/* An emulated plan is the layer's alone. */
+/* An emulated plan is the layer's, and what the plan-replays-result defect
+ * keeps: the buffers of the plan's last execute and the results it wrote,
+ * as a launch-replay cache keyed by buffer handles would (a CUDA graph). */
+typedef struct emu_plan {
+    cbs_plan layer; /* first: the device layer's */
+    int recorded;   /* 1 when buffers and results below are the last execute's */
+    cb_buffer *inputs[CBS_MAX_INPUTS];
+    cb_buffer *outputs[CBS_MAX_OUTPUTS];
+    unsigned char *results[CBS_MAX_OUTPUTS];
+} emu_plan;
+
 static cbs_plan *checked(cb_plan *plan) { return (cbs_plan *)(void *)plan; }
+static emu_plan *emulated(cb_plan *plan) { return (emu_plan *)(void *)plan; }
+
+/* The device layer's release_plan hook: drops what the plan recorded. */
+static void forget(cbs_plan *plan) {
+    emu_plan *emu = (emu_plan *)(void *)plan;
+    for (size_t o = 0; o < CBS_MAX_OUTPUTS; o++) {
+        free(emu->results[o]);
+        emu->results[o] = NULL;
+    }
+    emu->recorded = 0;
+}
 
 /* ---- Device ------------------------------------------------------------ */
 
@@ -59,6 +81,11 @@ cb_status cbs_emu_create_limited(const cbs_emu_config *config, const cbs_emu_gap
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
     }
     backend->config = *config;
+    backend->layer.release_plan = forget;
+    /* The writes-past-output defect stores a 16-lane vector of up to 4-byte
+     * elements past the end: the allocation holds it, so only the buffer's
+     * own padding is written, as on a device that allocates in granules. */
+    backend->layer.padding = config->defect == CBS_DEFECT_WRITES_PAST_OUTPUT ? 16 * sizeof(float) : 0;
     for (size_t i = 0; i < n_gaps; i++) {
         backend->gaps[i] = gaps[i];
     }
@@ -168,9 +195,25 @@ cb_status cbs_emu_download(cb_backend *backend, cb_buffer *src, void *dst, size_
 
 cb_status cbs_emu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
     if (backend != NULL && op != NULL && out != NULL && op->struct_size >= sizeof(cb_op) &&
-        cbs_op_supported(op->kernel, op->dtype) && !chip_supports(backend, op->kernel, op->dtype)) {
-        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
-                        cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
+        cbs_op_supported(op->kernel, op->dtype)) {
+        /* defect: query() keeps saying GELU_ERF in BF16 is supported */
+        const int lie = backend->config.defect == CBS_DEFECT_LIES_ABOUT_GELU && op->kernel == CB_KERNEL_GELU_ERF &&
+                        op->dtype == CB_DTYPE_BF16;
+        if (lie || !chip_supports(backend, op->kernel, op->dtype)) {
+            return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s in %s is not available on this chip",
+                            cbs_kernel_name(op->kernel), cbs_dtype_name(op->dtype));
+        }
+    }
+    if (backend != NULL && op != NULL && op->struct_size >= sizeof(cb_op) && op->kernel <= CB_KERNEL_CONVERT &&
+        backend->config.defect == CBS_DEFECT_PLAN_CACHE_IGNORES_SCALARS) {
+        /* defect: plans cached by kernel, dtype and shape; a hit keeps the scalars it was made with */
+        cb_op *cached = &backend->cached[op->kernel];
+        const int hit = cached->struct_size != 0 && cached->dtype == op->dtype && cached->flags == op->flags &&
+                        cached->ndims == op->ndims && memcmp(cached->shape, op->shape, sizeof(op->shape)) == 0;
+        if (!hit) {
+            *cached = *op;
+        }
+        return cbs_device_prepare(backend, cached, sizeof(emu_plan), out, error);
     }
     if (backend != NULL && op != NULL && op->struct_size >= sizeof(cb_op) && op->kernel == CB_KERNEL_ROPE &&
         backend->config.defect == CBS_DEFECT_ROPE_ACCEPTS_BAD_OFFSET) {
@@ -178,9 +221,9 @@ cb_status cbs_emu_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, c
         cb_op lenient = *op;
         const double offset = fabs(trunc(op->scalars[1]));
         lenient.scalars[1] = isfinite(offset) && offset <= 1e9 ? offset : 0;
-        return cbs_device_prepare(backend, &lenient, sizeof(cbs_plan), out, error);
+        return cbs_device_prepare(backend, &lenient, sizeof(emu_plan), out, error);
     }
-    return cbs_device_prepare(backend, op, sizeof(cbs_plan), out, error);
+    return cbs_device_prepare(backend, op, sizeof(emu_plan), out, error);
 }
 
 void cbs_emu_release(cb_backend *backend, cb_plan *plan) { cbs_device_release(backend, plan); }
@@ -210,6 +253,43 @@ static void nudge_last(uint32_t dtype, void *tensor, size_t index) {
     }
 }
 
+/* The plan-replays-result defect: whether this execute has the buffers of
+ * the plan's last one (what is in them now is not looked at). */
+static int replays(const emu_plan *emu, cb_buffer *const *inputs, size_t n_inputs, cb_buffer *const *outputs,
+                   size_t n_outputs) {
+    int same = emu->recorded;
+    for (size_t i = 0; i < n_inputs && same; i++) {
+        same = emu->inputs[i] == inputs[i];
+    }
+    for (size_t o = 0; o < n_outputs && same; o++) {
+        same = emu->outputs[o] == outputs[o];
+    }
+    return same;
+}
+
+/* Keeps the buffers and results of an execute for replays; a result that
+ * cannot be kept leaves nothing recorded. */
+static void record(emu_plan *emu, cb_buffer *const *inputs, size_t n_inputs, cb_buffer *const *outputs,
+                   size_t n_outputs, void *const *results) {
+    forget(&emu->layer);
+    for (size_t o = 0; o < n_outputs; o++) {
+        const size_t bytes = emu->layer.geometry.outputs[o].bytes;
+        if (bytes > 0) {
+            emu->results[o] = malloc(bytes);
+            if (emu->results[o] == NULL) {
+                forget(&emu->layer);
+                return;
+            }
+            memcpy(emu->results[o], results[o], bytes);
+        }
+        emu->outputs[o] = outputs[o];
+    }
+    for (size_t i = 0; i < n_inputs; i++) {
+        emu->inputs[i] = inputs[i];
+    }
+    emu->recorded = 1;
+}
+
 cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                           cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
     cbs_operands operands;
@@ -218,6 +298,19 @@ cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *
         return status;
     }
     const cb_op *op = &checked(plan)->op;
+    const int replaying = backend->config.defect == CBS_DEFECT_PLAN_REPLAYS_RESULT;
+    if (replaying && replays(emulated(plan), inputs, n_inputs, outputs, n_outputs)) {
+        /* defect: the same buffers as last time give last time's results */
+        const uint64_t start = cbs_now_ns();
+        for (size_t o = 0; o < n_outputs; o++) {
+            const size_t bytes = checked(plan)->geometry.outputs[o].bytes;
+            if (bytes > 0) {
+                memcpy(operands.out[o], emulated(plan)->results[o], bytes);
+            }
+        }
+        cbs_plan_ran(plan, start);
+        return CB_STATUS_OK;
+    }
     /* The chip's numerics, and the defects that are numerics the chip does
      * not declare: flushing subnormals, truncating bf16. */
     const cbs_emu_config *config = &backend->config;
@@ -248,6 +341,9 @@ cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *
                 store(out_dtype, operands.out[0], i, 1.5f * load(out_dtype, operands.out[0], i));
             }
         }
+        if (replaying) {
+            record(emulated(plan), inputs, n_inputs, outputs, n_outputs, operands.out);
+        }
         cbs_plan_ran(plan, start);
     }
     return status;
@@ -260,46 +356,7 @@ cb_status cbs_emu_last_execute_ns(cb_backend *backend, cb_plan *plan, uint64_t *
 }
 
 const char *const cbs_defect_names[CBS_DEFECT_COUNT] = {
-    "none",
-    "fp16-accumulation",
-    "softmax-no-max-subtraction",
-    "rmsnorm-eps-outside-sqrt",
-    "rope-half-split",
-    "causal-off-by-one",
-    "kv-group-modulo",
-    "bf16-truncation",
-    "i8-int16-accumulation",
-    "reduce-max-nan-swallowed",
-    "argmax-nan-swallowed",
-    "denormal-flush",
-    "topk-ties-high-index",
-    "alternate-call-ulp",
-    "layernorm-unbiased-variance",
-    "gelu-tanh-for-erf",
-    "swiglu-halves-swapped",
-    "embedding-off-by-one",
-    "w4-nibbles-swapped",
-    "w8-scale-per-row",
-    "softmax-masked-row-nan",
-    "convert-overflow-saturates",
-    "convert-nan-to-zero",
-    "rmsnorm-mean-over-c-minus-1",
-    "attention-scale-missing",
-    "reduce-sum-fp16",
-    "add-drops-last",
-    "argmax-ties-last",
-    "rope-ignores-offset",
-    "gemm-batched-reuses-b",
-    "w8-unsigned-weights",
-    "reduce-max-empty-zero",
-    "layernorm-one-pass-variance",
-    "gemm-tf32-operands",
-    "silu-sigmoid-overflow",
-    "rope-accepts-bad-offset",
-    "embedding-clamps-ids",
-    "later-executes-drift",
-    "attention-causal-top-left",
-    "argmax-last-nan",
-    "convert-ties-away",
-    "convert-nan-payload-truncated",
+#define CBS_DEFECT_NAME(id, name) name,
+    CBS_DEFECTS(CBS_DEFECT_NAME)
+#undef CBS_DEFECT_NAME
 };

@@ -54,7 +54,11 @@
  *   alloc → upload → prepare (plan/compile; its time is first-call latency)
  *   → execute (may be asynchronous) → synchronize → download → free.
  *   Buffers hold tensors in their storage dtype, row-major, densely packed,
- *   little-endian.
+ *   little-endian. The harness allocates every buffer larger than its
+ *   tensor and checks that execute leaves the bytes past the tensor, and
+ *   every input, as they were uploaded; it executes a plan again after
+ *   uploading new inputs into the same buffers, and expects the result of
+ *   those inputs.
  */
 #ifndef CERTIFY_BACKEND_H
 #define CERTIFY_BACKEND_H

@@ -5,12 +5,23 @@ import Glibc
 /// Where each host buffer of one case lives in the shared-memory file, with guard pages around.
 ///
 /// `[header][guard][input 0 | canary][guard][input 1 | canary][guard] … [first output 0 | canary][guard]
-/// … [last output 0 | canary][guard] … [run 2's output 0 | canary][guard] …`: every buffer starts on a page, its slack up to the next
-/// guard page (at least `minimumCanary` bytes) holds the canary pattern, and the worker maps
-/// every guard page PROT_NONE. Both sides compute the same layout from the byte counts.
+/// … [last output 0 | canary][guard] … [second input 0 | canary][guard] … [second output 0 | canary][guard]
+/// … [scratch | canary][guard] [run 2's output 0 | canary][guard] …`: every buffer starts on a
+/// page, its slack up to the next guard page (at least `deviceSlack + minimumCanary` bytes) holds
+/// the canary pattern, and the worker maps every guard page PROT_NONE. Both sides compute the same
+/// layout from the byte counts.
+///
+/// The first `deviceSlack` bytes of a buffer's slack travel with it: every device buffer is
+/// allocated that much larger than its tensor, and uploaded and downloaded whole, so the canary
+/// also guards the backend's own allocation.
 struct SharedLayout: Equatable {
     enum Role: Int {
-        case input = 1, firstOutput = 2, lastOutput = 3, repeatOutput = 4
+        case input = 1, firstOutput = 2, lastOutput = 3, repeatOutput = 4, secondInput = 5, secondOutput = 6
+        /// Where device input buffers are downloaded to be compared with what was uploaded.
+        case scratch = 7
+
+        /// Whether an output buffer is downloaded here whole, its device slack included.
+        var downloadedWhole: Bool { self == .firstOutput || self == .secondOutput || self == .repeatOutput }
     }
 
     struct Region: Equatable {
@@ -29,11 +40,21 @@ struct SharedLayout: Equatable {
             case .firstOutput: "output \(index)"
             case .lastOutput: "output \(index) (timed loop)"
             case .repeatOutput: "output \(index) (run \(run))"
+            case .secondInput: "input \(index) (second input set)"
+            case .secondOutput: "output \(index) (second input set)"
+            case .scratch: "the input check"
             }
+        }
+
+        /// "output 0's host buffer", as messages name the buffer.
+        var hostBuffer: String {
+            role == .scratch ? "the host buffer inputs are downloaded into to be checked" : "\(name)'s host buffer"
         }
     }
 
     static let minimumCanary = 64
+    /// Bytes every device buffer is allocated past its tensor, holding the canary.
+    static let deviceSlack = 256
     static let canaryByte: UInt8 = 0xCB
     /// What output buffers hold before the backend writes them; an output that still holds it
     /// after a successful execute was never written.
@@ -45,8 +66,9 @@ struct SharedLayout: Equatable {
     var guards: [Int] = []
     var totalBytes = 0
 
-    /// The layout of a case with `inputs` and `outputs` of these byte counts, run `runs` times.
-    init(inputs: [Int], outputs: [Int], runs: Int = 1) {
+    /// The layout of a case with `inputs` and `outputs` of these byte counts, run `runs` times,
+    /// with regions for a second input set and its outputs when `secondSet`.
+    init(inputs: [Int], outputs: [Int], runs: Int = 1, secondSet: Bool = false) {
         let page = Self.pageSize
         // Page 0 is the header: the worker keeps its current phase there for the supervisor.
         var offset = page
@@ -54,7 +76,7 @@ struct SharedLayout: Equatable {
             for (index, count) in counts.enumerated() {
                 guards.append(offset)
                 offset += page
-                let capacity = (count + Self.minimumCanary + page - 1) / page * page
+                let capacity = (count + Self.deviceSlack + Self.minimumCanary + page - 1) / page * page
                 regions.append(
                     Region(role: role, index: index, offset: offset, count: count, capacity: capacity, run: run))
                 offset += capacity
@@ -63,6 +85,12 @@ struct SharedLayout: Equatable {
         add(.input, inputs)
         add(.firstOutput, outputs)
         add(.lastOutput, outputs)
+        if secondSet {
+            add(.secondInput, inputs)
+            add(.secondOutput, outputs)
+        }
+        // Holds any input buffer downloaded whole, slack included, within its own count.
+        add(.scratch, [(inputs.max() ?? 0) + Self.deviceSlack])
         for run in stride(from: 2, through: runs, by: 1) { add(.repeatOutput, outputs, run: run) }
         guards.append(offset)
         offset += page
@@ -73,7 +101,7 @@ struct SharedLayout: Equatable {
     /// the first run's are, so the same guarded execution fills them.
     func forRun(_ run: Int) -> SharedLayout {
         var view = self
-        view.regions = regions.filter { $0.role == .input || $0.role == .lastOutput }
+        view.regions = regions.filter { $0.role == .input || $0.role == .lastOutput || $0.role == .scratch }
         view.regions += regions.filter { $0.role == .repeatOutput && $0.run == run }.map {
             var region = $0
             region.role = .firstOutput
@@ -82,9 +110,9 @@ struct SharedLayout: Equatable {
         return view
     }
 
-    /// Copies the request's input tensors into their regions.
-    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer) {
-        for (region, bytes) in zip(regions.filter { $0.role == .input }, inputs) {
+    /// Copies the request's input tensors into their regions (`.secondInput`: the second set's).
+    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer, role: Role = .input) {
+        for (region, bytes) in zip(regions.filter { $0.role == role }, inputs) {
             bytes.withUnsafeBytes { raw in
                 if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
             }
@@ -94,7 +122,7 @@ struct SharedLayout: Equatable {
     /// Fills every buffer's slack with the canary and every output with the sentinel.
     func prepareCanaries(at base: UnsafeMutableRawPointer) {
         for region in regions {
-            if region.role != .input {
+            if region.role != .input && region.role != .secondInput {
                 memset(base + region.offset, Int32(Self.sentinelByte), region.count)
             }
             memset(base + region.offset + region.count, Int32(Self.canaryByte), region.capacity - region.count)
@@ -104,11 +132,21 @@ struct SharedLayout: Equatable {
     /// Each buffer whose canary was overwritten, in words.
     func canaryViolations(at base: UnsafeMutableRawPointer) -> [String] {
         regions.compactMap { region in
-            let slack = UnsafeRawBufferPointer(start: base + region.offset + region.count, count: region.capacity - region.count)
-            if Self.holdsOnly(Self.canaryByte, at: slack.baseAddress!, count: slack.count) { return nil }
-            guard let last = slack.lastIndex(where: { $0 != Self.canaryByte }) else { return nil }
-            return "the backend wrote \(last + 1) bytes past the end of \(region.name)'s host buffer (\(region.count) bytes)"
+            // A device overrun that reached the host buffer with a whole download was reported
+            // and its canary put back: past what download was given, only host writes are left.
+            let given = region.count + (region.role.downloadedWhole ? Self.deviceSlack : 0)
+            guard let written = Self.overwritten(at: base + region.offset + given, count: region.capacity - given)
+            else { return nil }
+            return "the backend wrote \(written) bytes past the end of \(region.hostBuffer) (\(given) bytes)"
         }
+    }
+
+    /// How far into the `count` bytes of canary at `start` something else was written: the offset
+    /// past the last byte that is not the canary; nil when all are.
+    static func overwritten(at start: UnsafeRawPointer, count: Int) -> Int? {
+        if holdsOnly(canaryByte, at: start, count: count) { return nil }
+        let slack = UnsafeRawBufferPointer(start: start, count: count)
+        return slack.lastIndex { $0 != canaryByte }.map { $0 + 1 }
     }
 
     /// The byte ranges the worker keeps PROT_NONE when this layout is at the start of a mapping
@@ -143,8 +181,8 @@ struct SharedLayout: Equatable {
     func guardName(_ id: Int) -> String {
         if id == Self.errorSlotGuard { return "the guard page after the cb_error message slot" }
         guard id >= 0, id < guards.count else { return "guard page \(id)" }
-        if id == 0 { return "the guard page before \(regions.first?.name ?? "the first buffer")'s host buffer" }
-        return "the guard page after \(regions[id - 1].name)'s host buffer"
+        if id == 0 { return "the guard page before \(regions.first?.hostBuffer ?? "the first host buffer")" }
+        return "the guard page after \(regions[id - 1].hostBuffer)"
     }
 
     static let errorSlotGuard = 9_999

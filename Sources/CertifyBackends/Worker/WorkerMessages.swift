@@ -32,6 +32,7 @@ extension GuardedRequest {
         w.ints(inputCounts)
         w.ints(outputCounts)
         w.int(runs)
+        w.bool(secondInputSet)
         return w.bytes
     }
 
@@ -47,6 +48,7 @@ extension GuardedRequest {
             flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
         runs = try r.int()
         guard runs >= 1 else { throw WireReader.Malformed() }
+        secondInputSet = try r.bool()
     }
 }
 

@@ -66,6 +66,9 @@ final class WorkerProcess {
         // Move every source above the target numbers so no dup2 overwrites a later source.
         func high(_ fd: Int32) -> FileDescriptor { FileDescriptor(fcntl(fd, F_DUPFD_CLOEXEC, 10)) }
         let sources = [high(requestRead.raw), high(replyWrite.raw), high(memory.raw), high(log?.raw ?? STDERR_FILENO)]
+        // Every descriptor stays open until posix_spawn has duplicated it: an optimised build may
+        // otherwise close one after its number was last read.
+        defer { withExtendedLifetime((requestRead, replyWrite, memory, log, sources)) {} }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

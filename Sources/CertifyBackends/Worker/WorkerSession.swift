@@ -115,9 +115,12 @@ package final class WorkerSession: BackendSession {
         let header = base.bindMemory(to: UInt32.self, capacity: 1)
         header.pointee = WorkerPhase.idle.rawValue
         layout.copyInputs(request.inputs, to: base)
+        if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
 
+        // The executes after the timed loop: the second input set's, and the soak.
+        let after = request.soak + (request.secondInputs == nil ? 0 : 1)
         let timeout = CaseDeadline.seconds(
-            for: testCase, warmup: request.warmup, iterations: request.iterations + request.soak, runs: request.runs,
+            for: testCase, warmup: request.warmup, iterations: request.iterations + after, runs: request.runs,
             override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
         let started = Clock.nanoseconds()
         var deadline = started + UInt64(timeout * 1e9)

@@ -225,14 +225,18 @@ struct cbs_device {
      * (device memory, a compiled kernel) before the descriptor is freed. */
     void (*free_buffer)(cbs_buffer *buffer);
     void (*release_plan)(cbs_plan *plan);
+    /* Zeroed host memory allocated past every buffer's size (0: none beyond
+     * the rounding to 64 bytes), room for a kernel's whole-vector tail. */
+    size_t padding;
 };
 
 /* Host monotonic clock, in nanoseconds. */
 CBS_HIDDEN uint64_t cbs_now_ns(void);
 
 /* alloc's bookkeeping: a zeroed descriptor of descriptor_size bytes (the
- * backend's struct cb_buffer) on the backend's list, with `bytes` of zeroed,
- * 64-byte aligned host memory at data when host_memory is 1. */
+ * backend's struct cb_buffer) on the backend's list, with `bytes` (and the
+ * device's padding) of zeroed, 64-byte aligned host memory at data when
+ * host_memory is 1. */
 CBS_HIDDEN cb_status cbs_device_new_buffer(cb_backend *backend, size_t bytes, size_t descriptor_size,
                                            int host_memory, cb_buffer **out, cb_error *error);
 /* The free entry point: ignores NULL and buffers of another backend. */
@@ -296,49 +300,62 @@ CBS_HIDDEN cb_status cbs_host_device_info(cb_backend *backend, cb_device_info *o
 /* Defects planted on purpose so tests can check the battery catches them
  * (the defective plugin; Sources/Backends/defective/DEFECTS.md). The
  * emulator applies one but never reports it in query(). */
+/* Every defect as X(ENUM_SUFFIX, "option-value"), in order: the enum and
+ * the names the defect= option takes are both made from this one list. */
+#define CBS_DEFECTS(X) \
+    X(NONE, "none") \
+    X(FP16_ACCUMULATION, "fp16-accumulation") \
+    X(SOFTMAX_NO_MAX_SUBTRACTION, "softmax-no-max-subtraction") \
+    X(RMSNORM_EPS_OUTSIDE_SQRT, "rmsnorm-eps-outside-sqrt") \
+    X(ROPE_HALF_SPLIT, "rope-half-split") \
+    X(CAUSAL_OFF_BY_ONE, "causal-off-by-one") \
+    X(KV_GROUP_MODULO, "kv-group-modulo") \
+    X(BF16_TRUNCATION, "bf16-truncation") \
+    X(I8_INT16_ACCUMULATION, "i8-int16-accumulation") \
+    X(REDUCE_MAX_NAN_SWALLOWED, "reduce-max-nan-swallowed") \
+    X(ARGMAX_NAN_SWALLOWED, "argmax-nan-swallowed") \
+    X(DENORMAL_FLUSH, "denormal-flush") \
+    X(TOPK_TIES_HIGH_INDEX, "topk-ties-high-index") \
+    X(ALTERNATE_CALL_ULP, "alternate-call-ulp") \
+    X(LAYERNORM_UNBIASED_VARIANCE, "layernorm-unbiased-variance") \
+    X(GELU_TANH_FOR_ERF, "gelu-tanh-for-erf") \
+    X(SWIGLU_HALVES_SWAPPED, "swiglu-halves-swapped") \
+    X(EMBEDDING_OFF_BY_ONE, "embedding-off-by-one") \
+    X(W4_NIBBLES_SWAPPED, "w4-nibbles-swapped") \
+    X(W8_SCALE_PER_ROW, "w8-scale-per-row") \
+    X(SOFTMAX_MASKED_ROW_NAN, "softmax-masked-row-nan") \
+    X(CONVERT_OVERFLOW_SATURATES, "convert-overflow-saturates") \
+    X(CONVERT_NAN_TO_ZERO, "convert-nan-to-zero") \
+    X(RMSNORM_MEAN_OVER_C_MINUS_1, "rmsnorm-mean-over-c-minus-1") \
+    X(ATTENTION_SCALE_MISSING, "attention-scale-missing") \
+    X(REDUCE_SUM_FP16, "reduce-sum-fp16") \
+    X(ADD_DROPS_LAST, "add-drops-last") \
+    X(ARGMAX_TIES_LAST, "argmax-ties-last") \
+    X(ROPE_IGNORES_OFFSET, "rope-ignores-offset") \
+    X(GEMM_BATCHED_REUSES_B, "gemm-batched-reuses-b") \
+    X(W8_UNSIGNED_WEIGHTS, "w8-unsigned-weights") \
+    X(REDUCE_MAX_EMPTY_ZERO, "reduce-max-empty-zero") \
+    X(LAYERNORM_ONE_PASS_VARIANCE, "layernorm-one-pass-variance") \
+    X(GEMM_TF32_OPERANDS, "gemm-tf32-operands") \
+    X(SILU_SIGMOID_OVERFLOW, "silu-sigmoid-overflow") \
+    X(ROPE_ACCEPTS_BAD_OFFSET, "rope-accepts-bad-offset") \
+    X(EMBEDDING_CLAMPS_IDS, "embedding-clamps-ids") \
+    X(LATER_EXECUTES_DRIFT, "later-executes-drift") \
+    X(ATTENTION_CAUSAL_TOP_LEFT, "attention-causal-top-left") \
+    X(ARGMAX_LAST_NAN, "argmax-last-nan") \
+    X(CONVERT_TIES_AWAY, "convert-ties-away") \
+    X(CONVERT_NAN_PAYLOAD_TRUNCATED, "convert-nan-payload-truncated") \
+    X(PLAN_REPLAYS_RESULT, "plan-replays-result") \
+    X(WRITES_PAST_OUTPUT, "writes-past-output") \
+    X(TIMER_MICROSECONDS, "timer-microseconds") \
+    X(LIES_ABOUT_GELU, "lies-about-gelu") \
+    X(PLAN_CACHE_IGNORES_SCALARS, "plan-cache-ignores-scalars") \
+    X(W8_DEQUANT_FP16, "w8-dequant-fp16")
+
 typedef enum cbs_defect {
-    CBS_DEFECT_NONE = 0, /* none */
-    CBS_DEFECT_FP16_ACCUMULATION = 1, /* fp16-accumulation */
-    CBS_DEFECT_SOFTMAX_NO_MAX_SUBTRACTION = 2, /* softmax-no-max-subtraction */
-    CBS_DEFECT_RMSNORM_EPS_OUTSIDE_SQRT = 3, /* rmsnorm-eps-outside-sqrt */
-    CBS_DEFECT_ROPE_HALF_SPLIT = 4, /* rope-half-split */
-    CBS_DEFECT_CAUSAL_OFF_BY_ONE = 5, /* causal-off-by-one */
-    CBS_DEFECT_KV_GROUP_MODULO = 6, /* kv-group-modulo */
-    CBS_DEFECT_BF16_TRUNCATION = 7, /* bf16-truncation */
-    CBS_DEFECT_I8_INT16_ACCUMULATION = 8, /* i8-int16-accumulation */
-    CBS_DEFECT_REDUCE_MAX_NAN_SWALLOWED = 9, /* reduce-max-nan-swallowed */
-    CBS_DEFECT_ARGMAX_NAN_SWALLOWED = 10, /* argmax-nan-swallowed */
-    CBS_DEFECT_DENORMAL_FLUSH = 11, /* denormal-flush */
-    CBS_DEFECT_TOPK_TIES_HIGH_INDEX = 12, /* topk-ties-high-index */
-    CBS_DEFECT_ALTERNATE_CALL_ULP = 13, /* alternate-call-ulp */
-    CBS_DEFECT_LAYERNORM_UNBIASED_VARIANCE = 14, /* layernorm-unbiased-variance */
-    CBS_DEFECT_GELU_TANH_FOR_ERF = 15, /* gelu-tanh-for-erf */
-    CBS_DEFECT_SWIGLU_HALVES_SWAPPED = 16, /* swiglu-halves-swapped */
-    CBS_DEFECT_EMBEDDING_OFF_BY_ONE = 17, /* embedding-off-by-one */
-    CBS_DEFECT_W4_NIBBLES_SWAPPED = 18, /* w4-nibbles-swapped */
-    CBS_DEFECT_W8_SCALE_PER_ROW = 19, /* w8-scale-per-row */
-    CBS_DEFECT_SOFTMAX_MASKED_ROW_NAN = 20, /* softmax-masked-row-nan */
-    CBS_DEFECT_CONVERT_OVERFLOW_SATURATES = 21, /* convert-overflow-saturates */
-    CBS_DEFECT_CONVERT_NAN_TO_ZERO = 22, /* convert-nan-to-zero */
-    CBS_DEFECT_RMSNORM_MEAN_OVER_C_MINUS_1 = 23, /* rmsnorm-mean-over-c-minus-1 */
-    CBS_DEFECT_ATTENTION_SCALE_MISSING = 24, /* attention-scale-missing */
-    CBS_DEFECT_REDUCE_SUM_FP16 = 25, /* reduce-sum-fp16 */
-    CBS_DEFECT_ADD_DROPS_LAST = 26, /* add-drops-last */
-    CBS_DEFECT_ARGMAX_TIES_LAST = 27, /* argmax-ties-last */
-    CBS_DEFECT_ROPE_IGNORES_OFFSET = 28, /* rope-ignores-offset */
-    CBS_DEFECT_GEMM_BATCHED_REUSES_B = 29, /* gemm-batched-reuses-b */
-    CBS_DEFECT_W8_UNSIGNED_WEIGHTS = 30, /* w8-unsigned-weights */
-    CBS_DEFECT_REDUCE_MAX_EMPTY_ZERO = 31, /* reduce-max-empty-zero */
-    CBS_DEFECT_LAYERNORM_ONE_PASS_VARIANCE = 32, /* layernorm-one-pass-variance */
-    CBS_DEFECT_GEMM_TF32_OPERANDS = 33, /* gemm-tf32-operands */
-    CBS_DEFECT_SILU_SIGMOID_OVERFLOW = 34, /* silu-sigmoid-overflow */
-    CBS_DEFECT_ROPE_ACCEPTS_BAD_OFFSET = 35, /* rope-accepts-bad-offset */
-    CBS_DEFECT_EMBEDDING_CLAMPS_IDS = 36, /* embedding-clamps-ids */
-    CBS_DEFECT_LATER_EXECUTES_DRIFT = 37, /* later-executes-drift */
-    CBS_DEFECT_ATTENTION_CAUSAL_TOP_LEFT = 38, /* attention-causal-top-left */
-    CBS_DEFECT_ARGMAX_LAST_NAN = 39, /* argmax-last-nan */
-    CBS_DEFECT_CONVERT_TIES_AWAY = 40, /* convert-ties-away */
-    CBS_DEFECT_CONVERT_NAN_PAYLOAD_TRUNCATED = 41, /* convert-nan-payload-truncated */
+#define CBS_DEFECT_ENUM(id, name) CBS_DEFECT_##id,
+    CBS_DEFECTS(CBS_DEFECT_ENUM)
+#undef CBS_DEFECT_ENUM
     CBS_DEFECT_COUNT
 } cbs_defect;
 
