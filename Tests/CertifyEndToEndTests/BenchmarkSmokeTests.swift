@@ -18,7 +18,7 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
     static let bundled = [
         BenchmarkSmoke(script: "bench-battery", headline: #"^quick +\d+ +\d+\.\d+ +\d+\.\d% +\d+\.\d+$"#),
         BenchmarkSmoke(
-            script: "bench-independent-defects", headline: #"^caught 1 of 1 independent defects \(suite quick\)$"#),
+            script: "bench-independent-defects", headline: #"^caught 1 of 1 independent defects \(suite quick\)(;.*)?$"#),
         BenchmarkSmoke(script: "bench-isolation", headline: #"^  ratio \(worker / in-process\)  \d+\.\d+  \([+-]\d+\.\d%\)$"#),
         BenchmarkSmoke(script: "bench-latency", headline: #"^gemm\.fp32\.qkv\.2x96x256 +\d+ ns +\d+ ns +\d+\.\d+$"#),
         BenchmarkSmoke(script: "bench-level-stability", headline: #"^cpu +levels L[0-3] : all equal$"#),
