@@ -49,6 +49,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Flush caches between timed executions of memory-bound cases (overrides latency.cold_cache).")
     var coldCache = false
 
+    @Flag(
+        name: .customLong("no-oracle-cache"),
+        help: "Compute every reference in fp64, neither reading nor writing the oracle cache ($XDG_CACHE_HOME/certify/oracle, else ~/.cache/certify/oracle).")
+    var noOracleCache = false
+
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
@@ -79,7 +84,7 @@ struct RunCommand: ParsableCommand {
         var request = RunRequest(chip: chip)
         (request.tiers, request.suite, request.output, request.seed, request.reproduce) = (tier, suite, output, seed, reproduce)
         (request.isolation, request.resume, request.soak, request.runs) = (isolation, resume, soak, runs)
-        (request.coldCache, request.maxConsecutiveCrashes) = (coldCache, maxConsecutiveCrashes)
+        (request.coldCache, request.maxConsecutiveCrashes, request.oracleCache) = (coldCache, maxConsecutiveCrashes, !noOracleCache)
         let identity = try signing.identity()
         let progress = ProgressReporter(live: Console.errorIsTerminal)
         let result = try CertificationRun.perform(request, signedBy: identity, progress: progress.handle) { note in

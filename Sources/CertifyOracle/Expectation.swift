@@ -16,6 +16,13 @@ package struct Expectation: Sendable {
     /// when the profile declares flush-to-zero (as the OpenCL CTS accepts either).
     package var alternative: [Double]?
 
+    package init(
+        values: [Double], standard: [Double], functional: [Double], unavoidable: [Double] = [], alternative: [Double]? = nil
+    ) {
+        (self.values, self.standard, self.functional) = (values, standard, functional)
+        (self.unavoidable, self.alternative) = (unavoidable, alternative)
+    }
+
     package func tolerance(_ grade: ToleranceGrade) -> [Double] {
         grade == .standard ? standard : functional
     }

@@ -121,9 +121,10 @@ package enum CertificationRun {
             throw Failure(.backendUnavailable, error.message)
         }
 
-        let plan = RunPlan(
+        var plan = RunPlan(
             profile: profile, tiers: tiers, suite: choice.suite, seed: choice.seed, soak: request.soak, runs: request.runs,
             coldCache: request.coldCache)
+        if request.oracleCache { plan.oracleCache = OracleCache() }
         Interruption.install()
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)
         if let worker = session as? WorkerSession {

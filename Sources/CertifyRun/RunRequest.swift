@@ -41,6 +41,8 @@ package struct RunRequest: Sendable {
     package var runs = 2
     package var coldCache = false
     package var maxConsecutiveCrashes = 3
+    /// Read and write the oracle cache (`OracleCache`); false: `--no-oracle-cache`.
+    package var oracleCache = true
 
     package init(chip: String) {
         self.chip = chip

@@ -52,7 +52,7 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
     private func check(_ smoke: BenchmarkSmoke) throws {
         let result = try Tool.run(
             "scripts/\(smoke.script)", smoke.arguments,
-            environment: ["CERTIFY": CLI.executable.path, "XDG_CONFIG_HOME": CLI.configHome])
+            environment: CLI.isolated.merging(["CERTIFY": CLI.executable.path]) { $1 })
         #expect(result.status == 0, "\(smoke.testDescription) exited \(result.status): \(result.stderr.suffix(2000))")
         let headline = try Regex(smoke.headline).anchorsMatchLineEndings()
         #expect(result.stdout.contains(headline), "no line matching \(smoke.headline) in:\n\(result.stdout)")
