@@ -125,15 +125,25 @@ package struct OracleCache: Sendable {
     private func store(_ expectations: [Expectation], keyText: String, at url: URL) {
         var body = Data((keyText + "\n").utf8)
         Self.encode(expectations, into: &body)
-        var data = Data((Self.format + "\n" + FileDigest.sha256(body) + "\n").utf8)
-        data.append(body)
-        guard data.count <= limitBytes else { return }
+        let header = Data((Self.format + "\n" + FileDigest.sha256(body) + "\n").utf8)
+        guard header.count + body.count <= limitBytes else { return }
         let manager = FileManager.default
         do {
             try manager.createDirectory(at: directory, withIntermediateDirectories: true)
-            // Written aside and renamed into place: a reader sees a whole entry or none.
+            // Written aside and renamed into place: a reader sees a whole entry or none. The header
+            // and the body go out one after the other, so a large entry is never copied whole.
             let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max))")
-            try data.write(to: temporary)
+            try header.write(to: temporary)
+            let handle = try FileHandle(forWritingTo: temporary)
+            do {
+                try handle.seekToEnd()
+                try handle.write(contentsOf: body)
+                try handle.close()
+            } catch {
+                try? handle.close()
+                try? manager.removeItem(at: temporary)
+                return
+            }
             guard rename(temporary.path, url.path) == 0 else {
                 try? manager.removeItem(at: temporary)
                 return
@@ -145,14 +155,19 @@ package struct OracleCache: Sendable {
     }
 
     /// Deletes the least recently used entries (oldest modification time first) until the folder
-    /// holds at most `limitBytes`; `kept`, just written, goes last.
+    /// holds at most `limitBytes`; `kept`, just written, goes last. A half-written file an
+    /// interrupted certify left (a name starting with a dot) goes after an hour.
     func evict(keeping kept: URL) {
         let manager = FileManager.default
         let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
         guard let files = try? manager.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys) else { return }
+        let abandoned = Date(timeIntervalSinceNow: -3600)
         var entries: [(url: URL, size: Int, used: Date)] = files.compactMap { url in
-            guard url.pathExtension == "oracle", let values = try? url.resourceValues(forKeys: Set(keys)) else { return nil }
-            return (url, values.fileSize ?? 0, values.contentModificationDate ?? .distantPast)
+            guard let values = try? url.resourceValues(forKeys: Set(keys)) else { return nil }
+            let used = values.contentModificationDate ?? .distantPast
+            if url.lastPathComponent.hasPrefix(".") && used < abandoned { try? manager.removeItem(at: url) }
+            guard url.pathExtension == "oracle" else { return nil }
+            return (url, values.fileSize ?? 0, used)
         }
         var total = entries.reduce(0) { $0 + $1.size }
         guard total > limitBytes else { return }

@@ -148,6 +148,24 @@ import Testing
         #expect(present == [true, false, true])
     }
 
+    /// A half-written entry an interrupted certify left is deleted once it is an hour old.
+    @Test func anAbandonedHalfWrittenEntryIsDeletedAfterAnHour() throws {
+        let folder = Folder()
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        let abandoned = folder.url.appendingPathComponent(".abc.oracle.123.456")
+        let writing = folder.url.appendingPathComponent(".def.oracle.789.012")
+        try Data([1, 2, 3]).write(to: abandoned)
+        try Data([4, 5, 6]).write(to: writing)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: abandoned.path)
+        let cache = OracleCache(directory: folder.url, code: "test")
+        let testCase = try Self.testCase("add.fp32.residual.4096")
+        _ = cache.expectations(for: testCase, seed: 1, inputSet: 1, numerics: Self.numerics) {
+            testCase.expectations(testCase.encodedInputs(seed: 1).values, numerics: Self.numerics)
+        }
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: writing.path))
+    }
+
     @Test func theFolderFollowsTheXDGBaseDirectorySpecification() {
         #expect(
             OracleCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/a"]).path
