@@ -2,6 +2,7 @@ import CertifyBase
 import CertifyBattery
 import CertifyOracle
 import CertifyTrust
+import Dispatch
 import Foundation
 
 /// The fp64 oracle's expectations remembered between runs, in the user's cache folder.
@@ -12,7 +13,10 @@ import Foundation
 /// executable's SHA-256, so a rebuilt certify never reads what another build computed). An entry
 /// holds the SHA-256 of its contents and is used only when they match it and name the same key;
 /// anything else is computed again and rewritten. The folder is kept under `limitBytes` by
-/// deleting the least recently used entries.
+/// deleting the least recently used entries. Only entries worth keeping are written: a small one,
+/// or one whose computing took longer than reading it back would (`worthKeeping`); the full
+/// suite's elementwise, normalisation, RoPE and conversion cases would otherwise fill the folder with
+/// about 11 GB of references cheaper to compute than to read, evicting the GEMMs' before reuse.
 package struct OracleCache: Sendable {
     /// `$XDG_CACHE_HOME/certify/oracle`, else `~/.cache/certify/oracle`.
     package var directory: URL
@@ -20,8 +24,18 @@ package struct OracleCache: Sendable {
     /// What identifies the oracle's code in every key.
     package var code: String
 
-    /// 4 GiB: the full suite's expectations, both input sets, fit with room to spare.
-    package static let defaultLimitBytes = 4 << 30
+    /// 8 GiB: what the full suite keeps fits (about 5.1 GB, both input sets: the GEMM family's and
+    /// attention's entries, and every one under `alwaysKeptBytes`).
+    package static let defaultLimitBytes = 8 << 30
+
+    /// An entry this small is always written: every case of the quick and standard suites is cached.
+    static let alwaysKeptBytes = 16 << 20
+
+    /// Whether an entry of `bytes` whose computing took `nanoseconds` is worth writing: it is small,
+    /// or reading it back (at 1 GB/s, digest included: 1 ns per byte) is faster than computing it.
+    static func worthKeeping(bytes: Int, nanoseconds: UInt64) -> Bool {
+        bytes <= alwaysKeptBytes || nanoseconds >= UInt64(bytes)
+    }
 
     package init(directory: URL = defaultDirectory(), limitBytes: Int = defaultLimitBytes, code: String = executableDigest) {
         self.directory = directory
@@ -75,8 +89,13 @@ package struct OracleCache: Sendable {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
             return (stored, true)
         }
+        let start = DispatchTime.now().uptimeNanoseconds
         let computed = compute()
-        store(computed, keyText: keyText, at: url)
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        let bytes = computed.reduce(keyText.utf8.count + 100) { total, e in
+            total + 8 * (e.values.count + e.standard.count + e.functional.count + e.unavoidable.count + (e.alternative?.count ?? 0) + 5)
+        }
+        if Self.worthKeeping(bytes: bytes, nanoseconds: elapsed) { store(computed, keyText: keyText, at: url) }
         return (computed, false)
     }
 

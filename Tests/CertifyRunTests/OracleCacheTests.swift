@@ -148,6 +148,24 @@ import Testing
         #expect(present == [true, false, true])
     }
 
+    /// A large entry is written only when computing it took longer than reading it back would.
+    @Test func aLargeEntryIsKeptOnlyWhenItIsSlowerToComputeThanToRead() throws {
+        let folder = Folder()
+        let cache = OracleCache(directory: folder.url, code: "test")
+        let testCase = BatteryCase(name: "large", kernel: .add, type: .fp32, shape: [600_000], origin: "a test")
+        let elements = [Double](repeating: 1, count: 600_000)
+        let expectation = CertifyOracle.Expectation(values: elements, standard: elements, functional: elements, unavoidable: elements)
+        // 19.2 MB, over the size always kept: 19 ms at the 1 GB/s a read is reckoned at.
+        let quick = cache.expectations(for: testCase, seed: 1, inputSet: 1, numerics: Self.numerics) { [expectation] }
+        #expect(!FileManager.default.fileExists(atPath: cache.entryURL(for: testCase, seed: 1, inputSet: 1, numerics: Self.numerics).path))
+        #expect(!quick.cached)
+        _ = cache.expectations(for: testCase, seed: 1, inputSet: 1, numerics: Self.numerics) {
+            Thread.sleep(forTimeInterval: 0.1)
+            return [expectation]
+        }
+        #expect(cache.expectations(for: testCase, seed: 1, inputSet: 1, numerics: Self.numerics) { [] }.cached)
+    }
+
     /// A half-written entry an interrupted certify left is deleted once it is an hour old.
     @Test func anAbandonedHalfWrittenEntryIsDeletedAfterAnHour() throws {
         let folder = Folder()
