@@ -41,6 +41,8 @@ package struct RunRequest: Sendable {
     package var runs = 2
     package var coldCache = false
     package var maxConsecutiveCrashes = 3
+    /// Run only this part of the suite (`--shard I/N`); nil: the whole suite.
+    package var shard: Shard?
 
     package init(chip: String) {
         self.chip = chip
