@@ -37,6 +37,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run only shard I of N (1-based) of the suite, balanced by estimated cost; 'certify merge' joins the shards.", valueName: "I/N"))
     var shard: Shard?
 
+    @Option(help: ArgumentHelp("A backend option over the profile's backend.options (e.g. a shard's device); repeatable.", valueName: "key=value"))
+    var backendOption: [String] = []
+
     @Option(help: "How to run the backend: worker (its own process, survives crashes) or in-process.")
     var isolation: Isolation = .worker
 
@@ -83,6 +86,7 @@ struct RunCommand: ParsableCommand {
         (request.tiers, request.suite, request.output, request.seed, request.reproduce) = (tier, suite, output, seed, reproduce)
         (request.isolation, request.resume, request.soak, request.runs) = (isolation, resume, soak, runs)
         (request.coldCache, request.maxConsecutiveCrashes, request.shard) = (coldCache, maxConsecutiveCrashes, shard)
+        request.backendOptions = backendOption
         let identity = try signing.identity()
         let progress = ProgressReporter(live: Console.errorIsTerminal)
         let result = try CertificationRun.perform(request, signedBy: identity, progress: progress.handle) { note in

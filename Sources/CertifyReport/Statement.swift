@@ -170,6 +170,9 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var seedOrigin: SeedOrigin?
     /// With `seedOrigin` reproduction: the SHA-256 of the report.json whose run this one repeats.
     package var reproduces: String?
+    /// `--backend-option` "key=value" pairs given over the chip profile's backend.options (the
+    /// device a shard ran on); absent: none.
+    package var backendOptions: [String]?
 
     package init(
         harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int,

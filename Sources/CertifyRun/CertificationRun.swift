@@ -70,14 +70,15 @@ package enum CertificationRun {
         var started = Date()
         let chipPath = try locate(request.chip, what: "chip profile")
         let tierPaths = try request.tiers.map { path throws(Failure) in try locate(path, what: "tier profile") }
-        let profile: ChipProfile
+        let loaded: ChipProfile
         let tiers: [TierProfile]
         do {
-            profile = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+            loaded = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
             tiers = try tierPaths.map { path throws(ProfileError) in try ProfileLoader.loadTier(path: path) }
         } catch {
             throw Failure(error)
         }
+        let profile = try loaded.overridingBackendOptions(request.backendOptions)
 
         let folder = URL(fileURLWithPath: request.resume ?? request.output ?? defaultOutput(profile, started))
         var choice = try SeedChoice(request, tiers: tiers)
@@ -137,7 +138,8 @@ package enum CertificationRun {
         }
         let assembly = StatementAssembly(
             profile: profile, chipPath: chipPath, tiers: tiers, library: library, plan: plan, choice: choice,
-            isolation: request.isolation, backend: session.description, started: started, shard: shard)
+            isolation: request.isolation, backend: session.description, started: started, shard: shard,
+            backendOptions: request.backendOptions)
         let statement = try assembly.statement(summary, folder: folder)
         let text = SummaryRenderer.render(statement)
         do {

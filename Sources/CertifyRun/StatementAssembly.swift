@@ -19,6 +19,8 @@ package struct StatementAssembly {
     package var started: Date
     /// The part of the suite the run covered; nil: the whole suite.
     package var shard: Shard? = nil
+    /// `--backend-option` pairs given over the profile's backend.options.
+    package var backendOptions: [String] = []
 
     /// The statement for `summary`; `folder` is where `--resume` would continue it.
     package func statement(_ summary: RunSummary, folder: URL) throws(Failure) -> Statement {
@@ -54,6 +56,7 @@ package struct StatementAssembly {
                 tiers: tiers.map { TierVerdict(tier: $0, results: results, context: context) },
                 cases: results,
                 complete: incompleteReason == nil, incompleteReason: incompleteReason))
+        statement.predicate.run.backendOptions = backendOptions.isEmpty ? nil : backendOptions
         statement.predicate.shard = shard.map { ShardRecord($0, suite: Battery.cases(choice.suite)) }
         return statement
     }

@@ -144,3 +144,30 @@ final class ShardRuns: @unchecked Sendable {
         #expect(result.stderr.contains("does not chain to a root in the trust store"))
     }
 }
+
+/// `--backend-option` chooses a shard's device without changing the chip profile, so every shard
+/// names the same profile by SHA-256 and the report records the option.
+@Suite struct BackendOptionTests {
+    @Test func aBackendOptionReachesTheBackendAndTheReportButNotTheProfile() throws {
+        let scratch = try TemporaryDirectory()
+        let result = try CLI.run([
+            "--chip", "Profiles/ascend.yaml", "--suite", "quick", "--shard", "2/2", "--backend-option", "device_id=3",
+            "--output", scratch.path("shard"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: scratch.path("shard/report.json"))))
+        #expect(statement.predicate.run.backendOptions == ["device_id=3"])
+        let profile = try FileDigest.sha256(ofFile: CLI.repositoryRoot.appendingPathComponent("Profiles/ascend.yaml").path)
+        #expect(statement.subjects(.chipProfile).map { $0.digest["sha256"] } == [profile])
+    }
+
+    @Test func aBackendOptionTheBackendDoesNotKnowIsRefusedByIt() throws {
+        let scratch = try TemporaryDirectory()
+        let unknown = try CLI.run(["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--backend-option", "device_id=1", "--output", scratch.path("a")])
+        #expect(unknown.status == 69)
+        #expect(unknown.stderr.contains("unknown option 'device_id'"))
+        let malformed = try CLI.run(["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--backend-option", "device_id", "--output", scratch.path("b")])
+        #expect(malformed.status == 64)
+        #expect(malformed.stderr == "error: --backend-option 'device_id' is not key=value\n")
+    }
+}

@@ -127,6 +127,8 @@ package enum ShardMerge {
             soakCompleted: contexts.allSatisfy(\.soakCompleted), seedOrigin: p.levelContext.seedOrigin)
         p.run.startedAt = predicates.map(\.run.startedAt).min()!
         p.run.finishedAt = predicates.map(\.run.finishedAt).max()!
+        // Each shard's device is its own; `shards` names each one's options.
+        p.run.backendOptions = nil
         p.levelContext = context
         p.cases = cases
         p.level = LevelPolicy.assess(cases, context: context)
@@ -138,7 +140,7 @@ package enum ShardMerge {
                 index: shard.shard!.index, count: shard.shard!.count,
                 reportSHA256: FileDigest.sha256(Array(input.report.payload)), hostname: shard.shard!.hostname, host: shard.host,
                 signer: input.report.signer.subject, keyid: input.report.signer.keyid, startedAt: shard.run.startedAt,
-                finishedAt: shard.run.finishedAt, cases: shard.cases.count)
+                finishedAt: shard.run.finishedAt, cases: shard.cases.count, backendOptions: shard.run.backendOptions)
         }
         statement.predicate = p
         return statement

@@ -53,4 +53,6 @@ package struct MergedShard: Sendable, Codable, Equatable {
     package var finishedAt: String
     /// How many cases the shard ran.
     package var cases: Int
+    /// The `--backend-option` pairs the shard ran with (its device); absent: none.
+    package var backendOptions: [String]? = nil
 }
