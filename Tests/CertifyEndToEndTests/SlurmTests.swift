@@ -44,8 +44,9 @@ import Testing
         let whole = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: runs.report("unsharded/report.json")))).predicate
         #expect(merged.cases.map(\.id) == whole.cases.map(\.id))
         #expect(merged.cases.map(\.outcome) == whole.cases.map(\.outcome))
-        #expect(merged.level == whole.level)
-        #expect(merged.tiers == whole.tiers)
+        // The verdicts; a reason may quote a latency, and no two runs time alike.
+        #expect(merged.level.reached == whole.level.reached)
+        #expect(merged.tiers.map { [$0.id, "\($0.levelReached)", "\($0.qualified)"] } == whole.tiers.map { [$0.id, "\($0.levelReached)", "\($0.qualified)"] })
         #expect(merged.shards?.map(\.index) == [1, 2])
         // Each shard ran as its own array task.
         let logs = try FileManager.default.contentsOfDirectory(atPath: scratch.path("run")).filter { $0.hasPrefix("slurm-") }
