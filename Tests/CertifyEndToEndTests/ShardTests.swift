@@ -137,6 +137,24 @@ final class ShardRuns: @unchecked Sendable {
         }
     }
 
+    /// A node that dies mid-shard leaves the journal, which keeps the shard: `--resume` on another
+    /// node continues the same part, and refuses to continue it as another.
+    @Test func aResumedShardStaysTheSameShard() throws {
+        let runs = try #require(ShardRuns.shared)
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path("shard1")
+        try FileManager.default.copyItem(atPath: runs.report("shard1"), toPath: folder)
+        let other = try CLI.run(["--chip", "Profiles/cpu.yaml", "--tier", "Profiles/tiers/developer.yaml", "--resume", folder, "--shard", "2/2"])
+        #expect(other.status == 64)
+        #expect(other.stderr.contains("it was started with --shard 1/2; run with the same options"), "\(other.stderr)")
+        let resumed = try CLI.run(["--chip", "Profiles/cpu.yaml", "--tier", "Profiles/tiers/developer.yaml", "--resume", folder])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: folder + "/report.json")))
+        #expect(statement.predicate.shard?.index == 1 && statement.predicate.shard?.count == 2)
+        let original = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: runs.report("shard1/report.json"))))
+        #expect(statement.predicate.cases.map(\.id) == original.predicate.cases.map(\.id))
+    }
+
     /// A shard a trust store does not accept is refused as `certify verify` refuses it.
     @Test func mergeVerifiesTheShardsAgainstTheTrustStore() throws {
         let runs = try #require(ShardRuns.shared)
