@@ -48,7 +48,7 @@ import Testing
         #expect(negligible.first?.subject == "error growth")
         #expect(
             negligible.first?.detail
-                == "not judged for 1 case: the baseline's error is below 0.01 of the tolerance (exact or nearly exact: growth from there is rounding noise, not a regression; a failure would still be new-failure): \(first)")
+                == "not judged for 1 case: the baseline's error is below 0.01 of the tolerance (exact or nearly exact: growth from there is rounding noise, not a regression; a failure would still fail the gate): \(first)")
         #expect(Gate.deciding(negligible) == nil)
     }
 

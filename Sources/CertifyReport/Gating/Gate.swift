@@ -150,7 +150,7 @@ package enum Gate {
         }
         guard before < policy.negligibleErrorRatio else { return nil }
         return String(
-            format: "the baseline's error is below %g of the tolerance (exact or nearly exact: growth from there is rounding noise, not a regression; a failure would still be new-failure)",
+            format: "the baseline's error is below %g of the tolerance (exact or nearly exact: growth from there is rounding noise, not a regression; a failure would still fail the gate)",
             policy.negligibleErrorRatio)
     }
 
