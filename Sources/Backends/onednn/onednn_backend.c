@@ -499,13 +499,8 @@ static cb_status od_prepare(cb_backend *backend, const cb_op *op, cb_plan **out,
     return status;
 }
 
-static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
-                            cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
-    cbs_operands operands;
-    cb_status status = cbs_device_check_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, &operands, error);
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
+static cb_status od_checked_execute(cb_backend *backend, cb_plan *plan, const cbs_operands *operands,
+                                    cb_error *error) {
     const cbs_geometry *g = &plan->checked.geometry;
     if (plan->mode == RUN_NOTHING) {
         return CB_STATUS_OK;
@@ -513,10 +508,10 @@ static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
     if (plan->mode == RUN_FILL) {
         const cbs_tensor *y = &g->outputs[0];
         if (y->dtype == CB_DTYPE_I32) {
-            memset(operands.out[0], 0, y->bytes);
+            memset(operands->out[0], 0, y->bytes);
         } else {
             for (size_t i = 0; i < y->bytes / cbs_dtype_size(y->dtype); i++) {
-                cbs_store(y->dtype, operands.out[0], i, plan->fill, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
+                cbs_store(y->dtype, operands->out[0], i, plan->fill, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
             }
         }
         return CB_STATUS_OK;
@@ -526,11 +521,11 @@ static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
         slot *s = &plan->slots[i];
         if (s->from == FROM_SCRATCH) {
             /* oneDNN's layer-norm scale and shift are f32: widen G or B exactly */
-            cbs_load_row(plan->checked.op.dtype, operands.in[s->index], 0, g->dims[1], s->scratch,
+            cbs_load_row(plan->checked.op.dtype, operands->in[s->index], 0, g->dims[1], s->scratch,
                          CB_DENORMALS_PRESERVE);
         } else {
             /* oneDNN takes a non-const handle even for a source it only reads. */
-            void *data = s->from == FROM_INPUT ? (void *)(uintptr_t)operands.in[s->index] : operands.out[s->index];
+            void *data = s->from == FROM_INPUT ? (void *)(uintptr_t)operands->in[s->index] : operands->out[s->index];
             dnnl_memory_set_data_handle(s->memory, data);
         }
         args[i].arg = s->arg;
@@ -541,6 +536,11 @@ static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const
         return dnnl_fail(error, "dnnl_primitive_execute", st);
     }
     return CB_STATUS_OK;
+}
+
+static cb_status od_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                            cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
+    return cbs_device_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, od_checked_execute, error);
 }
 
 static cb_status od_synchronize(cb_backend *backend, cb_error *error) {

@@ -235,6 +235,13 @@ cb_status cbs_device_check_execute(cb_backend *backend, cb_plan *handle, cb_buff
     return CB_STATUS_OK;
 }
 
+cb_status cbs_device_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                             cb_buffer *const *outputs, size_t n_outputs, cbs_run_fn run, cb_error *error) {
+    cbs_operands operands;
+    cb_status status = cbs_device_check_execute(backend, plan, inputs, n_inputs, outputs, n_outputs, &operands, error);
+    return status == CB_STATUS_OK ? run(backend, plan, &operands, error) : status;
+}
+
 void cbs_plan_ran(cb_plan *handle, uint64_t start_ns) {
     cbs_plan *plan = plan_of(handle);
     plan->last_execute_ns = cbs_now_ns() - start_ns;

@@ -14,8 +14,6 @@ struct WireWriter {
 
     mutating func int(_ value: Int) { u64(UInt64(bitPattern: Int64(value))) }
 
-    mutating func double(_ value: Double) { u64(value.bitPattern) }
-
     mutating func bool(_ value: Bool) { u8(value ? 1 : 0) }
 
     mutating func string(_ value: String) { blob(Array(value.utf8)) }
@@ -38,11 +36,6 @@ struct WireWriter {
         #else
         values.forEach { u64($0) }
         #endif
-    }
-
-    mutating func doubles(_ values: [Double]) {
-        u32(UInt32(values.count))
-        values.forEach { double($0) }
     }
 }
 
@@ -73,8 +66,6 @@ struct WireReader {
 
     mutating func int() throws(Malformed) -> Int { Int(Int64(bitPattern: try u64())) }
 
-    mutating func double() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
-
     mutating func bool() throws(Malformed) -> Bool { try u8() != 0 }
 
     mutating func blob() throws(Malformed) -> [UInt8] { Array(try take(Int(try u32()))) }
@@ -104,13 +95,5 @@ struct WireReader {
             }
             initialized = count
         }
-    }
-
-    mutating func doubles() throws(Malformed) -> [Double] {
-        let count = Int(try u32())
-        guard count <= bytes.count else { throw Malformed() }
-        var values: [Double] = []
-        for _ in 0..<count { values.append(try double()) }
-        return values
     }
 }

@@ -267,6 +267,13 @@ typedef struct cbs_operands {
 CBS_HIDDEN cb_status cbs_device_check_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs,
                                               size_t n_inputs, cb_buffer *const *outputs, size_t n_outputs,
                                               cbs_operands *operands, cb_error *error);
+/* A backend's kernel work on operands execute's checks have passed. */
+typedef cb_status (*cbs_run_fn)(cb_backend *backend, cb_plan *plan, const cbs_operands *operands, cb_error *error);
+/* The execute entry point's body for a backend of host memory: the checks
+ * of cbs_device_check_execute, then run. */
+CBS_HIDDEN cb_status cbs_device_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
+                                        cb_buffer *const *outputs, size_t n_outputs, cbs_run_fn run,
+                                        cb_error *error);
 /* Records a completed execute that began at start_ns (cbs_now_ns), for
  * cbs_device_last_execute_ns. */
 CBS_HIDDEN void cbs_plan_ran(cb_plan *plan, uint64_t start_ns);
