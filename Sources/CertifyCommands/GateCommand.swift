@@ -15,12 +15,13 @@ struct GateCommand: ParsableCommand {
             recorded samples, Bonferroni over the cases, p50 above the battery's drift by
             --latency-case-threshold; the battery by --latency-global-threshold), which a
             shared host's process-to-process noise makes weak; the output states the limits.
+
             certify --chip FILE --baseline OLD re-runs failing cases and, when the
             baseline's library is at hand, times both libraries side by side (A/B), a
             much stronger test.
 
-            Exit codes: 0 passed; when several kinds occur, the most specific decides
-            (32, 33, 30, 31, 34, 35 in that order: a level lost because a case failed is 32) of
+            Exit codes: 0 passed; when several kinds occur, the most specific decides,
+            in the order 32, 33, 30, 31, 34, 35 (a level lost because a case failed is 32):
             \(ExitStatus.helpTable([.gateLevelLowered, .gateTierLost, .gateNewFailure, .gateSupportLost, .gateErrorGrowth, .gateLatencyRegression]))
             20–23 a report does not verify (see certify verify), 65 a bad expectations
             file, 66 a missing file, 73 an output cannot be written.
