@@ -87,6 +87,14 @@ import Testing
         let summary = PairedLatency.judge(measured, comparable: ids, policy: GatePolicy()).summary
         #expect(summary.notCompared[measured.cases[0].id] == "2 of 6 replicate pairs measured; a test needs 3")
         #expect(!summary.cases.contains { $0.subject == measured.cases[0].id })
+        // A case short of a replicate joins neither its family's nor the battery's test.
+        for index in measured.cases.indices {
+            measured.cases[index].baseline.removeLast()
+            measured.cases[index].candidate.removeLast()
+        }
+        let none = PairedLatency.judge(measured, comparable: ids, policy: GatePolicy()).summary
+        #expect(none.battery.limit == LatencySummary.untestable)
+        #expect(none.families.isEmpty)
     }
 }
 

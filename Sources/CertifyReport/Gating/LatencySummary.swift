@@ -26,10 +26,17 @@ package struct LatencySummary: Sendable, Codable, Equatable {
         /// The test's one-sided p value, when a test was made.
         package var p: Double?
 
+        /// A limit that is not finite (too few replicates to test) is kept as `untestable`, so that
+        /// the signed verdict stays valid JSON.
         package init(subject: String, before: Double?, after: Double?, ratio: Double, limit: Double, p: Double?) {
-            (self.subject, self.before, self.after, self.ratio, self.limit, self.p) = (subject, before, after, ratio, limit, p)
+            (self.subject, self.before, self.after, self.p) = (subject, before, after, p)
+            self.ratio = ratio.isFinite ? ratio : LatencySummary.untestable
+            self.limit = limit.isFinite ? min(limit, LatencySummary.untestable) : LatencySummary.untestable
         }
     }
+
+    /// The limit of a subject with too few measurements to test: no slowdown would be seen.
+    package static let untestable = 1e6
 
     package var method: Method
     /// Why the gate fell back to comparing reports (nil for a paired measurement).
