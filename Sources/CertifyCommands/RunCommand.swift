@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard soak >= 0 else { throw ValidationError("--soak must be at least 0, got \(soak)") }
         guard (1...1000).contains(runs) else { throw ValidationError("--runs must be between 1 and 1000, got \(runs)") }
-        guard (2...100).contains(replicates) else { throw ValidationError("--replicates must be between 2 and 100, got \(replicates)") }
+        guard (3...100).contains(replicates) else { throw ValidationError("--replicates must be between 3 and 100 (a paired test needs 3 pairs), got \(replicates)") }
         if baselineLibrary != nil && baseline == nil {
             throw ValidationError("--baseline-library needs --baseline: it is the library that report certified")
         }
