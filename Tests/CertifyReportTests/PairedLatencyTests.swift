@@ -80,6 +80,35 @@ import Testing
         #expect(noisy.power.contains("measured side by side, 6 worker processes per side"))
     }
 
+    @Test func onlyCasesThatLookSlowerAreConfirmed() throws {
+        let (clean, _) = measurement()
+        let lone = try #require(clean.cases.dropFirst(5).first)
+        let (slowed, _) = measurement { $0.id == lone.id ? 3 : 1 }
+        #expect(PairedLatency.suspects(slowed.cases, limit: 24).contains(lone.id))
+        #expect(PairedLatency.suspects(slowed.cases, limit: 24).count < 6)
+        #expect(PairedLatency.suspects(slowed.cases, limit: 0).isEmpty)
+    }
+
+    @Test func confirmationPairsWidenACaseTestButNotTheFamilyOrBatteryTests() throws {
+        var (measured, ids) = measurement(noise: 0.5) { $0.id == Battery.cases(.quick)[5].id ? 2.5 : 1 }
+        let id = Battery.cases(.quick)[5].id
+        let before = PairedLatency.judge(measured, comparable: ids, policy: GatePolicy(latencyFloorMicroseconds: 0)).summary
+        let index = try #require(measured.cases.firstIndex { $0.id == id })
+        var random = SplitMix64(state: 9)
+        for _ in 0..<12 {
+            let placement = { exp((Double(random.next() >> 11) / Double(1 << 53) * 2 - 1) * 0.5) }
+            measured.cases[index].baseline.append(60 * placement())
+            measured.cases[index].candidate.append(60 * 2.5 * placement())
+        }
+        (measured.confirmations, measured.confirmed) = (12, [id])
+        let judged = PairedLatency.judge(measured, comparable: ids, policy: GatePolicy(latencyFloorMicroseconds: 0))
+        let row = try #require(judged.summary.cases.first { $0.subject == id })
+        let old = try #require(before.cases.first { $0.subject == id })
+        #expect(row.limit < old.limit)
+        #expect(judged.summary.battery == before.battery)
+        #expect(judged.summary.rule.hasSuffix("were timed in 12 more fresh process pairs; their tests use every pair."))
+    }
+
     @Test func tooFewReplicatePairsAreNotComparedAndSaySo() {
         var (measured, ids) = measurement()
         measured.cases[0].baseline = Array(measured.cases[0].baseline.prefix(2))

@@ -13,7 +13,20 @@ import Foundation
 ///   families at `alpha`, slower by more than `latencyThreshold`;
 /// - the **battery** (per replicate, the median of every case's log ratio) at `alpha`, slower by
 ///   more than `pairedGlobalLatencyThreshold`: a release slowed uniformly.
-enum PairedLatency {
+package enum PairedLatency {
+    /// The cases a first pass suggests are slower, worth timing again: one-sided p below 0.05 and
+    /// at least 5 % slower; at most `limit`, the most significant first.
+    package static func suspects(_ cases: [PairedMeasurement.Case], limit: Int) -> Set<String> {
+        let screened = cases.compactMap { measured -> (String, Double)? in
+            let logs = zip(measured.baseline, measured.candidate).filter { $0 > 0 && $1 > 0 && $0.isFinite && $1.isFinite }
+                .map { log($1 / $0) }
+            guard logs.count >= 2 else { return nil }
+            let test = PairedT(logs)
+            return test.p < 0.05 && test.ratio > 1.05 ? (measured.id, test.p) : nil
+        }
+        return Set(screened.sorted { $0.1 < $1.1 }.prefix(limit).map(\.0))
+    }
+
     static func judge(
         _ measurement: PairedMeasurement, comparable: Set<String>, policy: GatePolicy
     ) -> (findings: [GateFinding], summary: LatencySummary) {
@@ -27,7 +40,7 @@ enum PairedLatency {
             }
             tests.append(
                 CaseTest(
-                    id: measured.id, kernel: measured.kernel, full: pairs.count == measurement.replicates,
+                    id: measured.id, kernel: measured.kernel, full: pairs.count >= measurement.replicates,
                     before: median(pairs.map(\.0)), after: median(pairs.map(\.1)), logs: pairs.map { log($1 / $0) }))
         }
         for id in comparable where !measurement.cases.contains(where: { $0.id == id }) {
@@ -109,6 +122,10 @@ enum PairedLatency {
                 + "family at Holm %g over the families and slower by more than %g%%, the battery's median case at %g and slower by more than %g%%.",
             measurement.replicates, alpha, policy.latencyThreshold * 100, policy.latencyFloorMicroseconds, alpha,
             policy.latencyThreshold * 100, alpha, policy.pairedGlobalLatencyThreshold * 100)
+            + (measurement.confirmed.isEmpty
+                ? ""
+                : " The \(measurement.confirmed.count) case\(measurement.confirmed.count == 1 ? "" : "s") the first pass suggested slower "
+                    + "(p < 0.05, over 5 %) were timed in \(measurement.confirmations) more fresh process pairs; their tests use every pair.")
         let summary = LatencySummary(
             method: .paired, fallbackReason: nil, rule: rule, replicates: measurement.replicates, seconds: measurement.seconds,
             battery: LatencySummary.Row(subject: "battery", before: nil, after: nil, ratio: battery.ratio, limit: batteryLimit, p: battery.p),
@@ -119,7 +136,8 @@ enum PairedLatency {
     private struct CaseTest {
         var id: String
         var kernel: String
-        /// Every replicate pair measured, so the case joins its family's and the battery's test.
+        /// Every replicate pair of the shared processes measured, so the case joins its family's
+        /// and the battery's test (on those pairs only; confirmations are per case).
         var full: Bool
         var before: Double
         var after: Double

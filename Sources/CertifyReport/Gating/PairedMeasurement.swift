@@ -35,12 +35,18 @@ package struct PairedMeasurement: Sendable, Codable, Equatable {
     package var candidateSHA256: String
     /// Wall time of the whole measurement, seconds.
     package var seconds: Double
+    /// Each case's first `replicates` pairs come from the processes every case shared; the
+    /// `confirmed` cases have `confirmations` more pairs, each from a fresh pair of processes.
     package var cases: [Case]
+    package var confirmations: Int
+    package var confirmed: [String]
 
     package init(
         replicates: Int, warmup: Int, iterations: Int, minTimeMilliseconds: Double, baselineLibrary: String,
-        baselineSHA256: String, candidateLibrary: String, candidateSHA256: String, seconds: Double, cases: [Case]
+        baselineSHA256: String, candidateLibrary: String, candidateSHA256: String, seconds: Double, cases: [Case],
+        confirmations: Int = 0, confirmed: [String] = []
     ) {
+        (self.confirmations, self.confirmed) = (confirmations, confirmed)
         (self.replicates, self.warmup, self.iterations, self.minTimeMilliseconds) = (replicates, warmup, iterations, minTimeMilliseconds)
         (self.baselineLibrary, self.baselineSHA256) = (baselineLibrary, baselineSHA256)
         (self.candidateLibrary, self.candidateSHA256) = (candidateLibrary, candidateSHA256)
