@@ -90,25 +90,75 @@ struct RendererTests {
         #expect(!HTMLRenderer.render(statement).contains("<dt>Implementation</dt>"))
     }
 
+    /// A tier's verdict as a report records it, reached at L1.
+    private func tier(_ id: String, _ name: String, requires level: Int, reasons: [String]) throws -> TierVerdict {
+        let json: [String: Any] = [
+            "id": id, "name": name, "requiredLevel": level, "toleranceScale": 1, "levelReached": 1, "qualified": level <= 1,
+            "reasons": reasons,
+        ]
+        return try JSONDecoder().decode(TierVerdict.self, from: JSONSerialization.data(withJSONObject: json))
+    }
+
     #if canImport(FoundationXML)
     @Test func junitHasATestcasePerCaseWithSkippedFailureAndError() throws {
         let statement = try signedStatement()
         let document = try XMLDocument(data: Data(JUnitRenderer.render(statement).utf8))
         let root = try #require(document.rootElement())
         #expect(root.name == "testsuites")
-        #expect(root.attribute(forName: "tests")?.stringValue == "4")
-        #expect(root.attribute(forName: "failures")?.stringValue == "1")
+        // The four cases and the level's verdict (L0: a failure).
+        #expect(root.attribute(forName: "tests")?.stringValue == "5")
+        #expect(root.attribute(forName: "failures")?.stringValue == "2")
         #expect(root.attribute(forName: "errors")?.stringValue == "1")
-        #expect(root.attribute(forName: "skipped")?.stringValue == "1")
+        #expect(root.attribute(forName: "skipped") == nil)
         let suite = try #require(try document.nodes(forXPath: "//testsuite").first as? XMLElement)
         #expect(suite.attribute(forName: "timestamp")?.stringValue == "2026-11-28T10:00:00")
         let cases = try document.nodes(forXPath: "//testcase").compactMap { $0 as? XMLElement }
-        #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == statement.predicate.cases.map(\.id))
+        #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == statement.predicate.cases.map(\.id) + ["level: L0 Not certified"])
         #expect(try document.nodes(forXPath: "//testcase/skipped").count == 1)
         let failure = try #require(try document.nodes(forXPath: "//testcase/failure").first as? XMLElement)
         #expect(failure.attribute(forName: "message")?.stringValue == "err/tol 37")
         let error = try #require(try document.nodes(forXPath: "//testcase/error").first as? XMLElement)
         #expect(error.attribute(forName: "message")?.stringValue == "device lost <&> \"quoted\"")
+    }
+
+    /// Every count attribute is the count of its elements: crashed and not-run cases included, a
+    /// tier NOT QUALIFIED is a failure with its reasons, and times have three decimals.
+    @Test func junitCountsMatchTheElementsOfAnIncompleteRunWithTiers() throws {
+        var statement = syntheticStatement()
+        statement.predicate.cases[0].outcome = .crashed
+        statement.predicate.cases[0].message = "SIGSEGV in execute"
+        statement.predicate.cases[2].outcome = .notRun
+        statement.predicate.complete = false
+        statement.predicate.incompleteReason = "the backend was marked unusable"
+        statement.predicate.level = LevelAssessment(reached: 1, gaps: [])
+        statement.predicate.tiers = [
+            try tier("developer", "Developer", requires: 1, reasons: []),
+            try tier("enterprise", "Enterprise", requires: 2, reasons: ["L2: a.b crashed", "L2: c.d was not run"]),
+        ]
+        let text = JUnitRenderer.render(statement)
+        let document = try XMLDocument(data: Data(text.utf8))
+        func count(_ path: String) throws -> String { String(try document.nodes(forXPath: path).count) }
+        for suite in try document.nodes(forXPath: "//testsuite").compactMap({ $0 as? XMLElement }) {
+            let name = suite.attribute(forName: "name")?.stringValue ?? ""
+            let at = "//testsuite[@name='\(name)']/testcase"
+            #expect(suite.attribute(forName: "tests")?.stringValue == (try count(at)), "\(name)")
+            #expect(suite.attribute(forName: "failures")?.stringValue == (try count(at + "/failure")), "\(name)")
+            #expect(suite.attribute(forName: "errors")?.stringValue == (try count(at + "/error")), "\(name)")
+            #expect(suite.attribute(forName: "skipped")?.stringValue == (try count(at + "/skipped")), "\(name)")
+        }
+        let root = try #require(document.rootElement())
+        #expect(root.attribute(forName: "tests")?.stringValue == "7")
+        #expect(root.attribute(forName: "failures")?.stringValue == (try count("//failure")))
+        #expect(root.attribute(forName: "errors")?.stringValue == "2")
+        #expect(try count("//skipped") == "1")
+        let tier = try #require(try document.nodes(forXPath: "//testcase[@name='tier enterprise: Enterprise']/failure").first as? XMLElement)
+        #expect(
+            tier.attribute(forName: "message")?.stringValue
+                == "Enterprise (enterprise, requires L2): NOT QUALIFIED: INCOMPLETE: the backend was marked unusable (and 2 more)")
+        #expect(tier.stringValue == "INCOMPLETE: the backend was marked unusable\nL2: a.b crashed\nL2: c.d was not run")
+        #expect(try count("//testcase[@name='tier developer: Developer']/*") == "0")
+        #expect(text.contains(" time=\"0.000\""))
+        #expect(!text.contains(#/time="[0-9]+\.[0-9]{4}/#))
     }
     #endif
 }
