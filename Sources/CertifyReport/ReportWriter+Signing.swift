@@ -27,14 +27,15 @@ extension ReportWriter {
         try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
         try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)
         try Data(summary.utf8).write(to: directory.appendingPathComponent(summaryFile), options: .atomic)
-        try render(verified.statement, to: directory)
+        try render(verified.statement, root: verified.chain.namedRoot, to: directory)
         return signed
     }
 
-    /// Writes report.md, report.html and junit.xml for `statement` into `directory`.
-    package static func render(_ statement: Statement, to directory: URL) throws {
-        try Data(MarkdownRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
-        try Data(HTMLRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
+    /// Writes report.md, report.html and junit.xml for `statement` into `directory`; `root` is the
+    /// root the signer's chain names, which report.md and report.html show.
+    package static func render(_ statement: Statement, root: String?, to directory: URL) throws {
+        try Data(MarkdownRenderer.render(statement, root: root).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
+        try Data(HTMLRenderer.render(statement, root: root).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
         try Data(JUnitRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(junitFile), options: .atomic)
     }
 }

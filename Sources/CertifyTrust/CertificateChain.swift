@@ -29,6 +29,9 @@ package struct CertificateChain: Sendable {
     /// The signer's own certificate.
     package var leaf: CertificateSummary { CertificateSummary(certificates[0]) }
 
+    /// The root the chain names: the issuer of its last certificate (the chain never holds the root).
+    package var namedRoot: String { certificates[certificates.count - 1].issuer.description }
+
     /// Follows issuer links from the leaf through the intermediates to a root of `trust`, checking
     /// each signature, CA constraints and validity at `time`; returns the root.
     package func validate(trust: TrustStore, at time: Date, development: Bool) throws(VerificationError) -> CertificateSummary {

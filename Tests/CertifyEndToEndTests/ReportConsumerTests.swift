@@ -81,4 +81,53 @@ final class CrashedRun: @unchecked Sendable {
         let text = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(text.contains("<testcase classname=\"certify.verdict\" name=\"tier developer: Developer\" time=\"0.000\"/>"))
     }
+
+    /// report.md and report.html of the crashed run say it is incomplete and count its faults.
+    @Test func markdownAndHTMLOfACrashedRunSayIncomplete() throws {
+        let crashed = try #require(CrashedRun.shared)
+        let notRun = crashed.statement.predicate.cases.filter { $0.outcome == .notRun }.count
+        let markdown = try String(contentsOfFile: crashed.folder.path("report/report.md"), encoding: .utf8)
+        let html = try String(contentsOfFile: crashed.folder.path("report/report.html"), encoding: .utf8)
+        for text in [markdown, html] {
+            #expect(text.contains("INCOMPLETE: the backend was marked unusable after 3 consecutive crashes or hangs"))
+            #expect(text.contains(", 3 crashed, \(notRun) not run"))
+        }
+        #expect(html.contains("<p class=\"level l0\">Level reached: L0 Not certified · INCOMPLETE</p>"))
+    }
+
+    /// An error message of invalid UTF-8 (a run of U+FFFD once decoded) wraps inside the page in
+    /// Chromium instead of running off it: the page is measured by a script added to a copy.
+    @Test func aGarbageErrorMessageStaysInsideThePageInChromium() throws {
+        let folder = try TemporaryDirectory()
+        let chip = try folder.write("faulty.yaml", FaultMatrixTests.faultyProfile(["fault.gemm": "garbage-error"]))
+        let run = try CLI.run(["--chip", chip, "--suite", "quick", "--output", folder.path("report")])
+        #expect(run.status == 1, "\(run.stderr)")
+        let page = try String(contentsOfFile: folder.path("report/report.html"), encoding: .utf8)
+        #expect(page.contains(String(repeating: "\u{FFFD}", count: 100)))
+        let check = try Tool.run(CLI.repositoryRoot.appendingPathComponent("scripts/check-html").path, [folder.path("report/report.html"), folder.path("shot.png")])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let measure = """
+            <script>
+            (function () {
+              var doc = document.documentElement, right = document.body.getBoundingClientRect().right;
+              var notes = Array.prototype.filter.call(document.querySelectorAll('li'), function (li) {
+                return li.textContent.indexOf('\\uFFFD\\uFFFD\\uFFFD\\uFFFD') >= 0; });
+              var wide = notes.filter(function (li) {
+                return li.getBoundingClientRect().right > right + 1 || li.scrollWidth > li.clientWidth + 1; });
+              document.title = 'MEASURED notes=' + notes.length + ' overflowing=' + wide.length + ' page=' + doc.scrollWidth + '/' + doc.clientWidth;
+            })();
+            </script>
+
+            """
+        let measured = try folder.write("measured.html", page + measure)
+        let browser = try Tool.run("chromium", [
+            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(folder.path("profile"))", "--window-size=1280,2000",
+            "--dump-dom", "file://\(measured)",
+        ])
+        let match = try #require(browser.stdout.firstMatch(of: #/MEASURED notes=(\d+) overflowing=(\d+) page=(\d+)/(\d+)/#), "\(browser.stderr)")
+        let line = String(match.0)
+        #expect(Int(match.1) ?? 0 > 0, "\(line)")
+        #expect(match.2 == "0", "\(line)")
+        #expect(match.3 == match.4, "\(line)")
+    }
 }
