@@ -8,10 +8,14 @@ extension ReportWriter {
     package static let markdownFile = "report.md"
     package static let htmlFile = "report.html"
     package static let junitFile = "junit.xml"
+    /// The signer's certificate chain from the envelope, PEM, leaf first, never the root: what an
+    /// auditor's own tools (openssl verify, scripts/verify_envelope.py) check against their root.
+    package static let chainFile = "signer-chain.pem"
 
     /// Signs `statement` as `identity` at `date` and writes the folder: report.json (exactly the
-    /// signed payload bytes), report.dsse.json, summary.txt, and the renderings of the statement
-    /// read back from the envelope after its signature verified.
+    /// signed payload bytes), report.dsse.json, summary.txt, the envelope's certificate chain
+    /// (signer-chain.pem), and the renderings of the statement read back from the envelope after
+    /// its signature verified.
     ///
     /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
     /// `date` (a certificate that expired during a long run): such a report would never verify.
@@ -27,6 +31,7 @@ extension ReportWriter {
         try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
         try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)
         try Data(summary.utf8).write(to: directory.appendingPathComponent(summaryFile), options: .atomic)
+        try Data(verified.chain.pem().utf8).write(to: directory.appendingPathComponent(chainFile), options: .atomic)
         try render(verified.statement, root: verified.chain.namedRoot, to: directory)
         return signed
     }

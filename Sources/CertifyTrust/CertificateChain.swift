@@ -32,6 +32,11 @@ package struct CertificateChain: Sendable {
     /// The root the chain names: the issuer of its last certificate (the chain never holds the root).
     package var namedRoot: String { certificates[certificates.count - 1].issuer.description }
 
+    /// The chain as PEM certificates, leaf first, as `openssl verify -untrusted` reads it.
+    package func pem() throws -> String {
+        try certificates.map { KeyFile.pem(type: "CERTIFICATE", der: try KeyFile.der($0)) }.joined()
+    }
+
     /// Follows issuer links from the leaf through the intermediates to a root of `trust`, checking
     /// each signature, CA constraints and validity at `time`; returns the root.
     package func validate(trust: TrustStore, at time: Date, development: Bool) throws(VerificationError) -> CertificateSummary {

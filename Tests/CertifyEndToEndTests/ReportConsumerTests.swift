@@ -131,3 +131,52 @@ final class CrashedRun: @unchecked Sendable {
         #expect(match.3 == match.4, "\(line)")
     }
 }
+
+/// A report signed through an OpenSSL-made chain (root, intermediate, certifier), checked by
+/// tools that are not certify, given only the report folder and the root.
+@Suite struct SelfContainedReportTests {
+    @Test func openSSLAndAnIndependentPythonCheckerVerifyTheFolderAlone() throws {
+        let pki = try OpenSSLPKI()
+        try pki.issue("intermediate", by: "root", extensions: "intermediate")
+        try pki.issue("certifier", by: "intermediate", extensions: "certifier")
+        let chain = try pki.chain(["certifier", "intermediate"], to: "chain.pem")
+        let out = try TemporaryDirectory()
+        let report = out.path("report")
+        let run = try CLI.run([
+            "--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", report,
+            "--signing-key", pki.folder.path("certifier.key"), "--signing-cert", chain,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        // The folder holds the chain the envelope carries, leaf first, without the root.
+        let written = try String(contentsOfFile: out.path("report/signer-chain.pem"), encoding: .utf8)
+        #expect(written == (try String(contentsOfFile: chain, encoding: .utf8)))
+
+        let verified = try CLI.run(["verify", report, "--trust", pki.root])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let openssl = try Tool.run("openssl", [
+            "verify", "-CAfile", pki.root, "-untrusted", out.path("report/signer-chain.pem"), out.path("report/signer-chain.pem"),
+        ])
+        #expect(openssl.status == 0, "\(openssl.stdout)\(openssl.stderr)")
+        #expect(openssl.stdout == "\(out.path("report/signer-chain.pem")): OK\n")
+
+        let script = CLI.repositoryRoot.appendingPathComponent("scripts/verify_envelope.py").path
+        let python = try Tool.run("python3", [script, report, pki.root])
+        #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
+        #expect(python.stdout == "OK CN=openssl certifier,O=OpenSSL test (root CN=openssl root,O=OpenSSL test)\n")
+
+        // Each can fail: another root, an altered report.json, a chain that is not the envelope's.
+        let stranger = try OpenSSLPKI()
+        #expect(try Tool.run("python3", [script, report, stranger.root]).status == 1)
+        #expect(try Tool.run("openssl", ["verify", "-CAfile", stranger.root, "-untrusted", out.path("report/signer-chain.pem"), out.path("report/signer-chain.pem")]).status != 0)
+        let altered = URL(fileURLWithPath: out.path("altered"))
+        try FileManager.default.copyItem(atPath: report, toPath: altered.path)
+        try Data("{}".utf8).write(to: altered.appendingPathComponent("report.json"))
+        #expect(try Tool.run("python3", [script, altered.path, pki.root]).stdout == "REJECTED: ValueError: report.json is not the signed payload\n")
+        try FileManager.default.removeItem(at: altered.appendingPathComponent("report.json"))
+        try FileManager.default.copyItem(atPath: out.path("report/report.json"), toPath: altered.appendingPathComponent("report.json").path)
+        try Data(contentsOf: URL(fileURLWithPath: pki.folder.path("intermediate.pem"))).write(to: altered.appendingPathComponent("signer-chain.pem"))
+        #expect(
+            try Tool.run("python3", [script, altered.path, pki.root]).stdout
+                == "REJECTED: ValueError: signer-chain.pem is not the chain the envelope carries\n")
+    }
+}
