@@ -23,7 +23,7 @@ extension ReportWriter {
     package static func write(
         _ statement: Statement, summary: String, signedBy identity: SigningIdentity, at date: Date, to directory: URL
     ) throws -> SignedReport {
-        try identity.checkValid(at: date)
+        try identity.checkUsable(at: date)
         let signed = try identity.sign(statement, at: date)
         let verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
