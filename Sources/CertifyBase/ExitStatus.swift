@@ -54,7 +54,7 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .noInput: "a file named on the command line does not exist"
         case .backendUnavailable: "the backend library cannot be found, loaded, verified against its pin, or started"
         case .internalError: "an internal error in certify"
-        case .cannotWrite: "the report folder cannot be written"
+        case .cannotWrite: "the report folder cannot be written, or `--output` names a folder that already holds a report (certify never overwrites one)"
         case .interrupted:
             "SIGINT (Ctrl-C) stopped the run: a partial report marked incomplete was written; `--resume <dir>` continues it"
         case .terminated: "SIGTERM stopped the run: as for 130"

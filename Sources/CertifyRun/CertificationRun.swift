@@ -94,6 +94,14 @@ package enum CertificationRun {
                 finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
                 journal = try Journal(appendingIn: folder)
             } else {
+                // A signed report is evidence: a second run never replaces it in place.
+                for name in [ReportWriter.envelopeFile, ReportWriter.statementFile, Journal.file]
+                where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+                    throw Failure(
+                        .cannotWrite,
+                        "'\(folder.path)' already holds a report (\(name)); certify never overwrites one: "
+                            + "choose another --output, or --resume '\(folder.path)' to continue a run that was cut short")
+                }
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 journal = try Journal(
                     creatingIn: folder,

@@ -52,6 +52,23 @@ import Testing
         #expect(result.stderr.contains("error: cannot write the report to '/dev/null/report'"))
     }
 
+    /// A second run into a report folder is refused before anything runs, and the report there is untouched.
+    @Test func outputNeverOverwritesAReport() throws {
+        let run = try #require(SignedRun.shared)
+        let before = try Data(contentsOf: URL(fileURLWithPath: run.envelope))
+        let result = try CLI.run(["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", run.report])
+        #expect(result.status == ExitStatus.cannotWrite.rawValue)
+        #expect(
+            result.stderr
+                == "error: '\(run.report)' already holds a report (report.dsse.json); certify never overwrites one: "
+                + "choose another --output, or --resume '\(run.report)' to continue a run that was cut short\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: run.envelope)) == before)
+        // An empty folder is a fine place for a report.
+        let empty = try TemporaryDirectory()
+        let fresh = try CLI.run(["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", empty.url.path])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+    }
+
     @Test func helpTellsANewcomerWhatToRun() throws {
         let result = try CLI.run(["--help"])
         #expect(result.status == 0)
