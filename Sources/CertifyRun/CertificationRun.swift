@@ -59,6 +59,20 @@ package struct CaseRerun {
     }
 }
 
+extension Failure {
+    /// A profile that does not load; when its top-level key says it is the `other` kind of profile
+    /// (a tier file given as --chip, or a chip file as --tier), a hint names the right option.
+    init(_ error: ProfileError, given path: String, other kind: String) {
+        self.init(error)
+        if error.kind == .unknownKey && error.keyPath == kind {
+            notes.append(
+                kind == "tier"
+                    ? "hint: '\(path)' is a tier profile: give it with --tier, and a chip profile with --chip"
+                    : "hint: '\(path)' is a chip profile: give it with --chip, and tier profiles with --tier")
+        }
+    }
+}
+
 /// One certification run as a library call: profiles → plan → backend session → battery →
 /// signed report folder. The command parses options into a `RunRequest` and prints what this returns.
 package enum CertificationRun {
@@ -74,9 +88,13 @@ package enum CertificationRun {
         let tiers: [TierProfile]
         do {
             profile = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+        } catch {
+            throw Failure(error, given: request.chip, other: "tier")
+        }
+        do {
             tiers = try tierPaths.map { path throws(ProfileError) in try ProfileLoader.loadTier(path: path) }
         } catch {
-            throw Failure(error)
+            throw Failure(error, given: error.path, other: "chip")
         }
 
         let folder = URL(fileURLWithPath: request.resume ?? request.output ?? defaultOutput(profile, started))
