@@ -94,6 +94,20 @@ package struct CaseRerun {
     }
 }
 
+extension Failure {
+    /// A profile that does not load; when its top-level key says it is the `other` kind of profile
+    /// (a tier file given as --chip, or a chip file as --tier), a hint names the right option.
+    init(_ error: ProfileError, given path: String, other kind: String) {
+        self.init(error)
+        if error.kind == .unknownKey && error.keyPath == kind {
+            notes.append(
+                kind == "tier"
+                    ? "hint: '\(path)' is a tier profile: give it with --tier, and a chip profile with --chip"
+                    : "hint: '\(path)' is a chip profile: give it with --chip, and tier profiles with --tier")
+        }
+    }
+}
+
 /// One certification run as a library call: profiles → plan → backend session → battery →
 /// signed report folder. The command parses options into a `RunRequest` and prints what this returns.
 package enum CertificationRun {
@@ -109,9 +123,13 @@ package enum CertificationRun {
         let tiers: [TierProfile]
         do {
             profile = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+        } catch {
+            throw Failure(error, given: request.chip, other: "tier")
+        }
+        do {
             tiers = try tierPaths.map { path throws(ProfileError) in try ProfileLoader.loadTier(path: path) }
         } catch {
-            throw Failure(error)
+            throw Failure(error, given: error.path, other: "chip")
         }
 
         let folder = URL(fileURLWithPath: request.resume ?? request.output ?? defaultOutput(profile, started))
@@ -129,6 +147,14 @@ package enum CertificationRun {
                 finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
                 journal = try Journal(appendingIn: folder)
             } else {
+                // A signed report is evidence: a second run never replaces it in place.
+                for name in [ReportWriter.envelopeFile, ReportWriter.statementFile, Journal.file]
+                where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+                    throw Failure(
+                        .cannotWrite,
+                        "'\(folder.path)' already holds a report (\(name)); certify never overwrites one: "
+                            + "choose another --output, or --resume '\(folder.path)' to continue a run that was cut short")
+                }
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 journal = try Journal(
                     creatingIn: folder,

@@ -96,6 +96,8 @@ final class GateRuns: @unchecked Sendable {
         #expect(markdown.contains("| ❌ latency-regression | `"))
         let junit = try String(contentsOfFile: out.path("junit.xml"), encoding: .utf8)
         #expect(junit.contains("<failure type=\"latency-regression\""))
+        let consumers = try Tool.run(CLI.repositoryRoot.appendingPathComponent("scripts/check-junit").path, [out.path("junit.xml")])
+        #expect(consumers.status == 0, "\(consumers.stdout)\(consumers.stderr)")
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: out.path("gate.dsse.json"))))
         let payload = try #require(Data(base64Encoded: envelope.payload))
         let statement = try JSONDecoder().decode(GateStatement.self, from: payload)

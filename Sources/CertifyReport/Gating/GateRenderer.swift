@@ -89,15 +89,16 @@ package enum GateRenderer {
         return text
     }
 
-    /// JUnit XML: one test case per finding, a failure for each failing kind.
+    /// JUnit XML: one test case per finding, a failure for each failing kind; valid against the
+    /// Jenkins xUnit schema junit-10.xsd, which requires `errors` on every `<testsuite>`.
     package static func junit(_ verdict: GateVerdict) -> String {
         let failures = verdict.findings.filter(\.kind.fails).count
         let skipped = verdict.findings.filter { $0.kind == .skipped }.count
         let latencyRows = verdict.latency.map { [$0.battery] + $0.cases } ?? []
         let tests = max(verdict.findings.count, 1) + latencyRows.count
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        text += "<testsuites name=\"certify gate\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
-        text += "  <testsuite name=\"gate\" tests=\"\(tests)\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
+        text += "<testsuites name=\"certify gate\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">\n"
+        text += "  <testsuite name=\"gate\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
         if let latency = verdict.latency {
             text += "    <properties>\n"
             text += "      <property name=\"latency.method\" value=\"\(latency.method.rawValue)\"/>\n"
