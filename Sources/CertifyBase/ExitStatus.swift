@@ -42,13 +42,13 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .subjectMismatch: "`certify verify`: subject mismatch — a `--backend`, `--chip` or `--tier` file is not what the report certifies"
         case .signingKeyRefused:
             "a signing key is refused: group or others can read it, it does not match its certificate, or its chain is not valid now or breaks the certificate policy verify applies"
-        case .gateLevelLowered: "`certify gate`: the candidate reached a lower level than the baseline (the most severe gate failure)"
-        case .gateTierLost: "`certify gate`: a tier the baseline qualified for is lost"
+        case .gateLevelLowered: "`certify gate`: the candidate reached a lower level than the baseline, and no case that passed now fails or is unsupported (that case's 32 or 33 decides)"
+        case .gateTierLost: "`certify gate`: a tier the baseline qualified for is lost (after 32, 33 and 30 in precedence)"
         case .gateNewFailure: "`certify gate`: a case that passed in the baseline now fails, errs, crashes, hangs or is missing"
         case .gateSupportLost: "`certify gate`: a kernel × dtype that passed in the baseline is no longer supported"
         case .gateErrorGrowth:
             "`certify gate`: a case's error / tolerance grew past `--error-growth` times the baseline's (default 4×), even within tolerance"
-        case .gateLatencyRegression: "`certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor; see docs/gating.md)"
+        case .gateLatencyRegression: "`certify gate`: a case, a kernel family or the battery is slower beyond noise (A/B side by side, or report against report; see docs/gating.md)"
         case .usage: "the command line is wrong (missing `--chip`, unknown suite …)"
         case .badProfile: "a chip or tier profile is malformed; the message names `file:line:column` and the key"
         case .noInput: "a file named on the command line does not exist"

@@ -52,7 +52,7 @@ extension GateFinding.Kind {
         case .supportLost: .gateSupportLost
         case .errorGrowth: .gateErrorGrowth
         case .latencyRegression: .gateLatencyRegression
-        case .unexpectedPass, .expectedFailure, .flake, .skipped: .certified
+        case .unexpectedPass, .expectedFailure, .flake, .skipped, .notJudged: .certified
         }
     }
 }

@@ -28,6 +28,41 @@ package struct RunResult {
     }
 }
 
+extension RunResult {
+    /// The file in the report folder that keeps the A/B measurement a gate made of this run.
+    package static let pairedFile = "paired-latency.json"
+
+    /// Times the cases that passed in this run and in `baseline` side by side with the baseline's
+    /// library (`given`, or the one the report names; see `BaselineLibrary`) and writes the
+    /// measurement to `pairedFile` in the report folder. Returns nil, with `reason`, when the
+    /// baseline library is not at hand.
+    package func measureSideBySide(
+        against baseline: Statement, library given: String?, timing: PairedTiming, progress: (Int, Int, String) -> Void,
+        note: (String) -> Void
+    ) throws(Failure) -> (measurement: PairedMeasurement?, reason: String?) {
+        let context = rerun
+        let (found, reason) = try BaselineLibrary.locate(
+            baseline, given: given, fallbackOptions: context.profile.backend.options, note: note)
+        guard let found else { return (nil, reason) }
+        let passedBefore = Set(baseline.predicate.cases.filter { $0.outcome == .passed }.map(\.id))
+        let timed = Set(statement.predicate.cases.filter { $0.outcome == .passed && $0.latency != nil && passedBefore.contains($0.id) }.map(\.id))
+        let cases = context.plan.cases.filter { timed.contains($0.id) }
+        let candidate = TimedLibrary(
+            path: context.library, sha256: statement.predicate.backend.librarySHA256, options: context.profile.backend.options)
+        let measurement = try timing.measure(
+            cases, plan: context.plan, profile: context.profile, baseline: found, candidate: candidate, folder: folder,
+            progress: progress, note: note)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            try encoder.encode(measurement).write(to: folder.appendingPathComponent(Self.pairedFile))
+        } catch {
+            throw Failure(.cannotWrite, "cannot write \(Self.pairedFile) to '\(folder.path)': \(error.localizedDescription)")
+        }
+        return (measurement, nil)
+    }
+}
+
 /// Runs cases of a finished run again, each in a fresh session, for a gate's re-measurement.
 package struct CaseRerun {
     var plan: RunPlan
