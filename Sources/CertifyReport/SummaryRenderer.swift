@@ -32,15 +32,10 @@ package enum SummaryRenderer {
         lines.append("")
         lines.append(contentsOf: table(p.cases))
         lines.append("")
-        let counts = Dictionary(grouping: p.cases, by: \.outcome).mapValues(\.count)
-        lines.append(
-            "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
-                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
-                + (counts[.untrustworthy].map { ", \($0) untrustworthy" } ?? "")
-                + faultCounts(counts))
-        if !p.complete {
+        lines.append(facts.caseCounts)
+        if let incomplete = facts.incomplete {
             lines.append("")
-            lines.append("INCOMPLETE: \(p.incompleteReason ?? "the run did not finish"); the cases not run are marked NOT-RUN")
+            lines.append(incomplete)
         }
         lines.append("")
         if let clock = p.cases.compactMap(\.latency).first?.clock {
@@ -113,11 +108,5 @@ package enum SummaryRenderer {
             if let violation = c.memoryViolation, violation != c.message { lines.append("  \(c.id): memory violation: \(violation)") }
         }
         return lines
-    }
-
-    /// ", 1 crashed, 2 timed out …" for the outcomes only a faulty backend produces.
-    private static func faultCounts(_ counts: [CaseOutcome: Int]) -> String {
-        let named: [(CaseOutcome, String)] = [(.crashed, "crashed"), (.timedOut, "timed out"), (.lied, "lied"), (.notRun, "not run")]
-        return named.compactMap { outcome, name in counts[outcome].map { ", \($0) \(name)" } }.joined()
     }
 }

@@ -70,8 +70,12 @@ package struct StatementAssembly {
                 throw Failure(.noInput, "cannot hash the report's subject '\(path)': \(error.localizedDescription)")
             }
         }
+        // The backend is named by the digest of the bytes the session loaded (hashed and dlopen'ed
+        // through one descriptor), not by hashing the path again: a file swapped during the run
+        // must not be what the report certifies.
+        let loaded = backend.librarySHA256.isEmpty ? try digest(library) : backend.librarySHA256
         var subjects = [
-            Subject(name: URL(fileURLWithPath: library).lastPathComponent, sha256: try digest(library), role: .backend),
+            Subject(name: URL(fileURLWithPath: library).lastPathComponent, sha256: loaded, role: .backend),
             Subject(name: chipPath, sha256: try digest(chipPath), role: .chipProfile),
         ]
         for tier in tiers {
