@@ -17,6 +17,12 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
     case gateSupportLost = 33
     case gateErrorGrowth = 34
     case gateLatencyRegression = 35
+    case mergeShardMissing = 40
+    case mergeShardOverlap = 41
+    case mergeSeedDiffers = 42
+    case mergeBatteryDiffers = 43
+    case mergeSubjectDiffers = 44
+    case mergeNotAShard = 45
     case usage = 64
     case badProfile = 65
     case noInput = 66
@@ -49,6 +55,14 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .gateErrorGrowth:
             "`certify gate`: a case's error / tolerance grew past `--error-growth` times the baseline's (default 4×), even within tolerance"
         case .gateLatencyRegression: "`certify gate`: a case, a kernel family or the battery is slower beyond noise (A/B side by side, or report against report; see docs/gating.md)"
+        case .mergeShardMissing: "`certify merge`: a shard is missing — the shards given do not cover 1…N, or a case of the suite is in none of them"
+        case .mergeShardOverlap:
+            "`certify merge`: a shard is given twice or overlaps another — the same index twice, shards of different N, or a case in two shards"
+        case .mergeSeedDiffers: "`certify merge`: a shard was run with another seed (or a seed of another origin)"
+        case .mergeBatteryDiffers:
+            "`certify merge`: a shard was run with another battery version, suite or case list, or other measurement settings (warm-up, iterations, runs, soak, isolation)"
+        case .mergeSubjectDiffers: "`certify merge`: a shard certifies another backend library (SHA-256), chip profile or tier profiles"
+        case .mergeNotAShard: "`certify merge`: a report is not a shard (run without `--shard`) or is incomplete (`--resume` it, then merge)"
         case .usage: "the command line is wrong (missing `--chip`, unknown suite …)"
         case .badProfile: "a chip or tier profile is malformed; the message names `file:line:column` and the key"
         case .noInput: "a file named on the command line does not exist"

@@ -34,6 +34,12 @@ struct RunCommand: ParsableCommand {
             valueName: "report"))
     var reproduce: String?
 
+    @Option(help: ArgumentHelp("Run only shard I of N (1-based) of the suite, balanced by estimated cost; 'certify merge' joins the shards.", valueName: "I/N"))
+    var shard: Shard?
+
+    @Option(help: ArgumentHelp("A backend option over the profile's backend.options (e.g. a shard's device); repeatable.", valueName: "key=value"))
+    var backendOption: [String] = []
+
     @Option(help: "How to run the backend: worker (its own process, survives crashes) or in-process.")
     var isolation: Isolation = .worker
 
@@ -92,7 +98,8 @@ struct RunCommand: ParsableCommand {
         var request = RunRequest(chip: chip)
         (request.tiers, request.suite, request.output, request.seed, request.reproduce) = (tier, suite, output, seed, reproduce)
         (request.isolation, request.resume, request.soak, request.runs) = (isolation, resume, soak, runs)
-        (request.coldCache, request.maxConsecutiveCrashes) = (coldCache, maxConsecutiveCrashes)
+        (request.coldCache, request.maxConsecutiveCrashes, request.shard) = (coldCache, maxConsecutiveCrashes, shard)
+        request.backendOptions = backendOption
         let identity = try signing.identity()
         let progress = ProgressReporter(live: Console.errorIsTerminal)
         let result = try CertificationRun.perform(request, signedBy: identity, progress: progress.handle) { note in

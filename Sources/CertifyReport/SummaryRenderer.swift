@@ -17,6 +17,18 @@ package enum SummaryRenderer {
         lines.append("device   \(facts.device)")
         if let implementation = p.backend.implementation { lines.append("impl     \(implementation)") }
         lines.append("host     \(facts.host)")
+        if let shard = p.shard {
+            lines.append(
+                "shard    \(shard.index)/\(shard.count) on \(shard.hostname): \(p.cases.count) of the suite's \(shard.suiteCases) cases, "
+                    + "\(Format.number((shard.costShare * 1000).rounded() / 10))% of its estimated cost; "
+                    + "the level and tiers below judge this shard's cases only (certify merge judges the suite)")
+        }
+        if let shards = p.shards {
+            lines.append(
+                "merged   \(shards.count) shards: "
+                    + shards.map { "\($0.index)/\($0.count) on \($0.hostname) (report sha256:\($0.reportSHA256.prefix(16))…)" }
+                    .joined(separator: ", "))
+        }
         lines.append("")
         lines.append(contentsOf: table(p.cases))
         lines.append("")

@@ -119,10 +119,10 @@ package enum CertificationRun {
         var started = Date()
         let chipPath = try locate(request.chip, what: "chip profile")
         let tierPaths = try request.tiers.map { path throws(Failure) in try locate(path, what: "tier profile") }
-        let profile: ChipProfile
+        let loaded: ChipProfile
         let tiers: [TierProfile]
         do {
-            profile = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+            loaded = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
         } catch {
             throw Failure(error, given: request.chip, other: "tier")
         }
@@ -131,10 +131,12 @@ package enum CertificationRun {
         } catch {
             throw Failure(error, given: error.path, other: "chip")
         }
+        let profile = try loaded.overridingBackendOptions(request.backendOptions)
 
         let folder = URL(fileURLWithPath: request.resume ?? request.output ?? defaultOutput(profile, started))
         var choice = try SeedChoice(request, tiers: tiers)
         var finished: [String: CaseResult] = [:]
+        var shard = request.shard
         let folderExisted = FileManager.default.fileExists(atPath: folder.path)
         let journal: Journal
         do {
@@ -144,6 +146,7 @@ package enum CertificationRun {
                 // A resumed run keeps the suite and seed it started with, drawn or not.
                 choice = SeedChoice(
                     suite: previous.suite, seed: previous.seed, origin: previous.seedOrigin ?? .given, reproduces: previous.reproduces)
+                shard = previous.shard
                 finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
                 journal = try Journal(appendingIn: folder)
             } else {
@@ -161,7 +164,8 @@ package enum CertificationRun {
                     header: Journal.Header(
                         battery: Battery.version, suite: choice.suite, seed: choice.seed,
                         chipSHA256: (try? FileDigest.sha256(ofFile: chipPath)) ?? "", isolation: request.isolation.rawValue,
-                        startedAt: Timestamp.iso8601(started), seedOrigin: choice.origin, reproduces: choice.reproduces))
+                        startedAt: Timestamp.iso8601(started), seedOrigin: choice.origin, reproduces: choice.reproduces,
+                        shard: shard))
             }
         } catch let failure as Failure {
             throw failure
@@ -182,9 +186,10 @@ package enum CertificationRun {
             throw Failure(.backendUnavailable, error.message)
         }
 
-        let plan = RunPlan(
+        var plan = RunPlan(
             profile: profile, tiers: tiers, suite: choice.suite, seed: choice.seed, soak: request.soak, runs: request.runs,
             coldCache: request.coldCache)
+        if let shard { plan.cases = shard.cases(of: plan.cases) }
         Interruption.install()
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)
         if let worker = session as? WorkerSession {
@@ -194,7 +199,8 @@ package enum CertificationRun {
         }
         let assembly = StatementAssembly(
             profile: profile, chipPath: chipPath, tiers: tiers, library: library, plan: plan, choice: choice,
-            isolation: request.isolation, backend: session.description, started: started)
+            isolation: request.isolation, backend: session.description, started: started, shard: shard,
+            backendOptions: request.backendOptions)
         let statement = try assembly.statement(summary, folder: folder)
         let text = SummaryRenderer.render(statement)
         do {
@@ -233,6 +239,9 @@ package enum CertificationRun {
         let chipSHA256 = (try? FileDigest.sha256(ofFile: chipPath)) ?? ""
         if previous.chipSHA256 != chipSHA256 { differences.append("a chip profile with SHA-256 \(previous.chipSHA256)") }
         if previous.isolation != request.isolation.rawValue { differences.append("--isolation \(previous.isolation)") }
+        if let shard = request.shard, previous.shard != shard {
+            differences.append(previous.shard.map { "--shard \($0)" } ?? "the whole suite (no --shard)")
+        }
         guard differences.isEmpty else {
             throw Failure(
                 .usage, "cannot resume '\(folder.path)': it was started with \(differences.joined(separator: ", ")); run with the same options")

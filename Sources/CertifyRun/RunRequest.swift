@@ -41,6 +41,11 @@ package struct RunRequest: Sendable {
     package var runs = 2
     package var coldCache = false
     package var maxConsecutiveCrashes = 3
+    /// Run only this part of the suite (`--shard I/N`); nil: the whole suite.
+    package var shard: Shard?
+    /// "key=value" pairs over the profile's backend.options (`--backend-option`), e.g. the device
+    /// a shard runs on.
+    package var backendOptions: [String] = []
 
     package init(chip: String) {
         self.chip = chip
