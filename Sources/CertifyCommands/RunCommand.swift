@@ -58,20 +58,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
-    @Option(help: ArgumentHelp("After the run, gate its report against this last certified report (see 'certify help gate').", valueName: "report"))
-    var baseline: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "With --baseline: the baseline report's backend library, to time beside this run's (default: the path the report recorded, when that file is still the one it certified).",
-            valueName: "file"))
-    var baselineLibrary: String?
-
-    @Option(help: "With --baseline: worker processes per side in the A/B measurement.")
-    var replicates: Int = 6
-
-    @OptionGroup(title: "Gate (with --baseline)")
-    var gate: GateOptions
+    @OptionGroup var baseline: BaselineOptions
 
     @OptionGroup(title: "Signing")
     var signing: SigningOptions
@@ -79,10 +66,6 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard soak >= 0 else { throw ValidationError("--soak must be at least 0, got \(soak)") }
         guard (1...1000).contains(runs) else { throw ValidationError("--runs must be between 1 and 1000, got \(runs)") }
-        guard (3...100).contains(replicates) else { throw ValidationError("--replicates must be between 3 and 100 (a paired test needs 3 pairs), got \(replicates)") }
-        if baselineLibrary != nil && baseline == nil {
-            throw ValidationError("--baseline-library needs --baseline: it is the library that report certified")
-        }
         guard maxConsecutiveCrashes >= 1 else {
             throw ValidationError("--max-consecutive-crashes must be at least 1, got \(maxConsecutiveCrashes)")
         }
@@ -113,20 +96,7 @@ struct RunCommand: ParsableCommand {
             "Signed: \(result.folder.appendingPathComponent(ReportWriter.envelopeFile).path) by '\(identity.subject)'"
                 + (identity.development ? " (development identity: UNTRUSTED)\n" : "\n"))
         if identity.development { Console.error(SigningChoice.developmentWarning()) }
-        if result.end == .completed, let baseline {
-            let envelope = result.folder.appendingPathComponent(ReportWriter.envelopeFile).path
-            let timing = PairedTiming(replicates: replicates)
-            try gate.gate(
-                baseline: baseline, candidate: envelope, signing: signing,
-                rerun: { ids in result.rerun(ids, note: Console.error) },
-                measure: { (report: Statement) throws(Failure) in
-                    let progress = ProgressReporter(live: Console.errorIsTerminal)
-                    defer { progress.finish() }
-                    return try result.measureSideBySide(
-                        against: report, library: baselineLibrary, timing: timing,
-                        progress: { index, total, id in progress.paired(index, total, id) }, note: Console.error)
-                })
-        }
+        try baseline.gate(result, signing: signing)
         if result.status != .certified { throw Failure.silent(result.status) }
     }
 }
