@@ -39,8 +39,21 @@ package struct PluginLocator: Sendable {
             return found
         }
         throw BackendError(
-            .notFound,
-            "backend library '\(library)' not found; looked for \(candidates.joined(separator: ", ")). "
-                + "Build it with `swift build --product \(library)`, or set CERTIFY_BACKEND_PATH to the folder that holds \(file)")
+            .notFound, "backend library '\(library)' not found; looked for \(candidates.joined(separator: ", ")). \(Self.howToBuild(library, file))")
+    }
+
+    /// What builds `library`: `swift build` for a bundled backend, scripts/build-real-backends for
+    /// one over a real library (not a SwiftPM product), else its vendor's build and CERTIFY_BACKEND_PATH.
+    package static func howToBuild(_ library: String, _ file: String) -> String {
+        let name = library.hasPrefix("certify_backend_") ? String(library.dropFirst("certify_backend_".count)) : library
+        if ["cpu", "ascend", "cambricon", "hygon", "defective", "faulty"].contains(name) {
+            return "Build it with `swift build` from the certify repository, which puts the bundled backends next to certify"
+        }
+        if ["openblas", "onednn", "opencl"].contains(name) {
+            return "Build it with `scripts/build-real-backends \"\" \(name)` from the certify repository, once its library's "
+                + "Debian packages are installed (docs/real-libraries.md)"
+        }
+        return "Build it as its vendor says, then set CERTIFY_BACKEND_PATH to the folder that holds \(file), "
+            + "or give backend.library as the library's path"
     }
 }

@@ -17,6 +17,12 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
     case gateSupportLost = 33
     case gateErrorGrowth = 34
     case gateLatencyRegression = 35
+    case mergeShardMissing = 40
+    case mergeShardOverlap = 41
+    case mergeSeedDiffers = 42
+    case mergeBatteryDiffers = 43
+    case mergeSubjectDiffers = 44
+    case mergeNotAShard = 45
     case usage = 64
     case badProfile = 65
     case noInput = 66
@@ -38,23 +44,31 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .badSignature:
             "`certify verify`: bad signature — the Ed25519 signature over PAE(payloadType, payload) does not verify with the signer's certificate key, or the keyid is not that key's"
         case .untrustedSigner:
-            "`certify verify`: untrusted signer — no chain to a root in the trust store, a certificate not valid at the signing time, or a development identity"
+            "`certify verify`: untrusted signer — no chain to a root in the trust store, a certificate not valid at the signing time or outside the certificate policy, a development identity, or a `--trust` certificate that is not a root"
         case .subjectMismatch: "`certify verify`: subject mismatch — a `--backend`, `--chip` or `--tier` file is not what the report certifies"
         case .signingKeyRefused:
-            "a signing key is refused: group or others can read it, it does not match its certificate, or the certificate is not valid now"
-        case .gateLevelLowered: "`certify gate`: the candidate reached a lower level than the baseline (the most severe gate failure)"
-        case .gateTierLost: "`certify gate`: a tier the baseline qualified for is lost"
+            "a signing key is refused: group or others can read it, it does not match its certificate, or its chain is not valid now or breaks the certificate policy verify applies"
+        case .gateLevelLowered: "`certify gate`: the candidate reached a lower level than the baseline, and no case that passed now fails or is unsupported (that case's 32 or 33 decides)"
+        case .gateTierLost: "`certify gate`: a tier the baseline qualified for is lost (after 32, 33 and 30 in precedence)"
         case .gateNewFailure: "`certify gate`: a case that passed in the baseline now fails, errs, crashes, hangs or is missing"
         case .gateSupportLost: "`certify gate`: a kernel × dtype that passed in the baseline is no longer supported"
         case .gateErrorGrowth:
             "`certify gate`: a case's error / tolerance grew past `--error-growth` times the baseline's (default 4×), even within tolerance"
-        case .gateLatencyRegression: "`certify gate`: a case is slower beyond noise (Mann–Whitney U and the p50 effect floor; see docs/gating.md)"
+        case .gateLatencyRegression: "`certify gate`: a case, a kernel family or the battery is slower beyond noise (A/B side by side, or report against report; see docs/gating.md)"
+        case .mergeShardMissing: "`certify merge`: a shard is missing — the shards given do not cover 1…N, or a case of the suite is in none of them"
+        case .mergeShardOverlap:
+            "`certify merge`: a shard is given twice or overlaps another — the same index twice, shards of different N, or a case in two shards"
+        case .mergeSeedDiffers: "`certify merge`: a shard was run with another seed (or a seed of another origin)"
+        case .mergeBatteryDiffers:
+            "`certify merge`: a shard was run with another battery version, suite or case list, or other measurement settings (warm-up, iterations, runs, soak, isolation)"
+        case .mergeSubjectDiffers: "`certify merge`: a shard certifies another backend library (SHA-256), chip profile or tier profiles"
+        case .mergeNotAShard: "`certify merge`: a report is not a shard (run without `--shard`) or is incomplete (`--resume` it, then merge)"
         case .usage: "the command line is wrong (missing `--chip`, unknown suite …)"
         case .badProfile: "a chip or tier profile is malformed; the message names `file:line:column` and the key"
         case .noInput: "a file named on the command line does not exist"
         case .backendUnavailable: "the backend library cannot be found, loaded, verified against its pin, or started"
         case .internalError: "an internal error in certify"
-        case .cannotWrite: "the report folder cannot be written"
+        case .cannotWrite: "the report folder cannot be written, or `--output` names a folder that already holds a report (certify never overwrites one)"
         case .interrupted:
             "SIGINT (Ctrl-C) stopped the run: a partial report marked incomplete was written; `--resume <dir>` continues it"
         case .terminated: "SIGTERM stopped the run: as for 130"

@@ -41,6 +41,7 @@ package struct CertifyCommand: ParsableCommand {
             Check a report: certify verify <report folder> --trust <root.pem>
             Gate a release: certify gate --baseline <old> --candidate <new> --trust <root.pem>
                             or certify --chip <file> --baseline <old> (run, then gate)
+            Merge shards:   certify merge <shard>... --output <dir> (after --shard I/N runs)
             Make keys:      certify keygen root|certifier (see 'certify help keygen')
 
             A backend.library name such as certify_backend_ascend is found as
@@ -53,7 +54,8 @@ package struct CertifyCommand: ParsableCommand {
             """,
         version: Harness.version,
         subcommands: [
-            RunCommand.self, BatteryCommand.self, VerifyCommand.self, ExplainCommand.self, GateCommand.self, KeygenCommand.self,
+            RunCommand.self, BatteryCommand.self, VerifyCommand.self, ExplainCommand.self, GateCommand.self, MergeCommand.self,
+            KeygenCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

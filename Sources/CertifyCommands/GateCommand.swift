@@ -10,13 +10,18 @@ struct GateCommand: ParsableCommand {
             Both reports (folders or report.dsse.json envelopes) are verified first, as
             certify verify does. The gate fails on a lower level, a lost tier, a case
             that passed and now fails, a kernel × dtype no longer supported, error that
-            grew past --error-growth, and a latency regression beyond noise (one-sided
-            Mann–Whitney U over the recorded samples at --alpha, Bonferroni over the
-            cases, and p50 up by more than --latency-threshold and --latency-floor-us).
-            Two existing reports cannot re-run a failing case; certify --chip FILE
-            --baseline OLD does.
+            grew past --error-growth, and a latency regression beyond noise. Two existing
+            reports are compared report against report (one-sided Mann–Whitney U over the
+            recorded samples, Bonferroni over the cases, p50 above the battery's drift by
+            --latency-case-threshold; the battery by --latency-global-threshold), which a
+            shared host's process-to-process noise makes weak; the output states the limits.
 
-            Exit codes: 0 passed; when several kinds occur, the most severe (lowest) of
+            certify --chip FILE --baseline OLD re-runs failing cases and, when the
+            baseline's library is at hand, times both libraries side by side (A/B), a
+            much stronger test.
+
+            Exit codes: 0 passed; when several kinds occur, the most specific decides,
+            in the order 32, 33, 30, 31, 34, 35 (a level lost because a case failed is 32):
             \(ExitStatus.helpTable([.gateLevelLowered, .gateTierLost, .gateNewFailure, .gateSupportLost, .gateErrorGrowth, .gateLatencyRegression]))
             20–23 a report does not verify (see certify verify), 65 a bad expectations
             file, 66 a missing file, 73 an output cannot be written.

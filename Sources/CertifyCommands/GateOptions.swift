@@ -31,6 +31,9 @@ struct GateOptions: ParsableArguments {
     @Option(help: "... and by more than this many robust standard deviations of the battery's log p50 ratios.")
     var latencyNoiseSigmas: Double = 6
 
+    @Option(help: "Measured side by side (A/B): fail when the battery's median case is slower by more than this fraction (and significantly).")
+    var latencyAbGlobalThreshold: Double = 0.05
+
     @Option(help: ArgumentHelp("Write a Markdown summary fit for a pull-request comment.", valueName: "file"))
     var markdown: String?
 
@@ -45,6 +48,9 @@ struct GateOptions: ParsableArguments {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1, got \(alpha)") }
         guard latencyThreshold >= 0 else { throw ValidationError("--latency-threshold must not be negative, got \(latencyThreshold)") }
         guard latencyFloorUs >= 0 else { throw ValidationError("--latency-floor-us must not be negative, got \(latencyFloorUs)") }
+        guard latencyAbGlobalThreshold >= 0 else {
+            throw ValidationError("--latency-ab-global-threshold must not be negative, got \(latencyAbGlobalThreshold)")
+        }
         guard latencyNoiseSigmas >= 0 else {
             throw ValidationError("--latency-noise-sigmas must not be negative, got \(latencyNoiseSigmas)")
         }
@@ -54,20 +60,21 @@ struct GateOptions: ParsableArguments {
         GatePolicy(
             errorGrowth: errorGrowth, alpha: alpha, latencyThreshold: latencyThreshold, latencyFloorMicroseconds: latencyFloorUs,
             globalLatencyThreshold: latencyGlobalThreshold, caseLatencyThreshold: latencyCaseThreshold,
-            noiseSigmas: latencyNoiseSigmas)
+            noiseSigmas: latencyNoiseSigmas, pairedGlobalLatencyThreshold: latencyAbGlobalThreshold)
     }
 
     /// Gates `candidate` against `baseline`, prints the table and throws the gate's exit status when
     /// it fails. `rerun` runs case ids again in fresh workers (only after a run).
     func gate(
-        baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> [String: CaseResult])? = nil
+        baseline: String, candidate: String, signing: SigningOptions, rerun: (([String]) -> [String: CaseResult])? = nil,
+        measure: ((Statement) throws(Failure) -> (measurement: PairedMeasurement?, reason: String?))? = nil
     ) throws {
         var request = GateRequest(baseline: baseline, candidate: candidate, policy: policy)
         (request.trust, request.fallbackTrust, request.expectations) = (trust.path, ExecutableLocation.repositoryCerts, expectations)
         (request.markdown, request.junit, request.verdict) = (markdown, junit, verdict)
         var developmentSigner = false
         let verdict = try GateRun.perform(
-            request, rerun: rerun,
+            request, rerun: rerun, measure: measure,
             identity: { () throws(Failure) in
                 let identity = try SigningChoice.identity(key: signing.key, certificate: signing.certificate)
                 developmentSigner = identity.development

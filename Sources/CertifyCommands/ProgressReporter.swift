@@ -24,6 +24,12 @@ final class ProgressReporter {
         }
     }
 
+    /// The A/B measurement's progress: a live line on a terminal, nothing otherwise (one line per
+    /// case would double a CI log for no news).
+    func paired(_ index: Int, _ total: Int, _ id: String) {
+        if live { Console.errorRaw("\r\u{1B}[2K[A/B \(index + 1)/\(total)] \(id) …") }
+    }
+
     func finish() {
         if live { Console.errorRaw("\r\u{1B}[2K") }
     }

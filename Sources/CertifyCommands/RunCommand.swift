@@ -34,6 +34,12 @@ struct RunCommand: ParsableCommand {
             valueName: "report"))
     var reproduce: String?
 
+    @Option(help: ArgumentHelp("Run only shard I of N (1-based) of the suite, balanced by estimated cost; 'certify merge' joins the shards.", valueName: "I/N"))
+    var shard: Shard?
+
+    @Option(help: ArgumentHelp("A backend option over the profile's backend.options (e.g. a shard's device); repeatable.", valueName: "key=value"))
+    var backendOption: [String] = []
+
     @Option(help: "How to run the backend: worker (its own process, survives crashes) or in-process.")
     var isolation: Isolation = .worker
 
@@ -57,11 +63,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
-    @Option(help: ArgumentHelp("After the run, gate its report against this last certified report (see 'certify help gate').", valueName: "report"))
-    var baseline: String?
-
-    @OptionGroup(title: "Gate (with --baseline)")
-    var gate: GateOptions
+    @OptionGroup var baseline: BaselineOptions
 
     @OptionGroup(title: "Signing")
     var signing: SigningOptions
@@ -84,7 +86,9 @@ struct RunCommand: ParsableCommand {
         var request = RunRequest(chip: chip)
         (request.tiers, request.suite, request.output, request.seed, request.reproduce) = (tier, suite, output, seed, reproduce)
         (request.isolation, request.resume, request.soak, request.runs) = (isolation, resume, soak, runs)
-        (request.coldCache, request.maxConsecutiveCrashes, request.oracleCache) = (coldCache, maxConsecutiveCrashes, !noOracleCache)
+        (request.coldCache, request.maxConsecutiveCrashes, request.shard) = (coldCache, maxConsecutiveCrashes, shard)
+        request.backendOptions = backendOption
+        request.oracleCache = !noOracleCache
         let identity = try signing.identity()
         let progress = ProgressReporter(live: Console.errorIsTerminal)
         let result = try CertificationRun.perform(request, signedBy: identity, progress: progress.handle) { note in
@@ -98,12 +102,7 @@ struct RunCommand: ParsableCommand {
             "Signed: \(result.folder.appendingPathComponent(ReportWriter.envelopeFile).path) by '\(identity.subject)'"
                 + (identity.development ? " (development identity: UNTRUSTED)\n" : "\n"))
         if identity.development { Console.error(SigningChoice.developmentWarning()) }
-        if result.end == .completed, let baseline {
-            let envelope = result.folder.appendingPathComponent(ReportWriter.envelopeFile).path
-            try gate.gate(baseline: baseline, candidate: envelope, signing: signing) { ids in
-                result.rerun(ids, note: Console.error)
-            }
-        }
+        try baseline.gate(result, signing: signing)
         if result.status != .certified { throw Failure.silent(result.status) }
     }
 }

@@ -58,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
         guard render else { return }
         let directory = URL(fileURLWithPath: envelopePath).deletingLastPathComponent()
         do {
-            try ReportWriter.render(verified.statement, to: directory)
+            try ReportWriter.render(verified.statement, root: verified.root.subject, to: directory)
         } catch {
             throw Failure(.cannotWrite, "cannot write the renderings to '\(directory.path)': \(error.localizedDescription)")
         }

@@ -10,13 +10,15 @@ extension Failure {
     }
 
     /// A refused signing identity or keygen file: 24 for a key that may not sign, 66 for a file
-    /// that cannot be read, 73 for one that cannot be written.
+    /// that cannot be read, 73 for one that cannot be written, 22 for a trust anchor that is no root.
     package init(_ error: SigningError) {
         let status: ExitStatus =
             switch error {
-            case .keyReadableByOthers, .keyDoesNotMatchCertificate, .malformedKey, .certificateNotValid: .signingKeyRefused
+            case .keyReadableByOthers, .keyDoesNotMatchCertificate, .malformedKey, .certificateNotValid, .certificateRefused:
+                .signingKeyRefused
             case .unreadable, .malformedCertificate: .noInput
             case .exists, .unwritable: .cannotWrite
+            case .notARoot: .untrustedSigner
             }
         self.init(status, error.description)
     }
@@ -50,7 +52,7 @@ extension GateFinding.Kind {
         case .supportLost: .gateSupportLost
         case .errorGrowth: .gateErrorGrowth
         case .latencyRegression: .gateLatencyRegression
-        case .unexpectedPass, .expectedFailure, .flake, .skipped: .certified
+        case .unexpectedPass, .expectedFailure, .flake, .skipped, .notJudged: .certified
         }
     }
 }

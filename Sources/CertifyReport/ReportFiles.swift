@@ -26,6 +26,8 @@ package enum ReportFiles {
         do {
             return try TrustStore.load(path)
         } catch {
+            // A non-root anchor would let a chain stop short of the root: no signer can be trusted by it.
+            if case .notARoot = error { throw Failure(.untrustedSigner, "trust store: \(error.description)") }
             throw Failure(.noInput, "trust store: \(error.description)")
         }
     }

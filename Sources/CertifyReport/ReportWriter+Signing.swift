@@ -8,10 +8,14 @@ extension ReportWriter {
     package static let markdownFile = "report.md"
     package static let htmlFile = "report.html"
     package static let junitFile = "junit.xml"
+    /// The signer's certificate chain from the envelope, PEM, leaf first, never the root: what an
+    /// auditor's own tools (openssl verify, scripts/verify_envelope.py) check against their root.
+    package static let chainFile = "signer-chain.pem"
 
     /// Signs `statement` as `identity` at `date` and writes the folder: report.json (exactly the
-    /// signed payload bytes), report.dsse.json, summary.txt, and the renderings of the statement
-    /// read back from the envelope after its signature verified.
+    /// signed payload bytes), report.dsse.json, summary.txt, the envelope's certificate chain
+    /// (signer-chain.pem), and the renderings of the statement read back from the envelope after
+    /// its signature verified.
     ///
     /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
     /// `date` (a certificate that expired during a long run): such a report would never verify.
@@ -19,7 +23,7 @@ extension ReportWriter {
     package static func write(
         _ statement: Statement, summary: String, signedBy identity: SigningIdentity, at date: Date, to directory: URL
     ) throws -> SignedReport {
-        try identity.checkValid(at: date)
+        try identity.checkUsable(at: date)
         let signed = try identity.sign(statement, at: date)
         let verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
@@ -27,14 +31,16 @@ extension ReportWriter {
         try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
         try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)
         try Data(summary.utf8).write(to: directory.appendingPathComponent(summaryFile), options: .atomic)
-        try render(verified.statement, to: directory)
+        try Data(verified.chain.pem().utf8).write(to: directory.appendingPathComponent(chainFile), options: .atomic)
+        try render(verified.statement, root: verified.chain.namedRoot, to: directory)
         return signed
     }
 
-    /// Writes report.md, report.html and junit.xml for `statement` into `directory`.
-    package static func render(_ statement: Statement, to directory: URL) throws {
-        try Data(MarkdownRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
-        try Data(HTMLRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
+    /// Writes report.md, report.html and junit.xml for `statement` into `directory`; `root` is the
+    /// root the signer's chain names, which report.md and report.html show.
+    package static func render(_ statement: Statement, root: String?, to directory: URL) throws {
+        try Data(MarkdownRenderer.render(statement, root: root).utf8).write(to: directory.appendingPathComponent(markdownFile), options: .atomic)
+        try Data(HTMLRenderer.render(statement, root: root).utf8).write(to: directory.appendingPathComponent(htmlFile), options: .atomic)
         try Data(JUnitRenderer.render(statement).utf8).write(to: directory.appendingPathComponent(junitFile), options: .atomic)
     }
 }

@@ -170,6 +170,9 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var seedOrigin: SeedOrigin?
     /// With `seedOrigin` reproduction: the SHA-256 of the report.json whose run this one repeats.
     package var reproduces: String?
+    /// `--backend-option` "key=value" pairs given over the chip profile's backend.options (the
+    /// device a shard ran on); absent: none.
+    package var backendOptions: [String]?
 
     package init(
         harness: String, harnessVersion: String, batteryVersion: String, suite: Suite, seed: UInt64, warmup: Int, iterations: Int,
@@ -216,6 +219,11 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
     package var incompleteReason: String?
     /// Who signed the report and when; set by `ReportSigner` just before the bytes are signed.
     package var signer: SignerRecord?
+    /// Set when the run was one shard of a suite (`--shard I/N`): then `cases`, `level` and
+    /// `tiers` are this shard's only, and `certify merge` makes the suite's report.
+    package var shard: ShardRecord?
+    /// Set in a report `certify merge` made: the shards it verified and merged, by index.
+    package var shards: [MergedShard]?
 
     package init(
         run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],

@@ -17,18 +17,25 @@ package enum SummaryRenderer {
         lines.append("device   \(facts.device)")
         if let implementation = p.backend.implementation { lines.append("impl     \(implementation)") }
         lines.append("host     \(facts.host)")
+        if let shard = p.shard {
+            lines.append(
+                "shard    \(shard.index)/\(shard.count) on \(shard.hostname): \(p.cases.count) of the suite's \(shard.suiteCases) cases, "
+                    + "\(Format.number((shard.costShare * 1000).rounded() / 10))% of its estimated cost; "
+                    + "the level and tiers below judge this shard's cases only (certify merge judges the suite)")
+        }
+        if let shards = p.shards {
+            lines.append(
+                "merged   \(shards.count) shards: "
+                    + shards.map { "\($0.index)/\($0.count) on \($0.hostname) (report sha256:\($0.reportSHA256.prefix(16))…)" }
+                    .joined(separator: ", "))
+        }
         lines.append("")
         lines.append(contentsOf: table(p.cases))
         lines.append("")
-        let counts = Dictionary(grouping: p.cases, by: \.outcome).mapValues(\.count)
-        lines.append(
-            "\(p.cases.count) cases: \(counts[.passed] ?? 0) passed, \(counts[.failed] ?? 0) failed, "
-                + "\(counts[.unsupported] ?? 0) unsupported, \(counts[.error] ?? 0) errors"
-                + (counts[.untrustworthy].map { ", \($0) untrustworthy" } ?? "")
-                + faultCounts(counts))
-        if !p.complete {
+        lines.append(facts.caseCounts)
+        if let incomplete = facts.incomplete {
             lines.append("")
-            lines.append("INCOMPLETE: \(p.incompleteReason ?? "the run did not finish"); the cases not run are marked NOT-RUN")
+            lines.append(incomplete)
         }
         lines.append("")
         if let clock = p.cases.compactMap(\.latency).first?.clock {
@@ -106,11 +113,5 @@ package enum SummaryRenderer {
             if let violation = c.memoryViolation, violation != c.message { lines.append("  \(c.id): memory violation: \(violation)") }
         }
         return lines
-    }
-
-    /// ", 1 crashed, 2 timed out …" for the outcomes only a faulty backend produces.
-    private static func faultCounts(_ counts: [CaseOutcome: Int]) -> String {
-        let named: [(CaseOutcome, String)] = [(.crashed, "crashed"), (.timedOut, "timed out"), (.lied, "lied"), (.notRun, "not run")]
-        return named.compactMap { outcome, name in counts[outcome].map { ", \($0) \(name)" } }.joined()
     }
 }

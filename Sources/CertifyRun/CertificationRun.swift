@@ -28,6 +28,41 @@ package struct RunResult {
     }
 }
 
+extension RunResult {
+    /// The file in the report folder that keeps the A/B measurement a gate made of this run.
+    package static let pairedFile = "paired-latency.json"
+
+    /// Times the cases that passed in this run and in `baseline` side by side with the baseline's
+    /// library (`given`, or the one the report names; see `BaselineLibrary`) and writes the
+    /// measurement to `pairedFile` in the report folder. Returns nil, with `reason`, when the
+    /// baseline library is not at hand.
+    package func measureSideBySide(
+        against baseline: Statement, library given: String?, timing: PairedTiming, progress: (Int, Int, String) -> Void,
+        note: (String) -> Void
+    ) throws(Failure) -> (measurement: PairedMeasurement?, reason: String?) {
+        let context = rerun
+        let (found, reason) = try BaselineLibrary.locate(
+            baseline, given: given, fallbackOptions: context.profile.backend.options, note: note)
+        guard let found else { return (nil, reason) }
+        let passedBefore = Set(baseline.predicate.cases.filter { $0.outcome == .passed }.map(\.id))
+        let timed = Set(statement.predicate.cases.filter { $0.outcome == .passed && $0.latency != nil && passedBefore.contains($0.id) }.map(\.id))
+        let cases = context.plan.cases.filter { timed.contains($0.id) }
+        let candidate = TimedLibrary(
+            path: context.library, sha256: statement.predicate.backend.librarySHA256, options: context.profile.backend.options)
+        let measurement = try timing.measure(
+            cases, plan: context.plan, profile: context.profile, baseline: found, candidate: candidate, folder: folder,
+            progress: progress, note: note)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            try encoder.encode(measurement).write(to: folder.appendingPathComponent(Self.pairedFile))
+        } catch {
+            throw Failure(.cannotWrite, "cannot write \(Self.pairedFile) to '\(folder.path)': \(error.localizedDescription)")
+        }
+        return (measurement, nil)
+    }
+}
+
 /// Runs cases of a finished run again, each in a fresh session, for a gate's re-measurement.
 package struct CaseRerun {
     var plan: RunPlan
@@ -59,6 +94,20 @@ package struct CaseRerun {
     }
 }
 
+extension Failure {
+    /// A profile that does not load; when its top-level key says it is the `other` kind of profile
+    /// (a tier file given as --chip, or a chip file as --tier), a hint names the right option.
+    init(_ error: ProfileError, given path: String, other kind: String) {
+        self.init(error)
+        if error.kind == .unknownKey && error.keyPath == kind {
+            notes.append(
+                kind == "tier"
+                    ? "hint: '\(path)' is a tier profile: give it with --tier, and a chip profile with --chip"
+                    : "hint: '\(path)' is a chip profile: give it with --chip, and tier profiles with --tier")
+        }
+    }
+}
+
 /// One certification run as a library call: profiles → plan → backend session → battery →
 /// signed report folder. The command parses options into a `RunRequest` and prints what this returns.
 package enum CertificationRun {
@@ -70,18 +119,24 @@ package enum CertificationRun {
         var started = Date()
         let chipPath = try locate(request.chip, what: "chip profile")
         let tierPaths = try request.tiers.map { path throws(Failure) in try locate(path, what: "tier profile") }
-        let profile: ChipProfile
+        let loaded: ChipProfile
         let tiers: [TierProfile]
         do {
-            profile = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+            loaded = try ProfileLoader.loadChip(path: chipPath, budgetKeys: Battery.budgetKeys)
+        } catch {
+            throw Failure(error, given: request.chip, other: "tier")
+        }
+        do {
             tiers = try tierPaths.map { path throws(ProfileError) in try ProfileLoader.loadTier(path: path) }
         } catch {
-            throw Failure(error)
+            throw Failure(error, given: error.path, other: "chip")
         }
+        let profile = try loaded.overridingBackendOptions(request.backendOptions)
 
         let folder = URL(fileURLWithPath: request.resume ?? request.output ?? defaultOutput(profile, started))
         var choice = try SeedChoice(request, tiers: tiers)
         var finished: [String: CaseResult] = [:]
+        var shard = request.shard
         let folderExisted = FileManager.default.fileExists(atPath: folder.path)
         let journal: Journal
         do {
@@ -91,16 +146,26 @@ package enum CertificationRun {
                 // A resumed run keeps the suite and seed it started with, drawn or not.
                 choice = SeedChoice(
                     suite: previous.suite, seed: previous.seed, origin: previous.seedOrigin ?? .given, reproduces: previous.reproduces)
+                shard = previous.shard
                 finished = Dictionary(results.map { ($0.id, $0) }) { _, later in later }
                 journal = try Journal(appendingIn: folder)
             } else {
+                // A signed report is evidence: a second run never replaces it in place.
+                for name in [ReportWriter.envelopeFile, ReportWriter.statementFile, Journal.file]
+                where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+                    throw Failure(
+                        .cannotWrite,
+                        "'\(folder.path)' already holds a report (\(name)); certify never overwrites one: "
+                            + "choose another --output, or --resume '\(folder.path)' to continue a run that was cut short")
+                }
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 journal = try Journal(
                     creatingIn: folder,
                     header: Journal.Header(
                         battery: Battery.version, suite: choice.suite, seed: choice.seed,
                         chipSHA256: (try? FileDigest.sha256(ofFile: chipPath)) ?? "", isolation: request.isolation.rawValue,
-                        startedAt: Timestamp.iso8601(started), seedOrigin: choice.origin, reproduces: choice.reproduces))
+                        startedAt: Timestamp.iso8601(started), seedOrigin: choice.origin, reproduces: choice.reproduces,
+                        shard: shard))
             }
         } catch let failure as Failure {
             throw failure
@@ -125,6 +190,7 @@ package enum CertificationRun {
             profile: profile, tiers: tiers, suite: choice.suite, seed: choice.seed, soak: request.soak, runs: request.runs,
             coldCache: request.coldCache)
         if request.oracleCache { plan.oracleCache = OracleCache() }
+        if let shard { plan.cases = shard.cases(of: plan.cases) }
         Interruption.install()
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)
         if let worker = session as? WorkerSession {
@@ -134,7 +200,8 @@ package enum CertificationRun {
         }
         let assembly = StatementAssembly(
             profile: profile, chipPath: chipPath, tiers: tiers, library: library, plan: plan, choice: choice,
-            isolation: request.isolation, backend: session.description, started: started)
+            isolation: request.isolation, backend: session.description, started: started, shard: shard,
+            backendOptions: request.backendOptions)
         let statement = try assembly.statement(summary, folder: folder)
         let text = SummaryRenderer.render(statement)
         do {
@@ -173,6 +240,9 @@ package enum CertificationRun {
         let chipSHA256 = (try? FileDigest.sha256(ofFile: chipPath)) ?? ""
         if previous.chipSHA256 != chipSHA256 { differences.append("a chip profile with SHA-256 \(previous.chipSHA256)") }
         if previous.isolation != request.isolation.rawValue { differences.append("--isolation \(previous.isolation)") }
+        if let shard = request.shard, previous.shard != shard {
+            differences.append(previous.shard.map { "--shard \($0)" } ?? "the whole suite (no --shard)")
+        }
         guard differences.isEmpty else {
             throw Failure(
                 .usage, "cannot resume '\(folder.path)': it was started with \(differences.joined(separator: ", ")); run with the same options")

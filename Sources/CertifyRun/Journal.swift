@@ -19,11 +19,14 @@ package final class Journal {
         package var seedOrigin: SeedOrigin?
         /// The SHA-256 of the report a reproduction repeats.
         package var reproduces: String?
+        /// The part of the suite the run covers; absent: the whole suite.
+        package var shard: Shard?
 
         package init(
             battery: String, suite: Suite, seed: UInt64, chipSHA256: String, isolation: String, startedAt: String,
-            seedOrigin: SeedOrigin? = nil, reproduces: String? = nil
+            seedOrigin: SeedOrigin? = nil, reproduces: String? = nil, shard: Shard? = nil
         ) {
+            self.shard = shard
             self.battery = battery
             self.suite = suite
             self.seed = seed

@@ -43,6 +43,11 @@ package struct RunRequest: Sendable {
     package var maxConsecutiveCrashes = 3
     /// Read and write the oracle cache (`OracleCache`); false: `--no-oracle-cache`.
     package var oracleCache = true
+    /// Run only this part of the suite (`--shard I/N`); nil: the whole suite.
+    package var shard: Shard?
+    /// "key=value" pairs over the profile's backend.options (`--backend-option`), e.g. the device
+    /// a shard runs on.
+    package var backendOptions: [String] = []
 
     package init(chip: String) {
         self.chip = chip

@@ -17,6 +17,10 @@ package struct StatementAssembly {
     package var isolation: Isolation
     package var backend: BackendDescription
     package var started: Date
+    /// The part of the suite the run covered; nil: the whole suite.
+    package var shard: Shard? = nil
+    /// `--backend-option` pairs given over the profile's backend.options.
+    package var backendOptions: [String] = []
 
     /// The statement for `summary`; `folder` is where `--resume` would continue it.
     package func statement(_ summary: RunSummary, folder: URL) throws(Failure) -> Statement {
@@ -31,7 +35,7 @@ package struct StatementAssembly {
             case .backendUnusable(let reason): reason
             case .interrupted(let signal): "interrupted by \(SignalName.of(signal)); continue with --resume \(folder.path)"
             }
-        return Statement(
+        var statement = Statement(
             subject: try subjects(),
             predicate: CertificationPredicate(
                 run: RunRecord(
@@ -52,6 +56,9 @@ package struct StatementAssembly {
                 tiers: tiers.map { TierVerdict(tier: $0, results: results, context: context) },
                 cases: results,
                 complete: incompleteReason == nil, incompleteReason: incompleteReason))
+        statement.predicate.run.backendOptions = backendOptions.isEmpty ? nil : backendOptions
+        statement.predicate.shard = shard.map { ShardRecord($0, suite: Battery.cases(choice.suite)) }
+        return statement
     }
 
     /// The backend library, the chip profile and every tier profile, by SHA-256, each with its role.
@@ -63,8 +70,12 @@ package struct StatementAssembly {
                 throw Failure(.noInput, "cannot hash the report's subject '\(path)': \(error.localizedDescription)")
             }
         }
+        // The backend is named by the digest of the bytes the session loaded (hashed and dlopen'ed
+        // through one descriptor), not by hashing the path again: a file swapped during the run
+        // must not be what the report certifies.
+        let loaded = backend.librarySHA256.isEmpty ? try digest(library) : backend.librarySHA256
         var subjects = [
-            Subject(name: URL(fileURLWithPath: library).lastPathComponent, sha256: try digest(library), role: .backend),
+            Subject(name: URL(fileURLWithPath: library).lastPathComponent, sha256: loaded, role: .backend),
             Subject(name: chipPath, sha256: try digest(chipPath), role: .chipProfile),
         ]
         for tier in tiers {

@@ -14,6 +14,10 @@ package enum SigningError: Error, Equatable, CustomStringConvertible {
     case keyDoesNotMatchCertificate(key: String, certificate: String)
     /// The certificate is not valid at the signing time.
     case certificateNotValid(subject: String, at: String, notBefore: String, notAfter: String)
+    /// The chain breaks the certificate policy verify applies; `reason` is verify's words.
+    case certificateRefused(reason: String)
+    /// A trust store file holds a certificate that is not a self-signed root.
+    case notARoot(path: String, subject: String, issuer: String)
     /// keygen refuses to overwrite an existing file.
     case exists(path: String)
     /// A file or folder cannot be written; `reason` is the system's words.
@@ -33,6 +37,11 @@ package enum SigningError: Error, Equatable, CustomStringConvertible {
             "signing key '\(key)' does not match the public key of certificate '\(certificate)'"
         case .certificateNotValid(let subject, let at, let notBefore, let notAfter):
             "certificate '\(subject)' is not valid at \(at) (valid from \(notBefore) to \(notAfter))"
+        case .certificateRefused(let reason):
+            "\(reason): certify verify would reject a report signed with it"
+        case .notARoot(let path, let subject, let issuer):
+            "'\(path)' holds '\(subject)', which is not a root (its issuer is '\(issuer)'): "
+                + "a trust store holds self-signed root certificates only; trust the root it chains to"
         case .exists(let path):
             "'\(path)' already exists; certify keygen never overwrites a key or certificate"
         case .unwritable(let path, let reason):

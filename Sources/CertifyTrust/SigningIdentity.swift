@@ -59,6 +59,18 @@ package struct SigningIdentity {
         }
     }
 
+    /// Throws unless this identity may sign at `date`: every certificate of the chain valid then
+    /// (`certificateNotValid`), and the chain meeting the `CertificatePolicy` that verify applies
+    /// (`certificateRefused`, with verify's reason).
+    package func checkUsable(at date: Date) throws(SigningError) {
+        try checkValid(at: date)
+        do {
+            try CertificateChain(chain).checkPolicy(at: date)
+        } catch {
+            throw .certificateRefused(reason: error.message)
+        }
+    }
+
     /// The record a signed statement carries of this signer at `date`, and the instant it names:
     /// whole seconds, as the statement records them, so that the chain is judged at what is signed.
     package func record(at date: Date) -> (SignerRecord, Date) {

@@ -20,12 +20,26 @@ package struct TrustStore: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadable(path: path, reason: "No such file or directory")
         }
-        guard isDirectory.boolValue else { return TrustStore(roots: try KeyFile.readCertificates(path), location: path) }
+        guard isDirectory.boolValue else { return TrustStore(roots: try readRoots(path), location: path) }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".pem") }.sorted()
         var roots: [Certificate] = []
         for name in names {
-            roots += try KeyFile.readCertificates(URL(fileURLWithPath: path).appendingPathComponent(name).path)
+            roots += try readRoots(URL(fileURLWithPath: path).appendingPathComponent(name).path)
         }
         return TrustStore(roots: roots, location: path)
+    }
+
+    /// The certificates of the PEM file `path`, each a root: self-issued and self-signed. An
+    /// intermediate or a certifier as an anchor would let a chain stop below the root its owner
+    /// answers to, and Certs/README.md promises roots only, so such a file is refused.
+    private static func readRoots(_ path: String) throws(SigningError) -> [Certificate] {
+        let certificates = try KeyFile.readCertificates(path)
+        for certificate in certificates
+        where certificate.issuer != certificate.subject
+            || !certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+        {
+            throw .notARoot(path: path, subject: certificate.subject.description, issuer: certificate.issuer.description)
+        }
+        return certificates
     }
 }

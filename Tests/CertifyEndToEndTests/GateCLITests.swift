@@ -62,18 +62,20 @@ final class GateRuns: @unchecked Sendable {
         let runs = try #require(GateRuns.shared)
         #expect(runs.regressed.stdout.contains("gemm.fp16.long-k.1x16x4096 failed") || runs.regressed.stderr.contains("gemm.fp16.long-k.1x16x4096 failed"))
         let result = try runs.gate(runs.clean[0], runs.regressedReport)
-        #expect(result.status == 30, "\(result.stdout)\(result.stderr)")
+        // The level falls because the case fails: the failed case, the most specific finding, decides.
+        #expect(result.status == 32, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("level-lowered"))
         #expect(result.stdout.contains("new-failure"))
         #expect(result.stdout.contains("gemm"))
-        #expect(result.stdout.hasSuffix("the most severe level-lowered\n"))
+        #expect(result.stdout.hasSuffix("exit 32: new-failure decides\n"))
         #expect(result.stderr.contains("cannot re-run a failing case"))
     }
 
     @Test func aSlowedBuildFailsTheGateInTheRunItself() throws {
         let runs = try #require(GateRuns.shared)
         #expect(runs.slowed.status == 35, "\(runs.slowed.stdout)\(runs.slowed.stderr)")
-        #expect(runs.slowed.stdout.contains("latency-regression"))
+        #expect(runs.slowed.stdout.contains("latency-regression  battery"))
+        #expect(runs.slowed.stdout.contains("latency  interleaved-a-b: "))
         #expect(!runs.slowed.stdout.contains("new-failure"))
         let again = try runs.gate(runs.clean[1], runs.slowedReport)
         #expect(again.status == 35, "\(again.stdout)")
@@ -94,6 +96,8 @@ final class GateRuns: @unchecked Sendable {
         #expect(markdown.contains("| ❌ latency-regression | `"))
         let junit = try String(contentsOfFile: out.path("junit.xml"), encoding: .utf8)
         #expect(junit.contains("<failure type=\"latency-regression\""))
+        let consumers = try Tool.run(CLI.repositoryRoot.appendingPathComponent("scripts/check-junit").path, [out.path("junit.xml")])
+        #expect(consumers.status == 0, "\(consumers.stdout)\(consumers.stderr)")
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: out.path("gate.dsse.json"))))
         let payload = try #require(Data(base64Encoded: envelope.payload))
         let statement = try JSONDecoder().decode(GateStatement.self, from: payload)

@@ -1,3 +1,4 @@
+import CertifyBackends
 import CertifyBase
 import Foundation
 import Testing
@@ -20,7 +21,19 @@ import Testing
         #expect(result.status == ExitStatus.backendUnavailable.rawValue)
         #expect(result.stderr.hasPrefix("error: backend library 'certify_backend_nowhere' not found; looked for "))
         #expect(result.stderr.contains("libcertify_backend_nowhere.so"))
-        #expect(result.stderr.contains("Build it with `swift build --product certify_backend_nowhere`"))
+        #expect(
+            result.stderr.hasSuffix(
+                ". Build it as its vendor says, then set CERTIFY_BACKEND_PATH to the folder that holds "
+                    + "libcertify_backend_nowhere.so, or give backend.library as the library's path\n"))
+    }
+
+    /// The real-library backends are no SwiftPM products: the hint names the script that builds them.
+    @Test func aMissingRealLibraryBackendPointsAtItsBuildScript() throws {
+        let hint = PluginLocator.howToBuild("certify_backend_opencl", "libcertify_backend_opencl.so")
+        #expect(
+            hint == "Build it with `scripts/build-real-backends \"\" opencl` from the certify repository, once its library's "
+                + "Debian packages are installed (docs/real-libraries.md)")
+        #expect(PluginLocator.howToBuild("certify_backend_ascend", "libcertify_backend_ascend.so").hasPrefix("Build it with `swift build` "))
     }
 
     @Test func missingLibraryPath() throws {

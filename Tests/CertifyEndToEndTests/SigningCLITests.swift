@@ -40,7 +40,7 @@ import Testing
         #expect(
             names == [
                 "report.json", "report.dsse.json", "summary.txt", "report.md", "report.html", "junit.xml", "journal.jsonl",
-                "worker.log",
+                "worker.log", "signer-chain.pem",
             ])
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: run.envelope)))
         let reportJSON = try Data(contentsOf: URL(fileURLWithPath: run.folder.path("report/report.json")))
@@ -117,7 +117,7 @@ import Testing
         let script = CLI.repositoryRoot.appendingPathComponent("scripts/verify_envelope.py").path
         let accepted = try Tool.run("python3", [script, run.envelope, run.root])
         #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
-        #expect(accepted.stdout == "OK CN=Li Wei,O=certify certifiers\n")
+        #expect(accepted.stdout == "OK CN=Li Wei,O=certify certifiers (root CN=certify test root,O=certify)\n")
         let scratch = try TemporaryDirectory()
         let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: run.envelope)), as: UTF8.self)
         let offset = text.utf8.distance(from: text.startIndex, to: text.range(of: "\"payload\" : \"")!.upperBound) + 300

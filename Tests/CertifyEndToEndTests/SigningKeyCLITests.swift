@@ -77,3 +77,46 @@ import Testing
         #expect(result.stderr == stderr)
     }
 }
+
+/// certify signs only with a chain its own verify would accept: OpenSSL-made certificates that
+/// break the certificate policy are refused before anything runs (exit 24), with verify's reason.
+@Suite struct CertificatePolicyCLITests {
+    static let refused: [(String, String, String)] = [
+        ("no-digital-signature", "root", "certificate 'CN=openssl leaf,O=OpenSSL test' may not make digital signatures"),
+        ("unknown-critical", "root", "certificate 'CN=openssl leaf,O=OpenSSL test' has an unknown critical extension 1.3.6.1.4.1.55555.1"),
+        ("ca-leaf", "root", "certificate 'CN=openssl leaf,O=OpenSSL test' is a CA certificate (CA:TRUE); a report is signed by an end-entity certificate"),
+        ("server-only", "root", "certificate 'CN=openssl leaf,O=OpenSSL test' has an extended key usage without codeSigning, so it may not sign reports"),
+        ("certifier", "certifier", "certificate 'CN=openssl certifier,O=OpenSSL test' is not a CA that may issue certificates"),
+    ]
+
+    @Test(arguments: refused)
+    func aCertificateVerifyWouldRejectCannotSign(extensions: String, issuer: String, reason: String) throws {
+        let pki = try OpenSSLPKI()
+        if issuer == "certifier" { try pki.issue("certifier", by: "root", extensions: "certifier") }
+        try pki.issue("leaf", by: issuer, extensions: extensions)
+        let chain = try pki.chain(issuer == "root" ? ["leaf"] : ["leaf", issuer], to: "chain.pem")
+        let out = try TemporaryDirectory()
+        let result = try CLI.run([
+            "--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", out.path("report"),
+            "--signing-key", pki.folder.path("leaf.key"), "--signing-cert", chain,
+        ])
+        #expect(result.status == 24)
+        #expect(result.stderr == "error: \(reason): certify verify would reject a report signed with it\n")
+        #expect(!FileManager.default.fileExists(atPath: out.path("report")))
+    }
+
+    /// A trust store holds roots only: an intermediate given to --trust is refused (exit 22), not
+    /// taken as an anchor that would stop a chain short of the root.
+    @Test func anIntermediateIsNoTrustAnchor() throws {
+        let run = try #require(SignedRun.shared)
+        let pki = try OpenSSLPKI()
+        let intermediate = try pki.issue("intermediate", by: "root", extensions: "intermediate")
+        let result = try CLI.run(["verify", run.envelope, "--trust", intermediate])
+        #expect(result.status == 22)
+        #expect(
+            result.stderr
+                == "error: trust store: '\(intermediate)' holds 'CN=openssl intermediate,O=OpenSSL test', which is not a root "
+                + "(its issuer is 'CN=openssl root,O=OpenSSL test'): a trust store holds self-signed root certificates only; "
+                + "trust the root it chains to\n")
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a tool other than certify (openssl, python3, a script) found on PATH or by path.
 enum Tool {
-    /// Runs `tool arguments` in the repository root with `environment` added to the test's.
+    /// `environment` is added to this process's.
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CLI.Result {
         let scratch = try TemporaryDirectory()
         let out = scratch.url.appendingPathComponent("stdout")

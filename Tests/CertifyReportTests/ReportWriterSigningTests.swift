@@ -26,8 +26,10 @@ struct ReportWriterSigningTests {
         let signed = try ReportWriter.write(syntheticStatement(), summary: "s\n", signedBy: pki.identity, at: Date(), to: folder)
         #expect(try Data(contentsOf: folder.appendingPathComponent("report.json")) == signed.payload)
         #expect(try Data(contentsOf: folder.appendingPathComponent("report.dsse.json")) == signed.envelope)
-        #expect(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8) == MarkdownRenderer.render(signed.statement))
+        let chain = try String(contentsOf: folder.appendingPathComponent("signer-chain.pem"), encoding: .utf8)
+        #expect(chain == KeyFile.pem(type: "CERTIFICATE", der: try KeyFile.der(pki.identity.chain[0])))
+        #expect(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8) == MarkdownRenderer.render(signed.statement, root: "CN=test root,O=certify"))
         #expect(try String(contentsOf: folder.appendingPathComponent("junit.xml"), encoding: .utf8) == JUnitRenderer.render(signed.statement))
-        #expect(try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8) == HTMLRenderer.render(signed.statement))
+        #expect(try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8) == HTMLRenderer.render(signed.statement, root: "CN=test root,O=certify"))
     }
 }

@@ -12,7 +12,19 @@ package enum Gate {
         baseline: CertificationPredicate, candidate: CertificationPredicate, policy: GatePolicy,
         expectations: GateExpectations = GateExpectations(), reruns: [String: CaseResult] = [:]
     ) -> [GateFinding] {
+        evaluate(baseline: baseline, candidate: candidate, policy: policy, expectations: expectations, reruns: reruns).findings
+    }
+
+    /// As `compare`, and what the gate could see of latency. With `paired`, a side-by-side
+    /// measurement of both libraries, latency is judged on it (`PairedLatency`) and not on the
+    /// reports' samples; without, `fallbackReason` says why there is none.
+    package static func evaluate(
+        baseline: CertificationPredicate, candidate: CertificationPredicate, policy: GatePolicy,
+        expectations: GateExpectations = GateExpectations(), reruns: [String: CaseResult] = [:],
+        paired: PairedMeasurement? = nil, fallbackReason: String? = nil
+    ) -> (findings: [GateFinding], latency: LatencySummary?) {
         var findings: [GateFinding] = []
+        var unjudged: [String: [String]] = [:]
         if candidate.level.reached < baseline.level.reached {
             findings.append(
                 GateFinding(
@@ -53,17 +65,42 @@ package enum Gate {
                 findings.append(regression(old, new, expectations: expectations, rerun: reruns[old.id]))
             }
             guard let new, old.outcome == .passed, new.outcome == .passed else { continue }
-            if let growth = errorGrowth(old, new, policy: policy) { findings.append(growth) }
+            if let growth = errorGrowth(old, new, policy: policy) {
+                findings.append(growth)
+            } else if let reason = errorGrowthNotJudged(old, new, policy: policy) {
+                unjudged[reason, default: []].append(old.id)
+            }
             timed.append((old, new))
         }
+        for (reason, ids) in unjudged.sorted(by: { $0.key < $1.key }) {
+            findings.append(
+                GateFinding(
+                    .notJudged, "error growth",
+                    "not judged for \(ids.count) case\(ids.count == 1 ? "" : "s"): \(reason): \(ids.sorted().joined(separator: ", "))"))
+        }
 
-        findings += latencyRegressions(timed, policy: policy, reruns: reruns)
-        return findings.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
+        let latency: LatencySummary?
+        if let paired {
+            let comparable = timed.filter { $0.latency != nil && $1.latency != nil }.map(\.0.id)
+            let judged = PairedLatency.judge(paired, comparable: Set(comparable), policy: policy)
+            findings += judged.findings
+            latency = judged.summary
+        } else {
+            let judged = latencyRegressions(timed, policy: policy, reruns: reruns, fallbackReason: fallbackReason)
+            findings += judged.findings
+            latency = judged.summary
+        }
+        return (findings.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }, latency)
     }
 
-    /// The most severe failing kind among `findings`; nil when the gate passes.
-    package static func worst(_ findings: [GateFinding]) -> GateFinding.Kind? {
-        findings.map(\.kind).filter(\.fails).min()
+    /// The failing kind that decides the exit status; nil when the gate passes. The most specific
+    /// finding decides: a case that no longer passes (`new-failure`, then `support-lost`) is the
+    /// cause of the level and tiers it costs, so it decides over `level-lowered` and `tier-lost`;
+    /// those decide over `error-growth` and `latency-regression`, which leave every case passing
+    /// (a level lost with only those is lost to a budget, determinism or the soak).
+    package static func deciding(_ findings: [GateFinding]) -> GateFinding.Kind? {
+        let kinds = Set(findings.map(\.kind).filter(\.fails))
+        return GateFinding.Kind.precedence.first { kinds.contains($0) }
     }
 
     /// A case that passed in the baseline and does not pass now.
@@ -106,6 +143,17 @@ package enum Gate {
             "error grew \(String(format: "%.1f", after / before))× (from \(ratio(before)) to \(ratio(after)) of the standard tolerance; limit \(format(policy.errorGrowth))×)")
     }
 
+    /// Why a case's error growth was not judged, when it was not and could have grown.
+    private static func errorGrowthNotJudged(_ old: CaseResult, _ new: CaseResult, policy: GatePolicy) -> String? {
+        guard let before = old.standardRatio, before.isFinite, let after = new.standardRatio, after.isFinite else {
+            return "a report has no finite error / tolerance for it (a call the backend must refuse, or a case judged on something else)"
+        }
+        guard before < policy.negligibleErrorRatio else { return nil }
+        return String(
+            format: "the baseline's error is below %g of the tolerance (exact or nearly exact: growth from there is rounding noise, not a regression; a failure would still fail the gate)",
+            policy.negligibleErrorRatio)
+    }
+
     /// Cases slower beyond noise, and the battery as a whole.
     ///
     /// Samples within one run are not independent of the host's load, which shifts whole runs
@@ -118,10 +166,10 @@ package enum Gate {
     /// counts when its median p50 ratio passes the global threshold and most cases are
     /// significantly slower.
     private static func latencyRegressions(
-        _ timed: [(CaseResult, CaseResult)], policy: GatePolicy, reruns: [String: CaseResult]
-    ) -> [GateFinding] {
+        _ timed: [(CaseResult, CaseResult)], policy: GatePolicy, reruns: [String: CaseResult], fallbackReason: String?
+    ) -> (findings: [GateFinding], summary: LatencySummary?) {
         let compared = timed.compactMap { LatencyComparison($0, $1) }
-        guard !compared.isEmpty else { return [] }
+        guard !compared.isEmpty else { return ([], nil) }
         let level = policy.alpha / Double(compared.count)
         let logs = compared.map(\.logRatio)
         let center = median(logs)
@@ -156,7 +204,28 @@ package enum Gate {
             }
             findings.append(GateFinding(.latencyRegression, c.id, detail))
         }
-        return findings
+        let rows = compared.map { c in
+            LatencySummary.Row(
+                subject: c.id, before: c.before, after: c.after, ratio: c.after / c.before,
+                limit: max(1 + policy.latencyThreshold, (c.before + policy.latencyFloorMicroseconds) / c.before, exp(center + limit)),
+                p: c.p)
+        }
+        var notCompared: [String: String] = [:]
+        for (old, _) in timed where !compared.contains(where: { $0.id == old.id }) {
+            notCompared[old.id] = "its latency is unstable or missing in a report"
+        }
+        let rule = String(
+            format: "latency: report against report; a case when one-sided Mann–Whitney U over the recorded samples gives p < %g "
+                + "(%g Bonferroni over %d cases), its p50 rose by more than %g%% and %g µs, and its p50 ratio exceeds the battery's median "
+                + "ratio by %g× or %g robust standard deviations of the cases' log ratios, whichever is larger; the battery when its "
+                + "median p50 ratio exceeds %g× and more than half the cases are significantly slower.",
+            level, policy.alpha, compared.count, policy.latencyThreshold * 100, policy.latencyFloorMicroseconds,
+            1 + policy.caseLatencyThreshold, policy.noiseSigmas, 1 + policy.globalLatencyThreshold)
+        let summary = LatencySummary(
+            method: .reports, fallbackReason: fallbackReason, rule: rule, replicates: nil, seconds: nil,
+            battery: LatencySummary.Row(subject: "battery", before: nil, after: nil, ratio: shift, limit: 1 + policy.globalLatencyThreshold, p: nil),
+            families: [], cases: rows, notCompared: notCompared)
+        return (findings, summary)
     }
 
     /// One case's latency in two reports; nil when either is missing, too short to test, or unstable.

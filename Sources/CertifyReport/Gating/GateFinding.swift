@@ -17,6 +17,12 @@ package struct GateFinding: Sendable, Codable, Equatable {
         case flake
         /// A case the expectations file skips.
         case skipped
+        /// Something the gate did not judge, and why (error growth of exact kernels).
+        case notJudged = "not-judged"
+
+        /// The failing kinds in the order they decide the exit status: the most specific first
+        /// (see `Gate.deciding`).
+        package static let precedence: [Kind] = [.newFailure, .supportLost, .levelLowered, .tierLost, .errorGrowth, .latencyRegression]
 
         /// Whether this kind fails the gate.
         package var fails: Bool { self <= .latencyRegression }

@@ -21,12 +21,17 @@ package struct GatePolicy: Sendable, Codable, Equatable {
     /// ... and by more than this many robust standard deviations (1.4826 × the median absolute
     /// deviation) of the battery's log p50 ratios, so the limit widens on a noisy host.
     package var noiseSigmas: Double
+    /// Side by side (A/B), the battery is a latency regression when its median case is slower by
+    /// more than this fraction (0.05 is 5 %) and significantly so; `latencyThreshold` is the
+    /// effect threshold for cases and kernel families.
+    package var pairedGlobalLatencyThreshold: Double
 
     package init(
         errorGrowth: Double = 4, negligibleErrorRatio: Double = 0.01, alpha: Double = 0.001, latencyThreshold: Double = 0.10,
         latencyFloorMicroseconds: Double = 10, globalLatencyThreshold: Double = 1.0, caseLatencyThreshold: Double = 3.0,
-        noiseSigmas: Double = 6
+        noiseSigmas: Double = 6, pairedGlobalLatencyThreshold: Double = 0.05
     ) {
+        self.pairedGlobalLatencyThreshold = pairedGlobalLatencyThreshold
         self.noiseSigmas = noiseSigmas
         self.globalLatencyThreshold = globalLatencyThreshold
         self.caseLatencyThreshold = caseLatencyThreshold

@@ -19,9 +19,33 @@ package enum GateRenderer {
                 lines.append(pad(finding.kind.rawValue, kindWidth) + "  " + pad(finding.subject, subjectWidth) + "  " + finding.detail)
             }
         }
+        if let latency = verdict.latency {
+            lines.append("")
+            lines += latencyTable(latency)
+        }
         lines.append("")
         lines.append(headline(verdict))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The latency section: how it was measured and what it could detect, then the battery, each
+    /// kernel family and each case with its ratio and the limit a slowdown had to exceed.
+    static func latencyTable(_ latency: LatencySummary) -> [String] {
+        var lines = ["latency  \(latency.method.rawValue): \(latency.power)"]
+        let rows = [latency.battery] + latency.families.map { row in var row = row; row.subject = "kernel \(row.subject)"; return row } + latency.cases
+        let width = max(rows.map(\.subject.count).max() ?? 0, 7)
+        lines.append(pad("SUBJECT", width) + "  " + ["BASELINE", "CANDIDATE", "RATIO", "LIMIT"].map { pad($0, 10) }.joined(separator: "  ") + "  P")
+        for row in rows {
+            let flagged = row.ratio > row.limit
+            let cells = [micro(row.before), micro(row.after), String(format: "%.2f×", row.ratio), String(format: "%.2f×", row.limit)]
+            lines.append(
+                pad(row.subject, width) + "  " + cells.map { pad($0, 10) }.joined(separator: "  ") + "  "
+                    + (row.p.map { String(format: "%.2g", $0) } ?? "-") + (flagged ? "  over the limit" : ""))
+        }
+        for (id, reason) in latency.notCompared.sorted(by: { $0.key < $1.key }) {
+            lines.append(pad(id, width) + "  not compared: \(reason)")
+        }
+        return lines
     }
 
     /// A Markdown summary fit for a pull-request comment.
@@ -39,22 +63,53 @@ package enum GateRenderer {
             }
             text += "\n"
         }
+        if let latency = verdict.latency {
+            text += "**Latency** (\(latency.method.rawValue)): \(cell(latency.power)).\n\n"
+            text += "<details><summary>Ratio and limit per kernel family and case</summary>\n\n"
+            text += "| subject | baseline p50 | candidate p50 | ratio | limit | p |\n|---|---|---|---|---|---|\n"
+            let rows = [latency.battery] + latency.families.map { row in var row = row; row.subject = "kernel \(row.subject)"; return row } + latency.cases
+            for row in rows {
+                let mark = row.ratio > row.limit ? "⚠️ " : ""
+                text += "| \(mark)`\(row.subject)` | \(micro(row.before)) | \(micro(row.after)) | \(String(format: "%.2f×", row.ratio)) | "
+                    + "\(String(format: "%.2f×", row.limit)) | \(row.p.map { String(format: "%.2g", $0) } ?? "-") |\n"
+            }
+            for (id, reason) in latency.notCompared.sorted(by: { $0.key < $1.key }) {
+                text += "| `\(id)` | | | | | not compared: \(cell(reason)) |\n"
+            }
+            text += "\n</details>\n\n"
+        }
         let policy = verdict.policy
         text += String(
-            format: "<sub>Error growth limit %g×; latency: one-sided Mann–Whitney U at α %g (Bonferroni over the cases), "
-                + "p50 up by more than %g%% and %g µs.",
-            policy.errorGrowth, policy.alpha, policy.latencyThreshold * 100, policy.latencyFloorMicroseconds)
-        text += " Failing cases re-run in a fresh worker: \(verdict.rerun ? "yes" : "no").</sub>\n"
+            format: "<sub>Error growth: error / standard tolerance grew more than %g×, judged where the baseline's is at least %g. ",
+            policy.errorGrowth, policy.negligibleErrorRatio)
+        text += cell(verdict.latency?.rule ?? "latency: no case was timed in both reports.")
+        text += " Failing cases re-run in a fresh worker: \(verdict.rerun ? "yes" : "no"). "
+        text += "The exit status is the most specific failing finding's: new-failure 32, support-lost 33, level-lowered 30, "
+            + "tier-lost 31, error-growth 34, latency-regression 35, in that order.</sub>\n"
         return text
     }
 
-    /// JUnit XML: one test case per finding, a failure for each failing kind.
+    /// JUnit XML: one test case per finding, a failure for each failing kind; valid against the
+    /// Jenkins xUnit schema junit-10.xsd, which requires `errors` on every `<testsuite>`.
     package static func junit(_ verdict: GateVerdict) -> String {
         let failures = verdict.findings.filter(\.kind.fails).count
         let skipped = verdict.findings.filter { $0.kind == .skipped }.count
+        let latencyRows = verdict.latency.map { [$0.battery] + $0.cases } ?? []
+        let tests = max(verdict.findings.count, 1) + latencyRows.count
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        text += "<testsuites name=\"certify gate\" tests=\"\(max(verdict.findings.count, 1))\" failures=\"\(failures)\">\n"
-        text += "  <testsuite name=\"gate\" tests=\"\(max(verdict.findings.count, 1))\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
+        text += "<testsuites name=\"certify gate\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">\n"
+        text += "  <testsuite name=\"gate\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
+        if let latency = verdict.latency {
+            text += "    <properties>\n"
+            text += "      <property name=\"latency.method\" value=\"\(latency.method.rawValue)\"/>\n"
+            text += "      <property name=\"latency.battery.limit\" value=\"\(String(format: "%.3f", latency.battery.limit))\"/>\n"
+            if let best = latency.smallestCaseLimit {
+                text += "      <property name=\"latency.case.smallest-limit\" value=\"\(String(format: "%.3f", best))\"/>\n"
+            }
+            text += "      <property name=\"latency.power\" value=\"\(escape(latency.power))\"/>\n"
+            text += "      <property name=\"latency.rule\" value=\"\(escape(latency.rule))\"/>\n"
+            text += "    </properties>\n"
+        }
         if verdict.findings.isEmpty {
             text += "    <testcase classname=\"gate\" name=\"no regression\"/>\n"
         }
@@ -70,6 +125,11 @@ package enum GateRenderer {
             }
             text += "    </testcase>\n"
         }
+        for row in latencyRows {
+            let figures = String(format: "%.3f× (limit %.3f×)", row.ratio, row.limit)
+            text += "    <testcase classname=\"gate.latency\" name=\"latency \(escape(row.subject))\">"
+            text += "<system-out>\(escape(figures))</system-out></testcase>\n"
+        }
         text += "  </testsuite>\n</testsuites>\n"
         return text
     }
@@ -80,7 +140,11 @@ package enum GateRenderer {
         guard let worst = verdict.worst else {
             return "GATE PASSED: no regression" + (notes > 0 ? " (\(notes) note\(notes == 1 ? "" : "s"))" : "")
         }
-        return "GATE FAILED: \(failing) regression\(failing == 1 ? "" : "s"), the most severe \(worst.rawValue)"
+        return "GATE FAILED: \(failing) regression\(failing == 1 ? "" : "s"), exit \(worst.exitStatus.rawValue): \(worst.rawValue) decides"
+    }
+
+    private static func micro(_ value: Double?) -> String {
+        value.map { String(format: "%.1f µs", $0) } ?? "-"
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -31,9 +31,12 @@ package struct GateRequest: Sendable {
 /// Markdown, JUnit and signed verdict.
 package enum GateRun {
     /// Runs the gate; `rerun` runs case ids again in fresh sessions (nil when only two reports are
-    /// at hand), `identity` is asked for only when a verdict is to be signed, and `note` hears warnings.
+    /// at hand), `measure` times the baseline report's library beside the candidate's (nil, or a
+    /// nil measurement with the reason, when that library is not at hand), `identity` is asked for
+    /// only when a verdict is to be signed, and `note` hears warnings.
     package static func perform(
         _ request: GateRequest, rerun: (([String]) -> [String: CaseResult])?,
+        measure: ((Statement) throws(Failure) -> (measurement: PairedMeasurement?, reason: String?))? = nil,
         identity: () throws(Failure) -> SigningIdentity, note: (String) -> Void
     ) throws(Failure) -> GateVerdict {
         let store = try ReportFiles.trustStore(request.trust, fallback: request.fallbackTrust)
@@ -51,20 +54,31 @@ package enum GateRun {
         if let differences = incomparable(baseline, candidate) {
             note("warning: the reports differ in \(differences); findings may reflect that, not the backend")
         }
-        var findings = Gate.compare(baseline: baseline, candidate: candidate, policy: request.policy, expectations: expectations)
+        var paired: PairedMeasurement?
+        var unpaired = "certify gate compares two existing reports and runs no library; certify --chip NEW --baseline OLD times both side by side"
+        if let measure {
+            let (measurement, reason) = try measure(old.report.statement)
+            paired = measurement
+            if let reason { unpaired = reason }
+        }
+        func evaluate(_ reruns: [String: CaseResult]) -> (findings: [GateFinding], latency: LatencySummary?) {
+            Gate.evaluate(
+                baseline: baseline, candidate: candidate, policy: request.policy, expectations: expectations, reruns: reruns,
+                paired: paired, fallbackReason: paired == nil ? unpaired : nil)
+        }
+        var (findings, latency) = evaluate([:])
         if let rerun {
             let cases = Set(candidate.cases.map(\.id))
-            let suspects = findings.filter { ($0.kind == .newFailure || $0.kind == .latencyRegression) && cases.contains($0.subject) }
-                .map(\.subject)
-            if !suspects.isEmpty {
-                findings = Gate.compare(
-                    baseline: baseline, candidate: candidate, policy: request.policy, expectations: expectations,
-                    reruns: rerun(suspects))
-            }
+            // A side-by-side measurement already timed every case in fresh workers: only failures re-run.
+            let suspects = findings.filter {
+                ($0.kind == .newFailure || ($0.kind == .latencyRegression && paired == nil)) && cases.contains($0.subject)
+            }.map(\.subject)
+            if !suspects.isEmpty { (findings, latency) = evaluate(rerun(suspects)) }
         }
+        if let latency, latency.method == .reports { note("note: \(latency.power)") }
         let verdict = GateVerdict(
             baseline: old.record, candidate: new.record, policy: request.policy, expectations: request.expectations,
-            rerun: rerun != nil, findings: findings)
+            rerun: rerun != nil, findings: findings, latency: latency)
         if rerun == nil && findings.contains(where: { $0.kind == .newFailure }) {
             note("note: gating two existing reports cannot re-run a failing case; certify --chip FILE --baseline OLD re-runs each in a fresh worker")
         }

@@ -26,20 +26,23 @@ package struct GateVerdict: Sendable, Codable, Equatable {
     /// Whether failing cases were re-run in a fresh worker before they counted.
     package var rerun: Bool
     package var passed: Bool
-    /// The most severe failing kind; nil when the gate passed.
+    /// The failing kind that decides the exit status, the most specific one (`Gate.deciding`);
+    /// nil when the gate passed.
     package var worst: GateFinding.Kind?
     /// Every finding, most severe first.
     package var findings: [GateFinding]
+    /// What the gate could see of latency: method, rule, limits; nil when no case was compared.
+    package var latency: LatencySummary?
     /// Who signed the verdict and when.
     package var signer: SignerRecord?
 
     package init(
         baseline: GateReportRecord, candidate: GateReportRecord, policy: GatePolicy, expectations: String?, rerun: Bool,
-        findings: [GateFinding]
+        findings: [GateFinding], latency: LatencySummary? = nil
     ) {
         (self.baseline, self.candidate, self.policy, self.expectations) = (baseline, candidate, policy, expectations)
-        (self.rerun, self.findings) = (rerun, findings)
-        let worst = Gate.worst(findings)
+        (self.rerun, self.findings, self.latency) = (rerun, findings, latency)
+        let worst = Gate.deciding(findings)
         self.worst = worst
         self.passed = worst == nil
     }

@@ -4,10 +4,15 @@ import Foundation
 /// report.html: one self-contained page (inline CSS and SVG, no script, no external resource)
 /// with the summary, an error chart, a latency chart and the per-case table.
 package enum HTMLRenderer {
-    /// The page for `statement`, UTF-8 HTML5.
-    package static func render(_ statement: Statement) -> String {
-        let facts = ReportFacts(statement)
+    /// The page for `statement`, UTF-8 HTML5; `root` is the root the signer's chain names, shown when given.
+    package static func render(_ statement: Statement, root: String? = nil) -> String {
+        let facts = ReportFacts(statement, root: root)
         let p = facts.predicate
+        let missed = p.tiers.filter { !$0.qualified }
+        // Green only for a level reached by a complete run that met every tier it was asked for.
+        let badge = p.level.reached.rawValue == 0 ? "l0" : missed.isEmpty && p.complete ? "met" : "short"
+        let shortfall = (missed.isEmpty ? [] : ["NOT QUALIFIED for tier\(missed.count == 1 ? "" : "s") \(missed.map(\.id).joined(separator: ", "))"])
+            + (p.complete ? [] : ["INCOMPLETE"])
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -19,20 +24,25 @@ package enum HTMLRenderer {
             body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1b1f24}
             h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em}
             .level{font-size:1.3em;font-weight:600;padding:.4em .8em;border-radius:6px;display:inline-block}
-            .l0{background:#fde2e1;color:#8a1c13}.l1,.l2,.l3{background:#dcf3e2;color:#135c2b}
-            .untrusted{background:#fff3cd;border:1px solid #e0b400;padding:.5em .8em;border-radius:6px}
+            .l0{background:#fde2e1;color:#8a1c13}.met{background:#dcf3e2;color:#135c2b}.short{background:#fff3cd;color:#6b4f00}
+            .untrusted,.incomplete{background:#fff3cd;border:1px solid #e0b400;padding:.5em .8em;border-radius:6px}
             table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .6em;border-bottom:1px solid #d8dee4;text-align:right}
             td:first-child,th:first-child,.left{text-align:left}th{background:#f3f5f7}td{white-space:nowrap}
-            .passed{color:#135c2b}.failed,.error{color:#b3261e;font-weight:600}.unsupported{color:#6e7781}
-            dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
+            .passed{color:#135c2b}.failed,.error,.crashed,.timed-out,.lied,.untrustworthy{color:#b3261e;font-weight:600}
+            .unsupported,.not-run{color:#6e7781}.unstable{color:#8a6100;font-weight:600}
+            dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em 1em}dt{font-weight:600}dd{margin:0}
+            p,li,dd,code{overflow-wrap:anywhere}.scroll{overflow-x:auto}
             svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
             </style>
             </head>
             <body>
             <h1>Certification report: \(escape(facts.chip))</h1>
-            <p class="level l\(p.level.reached.rawValue)">Level reached: \(escape(p.level.name))</p>
+            <p class="level \(badge)">Level reached: \(escape(p.level.name))\(shortfall.map { " · " + escape($0) }.joined())</p>
 
             """
+        if let incomplete = facts.incomplete {
+            html += "<p class=\"incomplete\"><strong>\(escape(incomplete))</strong></p>\n"
+        }
         if p.signer?.development ?? true {
             html += "<p class=\"untrusted\"><strong>UNTRUSTED:</strong> \(escape(facts.signature))</p>\n"
         }
@@ -43,7 +53,7 @@ package enum HTMLRenderer {
             ("Host", facts.host),
             ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature), ("Cases", facts.caseCounts),
-        ] {
+        ] + facts.auditRows {
             html += "<dt>\(escape(key))</dt><dd>\(escape(value))</dd>\n"
         }
         html += "</dl>\n"
@@ -74,15 +84,16 @@ package enum HTMLRenderer {
         html += chart(
             p.cases.map { ($0.id, $0.latency?.p50Microseconds, $0.outcome) }, marker: nil, markerLabel: "", unit: " µs",
             ticks: p.cases.map { $0.latency?.budgetP50Microseconds })
-        html += "<h2>Cases</h2>\n<table>\n<tr>" + ReportFacts.headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        html += "<h2>Cases</h2>\n<div class=\"scroll\"><table>\n<tr>" + ReportFacts.headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for c in p.cases {
             let cells = ReportFacts.cells(c)
             html += "<tr>" + cells.enumerated().map { index, cell in
-                let cls = index == 3 ? " class=\"left \(c.outcome.rawValue)\"" : index < 4 ? " class=\"left\"" : ""
+                let outcome = c.latency?.unstable == true && c.outcome == .passed ? "unstable" : c.outcome.rawValue
+                let cls = index == 3 ? " class=\"left \(outcome)\"" : index < 4 || index == cells.count - 1 ? " class=\"left\"" : ""
                 return "<td\(cls)>\(escape(cell))</td>"
             }.joined() + "</tr>\n"
         }
-        html += "</table>\n"
+        html += "</table></div>\n"
         let notes = p.cases.filter { $0.message != nil }
         if !notes.isEmpty {
             html += "<ul>\n" + notes.map { "<li><code>\(escape($0.id))</code>: \(escape($0.message ?? ""))</li>\n" }.joined() + "</ul>\n"

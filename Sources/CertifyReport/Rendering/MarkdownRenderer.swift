@@ -1,12 +1,22 @@
 /// report.md: the verdict first, then the run, then one table per kernel.
 package enum MarkdownRenderer {
-    /// The Markdown document for `statement` (GitHub-flavoured tables).
-    package static func render(_ statement: Statement) -> String {
-        let facts = ReportFacts(statement)
+    /// The Markdown document for `statement` (GitHub-flavoured tables); `root` is the root the
+    /// signer's chain names, shown when given.
+    package static func render(_ statement: Statement, root: String? = nil) -> String {
+        let facts = ReportFacts(statement, root: root)
         let p = facts.predicate
         var lines = ["# Certification report: \(facts.chip)", ""]
         lines.append("**Level reached: \(p.level.name)**")
         lines.append("")
+        let missed = p.tiers.filter { !$0.qualified }
+        if !missed.isEmpty {
+            lines.append("**NOT QUALIFIED for tier\(missed.count == 1 ? "" : "s") \(missed.map(\.id).joined(separator: ", "))**")
+            lines.append("")
+        }
+        if let incomplete = facts.incomplete {
+            lines.append("**\(escape(incomplete))**")
+            lines.append("")
+        }
         lines.append("| | |")
         lines.append("|---|---|")
         for (key, value) in [
@@ -16,7 +26,7 @@ package enum MarkdownRenderer {
             ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature),
             ("Cases", facts.caseCounts),
-        ] {
+        ] + facts.auditRows {
             lines.append("| \(key) | \(escape(value)) |")
         }
         if !p.tiers.isEmpty {

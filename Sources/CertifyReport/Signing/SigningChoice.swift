@@ -32,7 +32,7 @@ package enum SigningChoice {
             case (_, nil):
                 throw Failure(.usage, "--signing-key needs --signing-cert (or CERTIFY_SIGNING_CERT)")
             }
-            try identity.checkValid(at: Date())
+            try identity.checkUsable(at: Date())
         } catch let error as SigningError {
             throw Failure(.signingKeyRefused, error.description)
         } catch let failure as Failure {

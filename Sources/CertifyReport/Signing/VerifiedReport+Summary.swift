@@ -19,6 +19,16 @@ extension VerifiedReport {
                 ? "none assessed"
                 : p.tiers.map { "\($0.id) \($0.qualified ? "QUALIFIED" : "NOT QUALIFIED") (requires \($0.requiredLevel.label))" }
                     .joined(separator: ", ")))
+        if let shard = p.shard {
+            lines.append(
+                "shard     \(shard.index)/\(shard.count) on \(shard.hostname): \(p.cases.count) of \(shard.suiteCases) cases of suite "
+                    + "\(p.run.suite.rawValue), case list sha256 \(shard.suiteCaseIDsSHA256); level and tiers are this shard's only")
+        }
+        if let shards = p.shards {
+            lines.append(
+                "merged    \(shards.count) shards: "
+                    + shards.map { "\($0.index)/\($0.count) on \($0.hostname) report sha256 \($0.reportSHA256)" }.joined(separator: ", "))
+        }
         lines.append("date      run \(p.run.startedAt) to \(p.run.finishedAt), signed \(signer.signedAt)")
         lines.append("signer    \(signer.subject) (keyid \(signer.keyid))")
         lines.append("root      \(root.subject) from \(trustLocation)")

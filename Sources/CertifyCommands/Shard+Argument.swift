@@ -1,0 +1,6 @@
+import ArgumentParser
+import CertifyBattery
+
+extension Shard: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
