@@ -34,6 +34,12 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // The fp64 oracle's matrix products: OpenBLAS's cblas_dgemm (Debian libopenblas-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .target(name: "CCertifyBackend"),
         // The worker's few POSIX calls Swift cannot make (signal handlers, memfd, pipe2, prctl);
         // a target of its own so that plugins, which link CCertifyBackend, never carry them.
@@ -45,8 +51,11 @@ let package = Package(
         // at -Onone the standard suite's oracle alone takes minutes.
         .target(name: "CertifyNumerics", swiftSettings: oracleFlags),
         .target(name: "CertifyBattery", dependencies: ["CertifyNumerics"], swiftSettings: oracleFlags),
-        // The fp64 oracle: every reference kernel, the tolerance models beside them, and judging.
-        .target(name: "CertifyOracle", dependencies: ["CertifyBattery", "CertifyNumerics"], swiftSettings: oracleFlags),
+        // The fp64 oracle: every reference kernel, the tolerance models beside them, and judging; the
+        // only importer of COpenBLAS.
+        .target(
+            name: "CertifyOracle", dependencies: ["CertifyBattery", "CertifyNumerics", "COpenBLAS"], swiftSettings: oracleFlags
+        ),
         // Digests, DSSE envelopes, X.509 chains and keys: the only importer of Crypto and X509.
         .target(
             name: "CertifyTrust",
@@ -83,6 +92,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "certify", dependencies: ["CertifyCommands"]),
+        // scripts/bench-oracle's timer of the oracle's GEMM; not a product.
+        .executableTarget(
+            name: "certify-oracle-bench", dependencies: ["CertifyBattery", "CertifyOracle"], path: "Sources/OracleBench",
+            swiftSettings: oracleFlags
+        ),
         .target(
             name: "CertifyBackendSupport",
             dependencies: ["CCertifyBackend"],

@@ -297,6 +297,10 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var lies: [String]?
     /// Time the supervisor spent generating inputs, computing the fp64 oracle and judging.
     package var oracleNanoseconds: UInt64?
+    /// Whether the oracle's expectations for every input set of the case were read from the oracle
+    /// cache (true) or computed (false); absent when the run used no cache (`--no-oracle-cache`,
+    /// reports before it) or judged nothing.
+    package var oracleCached: Bool?
     /// For a case the backend must refuse: the invalid argument it was given (nothing is computed
     /// or timed; it passes when the backend answers INVALID_ARGUMENT). Absent for other cases.
     package var refusal: String?

@@ -55,6 +55,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Flush caches between timed executions of memory-bound cases (overrides latency.cold_cache).")
     var coldCache = false
 
+    @Flag(
+        name: .customLong("no-oracle-cache"),
+        help: "Compute every reference in fp64, neither reading nor writing the oracle cache ($XDG_CACHE_HOME/certify/oracle, else ~/.cache/certify/oracle).")
+    var noOracleCache = false
+
     @Option(help: "Consecutive crashed or hung cases after which the backend is marked unusable.")
     var maxConsecutiveCrashes: Int = 3
 
@@ -83,6 +88,7 @@ struct RunCommand: ParsableCommand {
         (request.isolation, request.resume, request.soak, request.runs) = (isolation, resume, soak, runs)
         (request.coldCache, request.maxConsecutiveCrashes, request.shard) = (coldCache, maxConsecutiveCrashes, shard)
         request.backendOptions = backendOption
+        request.oracleCache = !noOracleCache
         let identity = try signing.identity()
         let progress = ProgressReporter(live: Console.errorIsTerminal)
         let result = try CertificationRun.perform(request, signedBy: identity, progress: progress.handle) { note in

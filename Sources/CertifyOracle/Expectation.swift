@@ -16,21 +16,33 @@ package struct Expectation: Sendable {
     /// when the profile declares flush-to-zero (as the OpenCL CTS accepts either).
     package var alternative: [Double]?
 
+    package init(
+        values: [Double], standard: [Double], functional: [Double], unavoidable: [Double] = [], alternative: [Double]? = nil
+    ) {
+        (self.values, self.standard, self.functional) = (values, standard, functional)
+        (self.unavoidable, self.alternative) = (unavoidable, alternative)
+    }
+
     package func tolerance(_ grade: ToleranceGrade) -> [Double] {
         grade == .standard ? standard : functional
     }
 }
 
 extension BatteryCase {
-    /// The oracle's expectation for every output of the case, computed in fp64 from `inputs`.
-    package func expectations(_ inputs: [[Double]], numerics: DeclaredNumericsModel) -> [Expectation] {
-        var result = evaluate(inputs, numerics: numerics)
+    /// The oracle's expectation for every output of the case, computed in fp64 from `inputs`, its
+    /// matrix products formed as `products` says (OpenBLAS unless a test asks for the loops).
+    package func expectations(
+        _ inputs: [[Double]], numerics: DeclaredNumericsModel, products: Reference.Products = .blas
+    ) -> [Expectation] {
+        // The backend's next timed execute follows: OpenBLAS's threads must not be spinning then.
+        defer { Reference.parkThreads() }
+        var result = evaluate(inputs, numerics: numerics, products: products)
         if numerics.flushesSubnormals {
             let flushed = inputs.enumerated().map { index, values in
                 inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
             }
             if flushed != inputs || pattern == .subnormal {
-                let other = evaluate(flushed, numerics: numerics)
+                let other = evaluate(flushed, numerics: numerics, products: products)
                 for index in result.indices {
                     let dtype = outputTypes[index].floatType
                     result[index].alternative = other[index].values.map { value in
@@ -43,9 +55,9 @@ extension BatteryCase {
         return result
     }
 
-    private func evaluate(_ inputs: [[Double]], numerics: DeclaredNumericsModel) -> [Expectation] {
+    private func evaluate(_ inputs: [[Double]], numerics: DeclaredNumericsModel, products: Reference.Products) -> [Expectation] {
         let model = ToleranceModel(for: self, numerics: numerics)
-        var outputs = oracle(inputs, model)
+        var outputs = oracle(inputs, model, products)
         for index in outputs.indices {
             // A bound computed from non-finite inputs is meaningless: those elements are judged by
             // the IEEE rules for NaN and Inf alone.
@@ -85,22 +97,23 @@ extension BatteryCase {
         return Expectation(values: values, standard: zeros, functional: zeros)
     }
 
-    private func oracle(_ inputs: [[Double]], _ model: ToleranceModel) -> [Expectation] {
+    private func oracle(_ inputs: [[Double]], _ model: ToleranceModel, _ products: Reference.Products) -> [Expectation] {
         let s = shape
         switch kernel {
         case .gemm:
-            return [gemm(inputs[0], inputs[1], batches: 1, m: s[0], n: s[1], k: s[2], extra: 0, model)]
+            return [gemm(inputs[0], inputs[1], batches: 1, m: s[0], n: s[1], k: s[2], extra: 0, model, products)]
         case .gemmBatched:
-            return [gemm(inputs[0], inputs[1], batches: s[0], m: s[1], n: s[2], k: s[3], extra: 0, model)]
+            return [gemm(inputs[0], inputs[1], batches: s[0], m: s[1], n: s[2], k: s[3], extra: 0, model, products)]
         case .gemmW8, .gemmW4:
             let (n, k) = (s[1], s[2])
             var weights = inputs[1]
             for row in 0..<k {
                 for column in 0..<n { weights[row * n + column] *= inputs[2][column] }
             }
-            return [gemm(inputs[0], weights, batches: 1, m: s[0], n: n, k: k, extra: 1, model)]
+            return [gemm(inputs[0], weights, batches: 1, m: s[0], n: n, k: k, extra: 1, model, products)]
         case .gemmI8:
-            return [exact(Reference.gemm(a: inputs[0], b: inputs[1], m: s[0], n: s[1], k: s[2]).c)]
+            // Products of int8 values summed in fp64 are exact (|sum| < 2⁵³) in any order.
+            return [exact(Reference.gemm(a: inputs[0], b: inputs[1], m: s[0], n: s[1], k: s[2], products: products).c)]
         case .softmax:
             return [softmax(inputs, model)]
         case .rmsnorm:
@@ -131,7 +144,7 @@ extension BatteryCase {
         case .rope:
             return [rope(inputs[0], model)]
         case .attention:
-            return [attention(inputs, model)]
+            return [attention(inputs, model, products)]
         case .embedding:
             return [exact(Reference.embedding(table: inputs[0], ids: inputs[1], width: s[2]))]
         case .argmax:
@@ -174,7 +187,8 @@ extension BatteryCase {
     }
 
     private func gemm(
-        _ a: [Double], _ b: [Double], batches: Int, m: Int, n: Int, k: Int, extra: Int, _ model: ToleranceModel
+        _ a: [Double], _ b: [Double], batches: Int, m: Int, n: Int, k: Int, extra: Int, _ model: ToleranceModel,
+        _ method: Reference.Products
     ) -> Expectation {
         var values: [Double] = []
         var products: [Double] = []
@@ -182,7 +196,7 @@ extension BatteryCase {
         for batch in 0..<batches {
             let (c, abs) = Reference.gemm(
                 a: Array(a[batch * m * k..<(batch + 1) * m * k]), b: Array(b[batch * k * n..<(batch + 1) * k * n]),
-                m: m, n: n, k: k)
+                m: m, n: n, k: k, products: method)
             values += c
             products += abs
         }
@@ -289,13 +303,13 @@ extension BatteryCase {
         return Expectation(values: y, standard: standard, functional: functional)
     }
 
-    private func attention(_ inputs: [[Double]], _ model: ToleranceModel) -> Expectation {
+    private func attention(_ inputs: [[Double]], _ model: ToleranceModel, _ products: Reference.Products) -> Expectation {
         let (queries, keys, heads, groups, dim) = (shape[0], shape[1], shape[2], shape[3], shape[4])
         let v = inputs[2]
         var rows: [Reference.AttentionRow] = []
         let output = Reference.attention(
             q: inputs[0], k: inputs[1], v: v, queries: queries, keys: keys, heads: heads, groups: groups, dim: dim,
-            scale: scalars[0]
+            scale: scalars[0], products: products
         ) { rows.append($0) }
         var standard = [Double](repeating: 0, count: output.count)
         var functional = standard

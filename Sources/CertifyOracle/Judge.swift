@@ -38,11 +38,13 @@ package enum Judge {
     /// The second input set's outputs (`outputs.second`, computed from `secondInputs`) are judged
     /// as strictly as the first's, and the worse of the two sets decides the figures; the case's
     /// message says so when only the second set is outside the standard tolerance.
+    /// `oracle`, when given, supplies the expectations for an input set (1 or 2) and its inputs in
+    /// place of computing them (the oracle cache); it must answer what `expectations` would.
     package static func judge(
         _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: [[Double]], secondInputs: [[Double]]? = nil,
-        numerics: DeclaredNumericsModel, into result: inout CaseResult
+        numerics: DeclaredNumericsModel, oracle: Oracle? = nil, into result: inout CaseResult
     ) {
-        let expectations = testCase.expectations(inputs, numerics: numerics)
+        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs, numerics: numerics)
         var repeatability = Repeatability(
             runs: (outcome.timed ? 2 : 1) + outcome.repeats.count + outcome.soakRuns, maxDifferenceRatio: 0,
             bitwiseIdentical: outcome.soakMismatches == 0)
@@ -72,18 +74,22 @@ package enum Judge {
         }
         result.repeatability = repeatability
         if let secondInputs, let second = outcome.second {
-            judgeSecondSet(testCase, outputs: second, inputs: secondInputs, numerics: numerics, into: &result)
+            judgeSecondSet(testCase, outputs: second, inputs: secondInputs, numerics: numerics, oracle: oracle, into: &result)
         }
     }
 
+    /// The expectations for input set 1 or 2 of a case, given its inputs.
+    package typealias Oracle = (_ inputSet: Int, _ inputs: [[Double]]) -> [Expectation]
+
     /// Judges the second input set's outputs and keeps its figures where they are worse.
     private static func judgeSecondSet(
-        _ testCase: BatteryCase, outputs: [[UInt8]], inputs: [[Double]], numerics: DeclaredNumericsModel,
+        _ testCase: BatteryCase, outputs: [[UInt8]], inputs: [[Double]], numerics: DeclaredNumericsModel, oracle: Oracle?,
         into result: inout CaseResult
     ) {
         let firstRatio = result.standardRatio ?? 0
         var secondRatio = 0.0
-        for (index, expected) in testCase.expectations(inputs, numerics: numerics).enumerated() {
+        let expectations = oracle?(2, inputs) ?? testCase.expectations(inputs, numerics: numerics)
+        for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
             let judged = compare(type.decode(outputs[index]), with: expected, type)
             secondRatio = max(secondRatio, judged.standardRatio)

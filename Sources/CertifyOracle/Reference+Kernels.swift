@@ -105,10 +105,84 @@ extension Reference {
     }
 
     /// Causal multi-query attention (certify_backend.h): O[q×h×d] from Q[q×h×d], K and V [kv×g×d];
-    /// query i sees keys 0…i + (kv − q); head j reads group j/(h/g). `visit` receives every row.
+    /// query i sees keys 0…i + (kv − q); head j reads group j/(h/g). `visit` receives every row,
+    /// in no promised order.
+    ///
+    /// With `.blas` each head's scores Q·Kᵀ, their magnitudes |Q|·|K|ᵀ and the output P·V are
+    /// `cblas_dgemm` products over blocks of query rows, each block up to the keys its last row
+    /// sees (the probabilities of keys a row does not see are exact zeros). Non-finite values
+    /// would turn those zeros into NaN, so V holding one takes the `.loops` path.
     package static func attention(
         q: [Double], k: [Double], v: [Double], queries: Int, keys: Int, heads: Int, groups: Int, dim: Int, scale: Double,
-        visit: (AttentionRow) -> Void = { _ in }
+        products: Products = .blas, visit: (AttentionRow) -> Void = { _ in }
+    ) -> [Double] {
+        precondition(queries >= 0 && keys >= 0 && dim >= 0 && groups > 0 && heads % groups == 0, "attention shape")
+        precondition(q.count == queries * heads * dim && k.count == keys * groups * dim && v.count == k.count, "attention tensors")
+        if products == .loops || !v.allSatisfy(\.isFinite) {
+            return loopAttention(q: q, k: k, v: v, queries: queries, keys: keys, heads: heads, groups: groups, dim: dim, scale: scale, visit: visit)
+        }
+        var output = [Double](repeating: 0, count: queries * heads * dim)
+        let perGroup = heads / groups
+        let (qMagnitudes, kMagnitudes) = (q.map(\.magnitude), k.map(\.magnitude))
+        func visible(_ i: Int) -> Int { Swift.min(keys, Swift.max(0, i + (keys - queries) + 1)) }
+        for h in 0..<heads {
+            let group = h / perGroup
+            for first in stride(from: 0, to: queries, by: attentionBlock) {
+                let rows = Swift.min(attentionBlock, queries - first)
+                let width = visible(first + rows - 1)
+                var dots = [Double](repeating: 0, count: rows * width)
+                var magnitudes = dots
+                var p = dots
+                // Q's rows of head h start at (i·heads + h)·dim, K's and V's of the group at (j·groups + group)·dim.
+                let (qStart, kStart) = ((first * heads + h) * dim, group * dim)
+                slicedProduct(q, qStart, lda: heads * dim, k, kStart, ldb: groups * dim, transposeB: true, rows, width, dim, into: &dots, 0, ldc: width)
+                slicedProduct(
+                    qMagnitudes, qStart, lda: heads * dim, kMagnitudes, kStart, ldb: groups * dim, transposeB: true, rows, width, dim,
+                    into: &magnitudes, 0, ldc: width)
+                var visited: [AttentionRow] = []
+                for r in 0..<rows {
+                    let seen = visible(first + r)
+                    let scores = (0..<seen).map { dots[r * width + $0] * scale }
+                    let probabilities = softmax(scores, rows: 1, cols: seen)
+                    for j in 0..<seen { p[r * width + j] = probabilities[j] }
+                    visited.append(
+                        AttentionRow(
+                            scores: scores, scoreMagnitudes: (0..<seen).map { magnitudes[r * width + $0] * abs(scale) },
+                            probabilities: probabilities, group: group, outputRow: ((first + r) * heads + h) * dim))
+                }
+                slicedProduct(p, 0, lda: width, v, kStart, ldb: groups * dim, transposeB: false, rows, dim, width, into: &output, qStart, ldc: heads * dim)
+                visited.forEach(visit)
+            }
+        }
+        return output
+    }
+
+    /// Query rows whose attention products are formed together: the keys past a row's causal
+    /// limit are computed and dropped, so blocks keep that waste to a block's width of keys.
+    private static let attentionBlock = 64
+
+    /// C = A·B (or A·Bᵀ) on slices of arrays: each operand from an element offset with its row stride.
+    private static func slicedProduct(
+        _ a: [Double], _ aStart: Int, lda: Int, _ b: [Double], _ bStart: Int, ldb: Int, transposeB: Bool,
+        _ m: Int, _ n: Int, _ k: Int, into c: inout [Double], _ cStart: Int, ldc: Int
+    ) {
+        guard m > 0 && n > 0 else { return }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+                    BLAS.gemm(
+                        m: m, n: n, k: k, a: a + aStart, lda: lda, b: b + bStart, ldb: ldb, transposeB: transposeB,
+                        c: c + cStart, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// The attention of `.loops`: every dot product a Swift loop in index order.
+    private static func loopAttention(
+        q: [Double], k: [Double], v: [Double], queries: Int, keys: Int, heads: Int, groups: Int, dim: Int, scale: Double,
+        visit: (AttentionRow) -> Void
     ) -> [Double] {
         var output = [Double](repeating: 0, count: queries * heads * dim)
         let perGroup = heads / groups

@@ -5,24 +5,104 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Foundation
 
 /// fp64 reference kernels: the oracle backend outputs are compared against.
 ///
 /// Tensors are dense and row-major. Inputs should already be rounded to the case dtype, so the
-/// oracle sees exactly what the backend received. Accumulation is in fp64 in index order, so
-/// results are deterministic for given inputs.
+/// oracle sees exactly what the backend received. Accumulation is in fp64; the matrix products
+/// are OpenBLAS's (`Products`), every other sum runs in index order.
 package enum Reference {
+    /// How the oracle forms its matrix products (GEMM and attention's two products per head).
+    package enum Products: Sendable, CaseIterable {
+        /// `cblas_dgemm` on OpenBLAS, on every core: the oracle certify runs.
+        case blas
+        /// Swift loops on one thread, each sum in ascending index order: the oracle as it was
+        /// before OpenBLAS, kept to check the BLAS path against.
+        case loops
+    }
+
+    /// The threads OpenBLAS runs the oracle's products on: every core the host has
+    /// (`ProcessInfo.activeProcessorCount`). Only certify-oracle-bench changes it, before any
+    /// product, to time the oracle on fewer cores.
+    nonisolated(unsafe) package static var threads = ProcessInfo.processInfo.activeProcessorCount
+
     /// Columns of C handled together, so one tile of C and |C| stays in cache while B streams once.
     private static let columnTile = 256
 
     /// C[m×n] = A[m×k]·B[k×n], and Σ_k |a_ik·b_kj| for each element (the scale of its error bound).
     ///
-    /// Each element is accumulated over k in ascending order (i-k-j order, tiled over j).
-    /// k = 0 gives zeros.
-    package static func gemm(a: [Double], b: [Double], m: Int, n: Int, k: Int) -> (c: [Double], absProducts: [Double]) {
+    /// With `.blas` both are `cblas_dgemm` products (the second of |A| and |B|), each element
+    /// within γ_k·Σ|a·b| of the exact sum as any fp64 summation order is; with `.loops` each
+    /// element is accumulated over k in ascending order. k = 0 gives zeros.
+    package static func gemm(
+        a: [Double], b: [Double], m: Int, n: Int, k: Int, products: Products = .blas
+    ) -> (c: [Double], absProducts: [Double]) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
         precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
         precondition(b.count == k * n, "B has \(b.count) elements, expected \(k)×\(n)")
+        switch products {
+        case .blas:
+            return (product(a, b, m: m, n: n, k: k), magnitudeProduct(a, b, m: m, n: n, k: k))
+        case .loops:
+            return loopGEMM(a: a, b: b, m: m, n: n, k: k)
+        }
+    }
+
+    /// Stops the threads the products ran on, which would otherwise keep a core busy for about
+    /// 0.1 s after the last product: the oracle calls it when a case's expectations are done.
+    package static func parkThreads() {
+        BLAS.park()
+    }
+
+    /// C[m×n] = A[m×k]·B[k×n] alone, by `cblas_dgemm`.
+    private static func product(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int) -> [Double] {
+        precondition(a.count == m * k && b.count == k * n, "operands of \(a.count) and \(b.count) elements for \(m)×\(n)×\(k)")
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+                    BLAS.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
+                }
+            }
+        }
+        return c
+    }
+
+    /// Elements of |B| formed at a time (64 MiB): a whole copy of a large B costs, in page faults
+    /// and memory traffic, about as much as the product itself.
+    private static let magnitudeBlock = 1 << 23
+
+    /// |A|·|B| by `cblas_dgemm`, |B| formed a block of columns at a time in one reused buffer.
+    private static func magnitudeProduct(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        let magnitudes = a.map(\.magnitude)
+        let width = Swift.max(1, Swift.min(n, magnitudeBlock / Swift.max(k, 1)))
+        var block = [Double](repeating: 0, count: k * width)
+        magnitudes.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                block.withUnsafeMutableBufferPointer { block in
+                    c.withUnsafeMutableBufferPointer { c in
+                        guard let a = a.baseAddress, let b = b.baseAddress, let block = block.baseAddress, let c = c.baseAddress else {
+                            return
+                        }
+                        for first in stride(from: 0, to: n, by: width) {
+                            let columns = Swift.min(width, n - first)
+                            for p in 0..<k {
+                                for j in 0..<columns { block[p * columns + j] = b[p * n + first + j].magnitude }
+                            }
+                            BLAS.gemm(m: m, n: columns, k: k, a: a, lda: k, b: block, ldb: columns, c: c + first, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
+
+    /// The GEMM of `.loops`: i-k-j order, tiled over j.
+    private static func loopGEMM(a: [Double], b: [Double], m: Int, n: Int, k: Int) -> (c: [Double], absProducts: [Double]) {
         var c = [Double](repeating: 0, count: m * n)
         var absProducts = [Double](repeating: 0, count: m * n)
         a.withUnsafeBufferPointer { a in

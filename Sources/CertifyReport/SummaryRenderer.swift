@@ -45,6 +45,11 @@ package enum SummaryRenderer {
             lines.append(
                 "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls\(minimum) per case\(cold)\(soak)")
         }
+        let cached = p.cases.compactMap(\.oracleCached)
+        if !cached.isEmpty {
+            let hits = cached.filter { $0 }.count
+            lines.append("oracle: \(hits) of \(cached.count) cases' references read from the oracle cache, \(cached.count - hits) computed")
+        }
         let unstable = ReportFacts.unstableLatencies(p.cases)
         if !unstable.isEmpty {
             lines.append("unstable latency (\(ReportFacts.unstableExplanation)):")

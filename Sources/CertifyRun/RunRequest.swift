@@ -41,6 +41,8 @@ package struct RunRequest: Sendable {
     package var runs = 2
     package var coldCache = false
     package var maxConsecutiveCrashes = 3
+    /// Read and write the oracle cache (`OracleCache`); false: `--no-oracle-cache`.
+    package var oracleCache = true
     /// Run only this part of the suite (`--shard I/N`); nil: the whole suite.
     package var shard: Shard?
     /// "key=value" pairs over the profile's backend.options (`--backend-option`), e.g. the device

@@ -41,6 +41,8 @@ package struct RunPlan: Sendable {
     package var runs = 1
     /// The chip's declared peaks; throughput is read against them and decides which cases are memory-bound.
     package var peaks: DeclaredPeaks?
+    /// Where the oracle's expectations are remembered between runs; nil: always computed.
+    package var oracleCache: OracleCache?
 
     package init(
         cases: [BatteryCase], seed: UInt64, numerics: DeclaredNumericsModel, warmup: Int, iterations: Int,
@@ -199,15 +201,26 @@ package enum Runner {
         precondition(
             (second == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
         let judgeStart = DispatchTime.now().uptimeNanoseconds
+        var cached: [Bool] = []
+        let oracle = plan.oracleCache.map { cache -> Judge.Oracle in
+            { inputSet, inputs in
+                let (expectations, hit) = cache.expectations(
+                    for: testCase, seed: plan.seed, inputSet: inputSet, numerics: plan.numerics
+                ) { testCase.expectations(inputs, numerics: plan.numerics) }
+                cached.append(hit)
+                return expectations
+            }
+        }
         Judge.judge(
             testCase,
             outputs: ObservedOutputs(
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            inputs: inputs, secondInputs: second?.values, numerics: plan.numerics, into: &result)
+            inputs: inputs, secondInputs: second?.values, numerics: plan.numerics, oracle: oracle, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
+        if !cached.isEmpty { result.oracleCached = !cached.contains(false) }
 
         let budget = plan.budget(for: testCase)
         result.latency = LatencyFigures(

@@ -26,6 +26,11 @@ package enum FileDigest {
         hex(SHA256.hash(data: bytes))
     }
 
+    /// Lower-case hex SHA-256 of `data`.
+    package static func sha256(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
     private static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { String(format: "%02x", $0) }.joined()
     }

@@ -23,6 +23,18 @@ struct CLI {
         return url.path
     }()
 
+    /// One oracle cache folder for every certify this test process runs, never the user's: runs of
+    /// the same cases share their references, as runs on one machine do.
+    static let cacheHome: String = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("certify-test-cache-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }()
+
+    /// The environment every certify of the tests runs with, over the test process's own: the
+    /// development signing identity and the oracle cache go to folders of the test run's.
+    static var isolated: [String: String] { ["XDG_CONFIG_HOME": configHome, "XDG_CACHE_HOME": cacheHome] }
+
     /// Runs `certify arguments` with the repository root as the working directory.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let scratch = try TemporaryDirectory()
@@ -34,8 +46,6 @@ struct CLI {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
-        // The development signing identity goes to a folder of the test run's, not the user's home.
-        let isolated = ["XDG_CONFIG_HOME": configHome]
         process.environment = ProcessInfo.processInfo.environment.merging(isolated) { $1 }.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

@@ -19,6 +19,7 @@ import Glibc
         process.executableURL = CLI.executable
         process.arguments = ["--chip", profilePath, "--suite", "quick", "--output", output] + extra
         process.currentDirectoryURL = CLI.repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(CLI.isolated) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
