@@ -134,13 +134,11 @@ package enum PairedLatency {
     }
 
     private struct CaseTest {
-        var id: String
-        var kernel: String
+        var id, kernel: String
         /// Every replicate pair of the shared processes measured, so the case joins its family's
         /// and the battery's test (on those pairs only; confirmations are per case).
         var full: Bool
-        var before: Double
-        var after: Double
+        var before, after: Double
         var logs: [Double]
         var t: PairedT { PairedT(logs) }
         var ratio: Double { t.ratio }
