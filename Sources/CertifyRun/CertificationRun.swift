@@ -189,7 +189,7 @@ package enum CertificationRun {
         var plan = RunPlan(
             profile: profile, tiers: tiers, suite: choice.suite, seed: choice.seed, soak: request.soak, runs: request.runs,
             coldCache: request.coldCache)
-        if request.oracleCache { plan.oracleCache = OracleCache() }
+        if request.oracleCache, let code = OracleCache.executableDigest { plan.oracleCache = OracleCache(code: code) }
         if let shard { plan.cases = shard.cases(of: plan.cases) }
         Interruption.install()
         let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)

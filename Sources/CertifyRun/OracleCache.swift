@@ -37,7 +37,7 @@ package struct OracleCache: Sendable {
         bytes <= alwaysKeptBytes || nanoseconds >= UInt64(bytes)
     }
 
-    package init(directory: URL = defaultDirectory(), limitBytes: Int = defaultLimitBytes, code: String = executableDigest) {
+    package init(directory: URL = defaultDirectory(), limitBytes: Int = defaultLimitBytes, code: String) {
         self.directory = directory
         self.limitBytes = limitBytes
         self.code = code
@@ -56,9 +56,9 @@ package struct OracleCache: Sendable {
         return base.appendingPathComponent("certify").appendingPathComponent("oracle")
     }
 
-    /// The SHA-256 of the running executable (`/proc/self/exe`); "unknown" when it cannot be read,
-    /// which no entry of a readable executable shares.
-    package static let executableDigest: String = (try? FileDigest.sha256(ofFile: "/proc/self/exe")) ?? "unknown"
+    /// The SHA-256 of the running executable (`/proc/self/exe`); nil when it cannot be read, and
+    /// then a run keeps no cache: two unreadable builds would otherwise share entries.
+    package static let executableDigest: String? = try? FileDigest.sha256(ofFile: "/proc/self/exe")
 
     /// What an entry's expectations depend on; its JSON (sorted keys) is hashed into the entry's name.
     struct Key: Codable {
