@@ -138,23 +138,12 @@ static cb_status cpu_device_info(cb_backend *backend, cb_device_info *out, cb_er
  * error: answer supported = 0 (the other fields then mean nothing). */
 static cb_status cpu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out,
                            cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
-    }
-    cb_capability answer;
-    memset(&answer, 0, sizeof answer);
-    if (cbs_op_supported(kernel, dtype)) {
-        answer.supported = 1;
-        /* Integer GEMM sums exactly in int32; everything else in fp32. */
-        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CPU_ACCUMULATION;
-        answer.denormals = CPU_DENORMALS;
-        answer.rounding = CPU_ROUNDING;
-        /* Every intermediate (a softmax's exponentials, a norm's sum of
-         * squares) stays in the accumulation type: intermediates = 0. A
-         * kernel that parks one in a narrower buffer says which dtype. */
-        answer.intermediates = 0;
-    }
-    return cbs_put_capability(out, &answer, error);
+    /* Integer GEMM sums exactly in int32, everything else in fp32; every
+     * intermediate (a softmax's exponentials, a norm's sum of squares) stays
+     * in the accumulation type: intermediates = 0. A kernel that parks one in
+     * a narrower buffer says which dtype. */
+    const cb_capability answer = cbs_supported(kernel, CPU_ACCUMULATION, CPU_DENORMALS, CPU_ROUNDING);
+    return cbs_query_answer(backend, out, cbs_op_supported(kernel, dtype), &answer, error);
 }
 
 /* ---- Memory ------------------------------------------------------------ */

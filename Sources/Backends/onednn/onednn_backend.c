@@ -363,25 +363,16 @@ static int probe(cb_backend *backend, uint32_t kernel, uint32_t dtype, uint32_t 
 static void od_destroy(cb_backend *backend);
 
 static cb_status od_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    if (out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
-    }
-    static const char *const known[] = {"threads"};
-    int64_t threads = 1;
-    cb_status status = cbs_options_check(options, n_options, known, 1, error);
-    if (status == CB_STATUS_OK) {
-        status = cbs_option_int(options, n_options, "threads", 1, 1024, 1, &threads, error);
-    }
-    if (status != CB_STATUS_OK) {
+    int64_t threads;
+    cb_status status;
+    cb_backend *backend = cbs_create_begin(out, options, n_options, "threads", 1, 1024, 1, &threads, sizeof(cb_backend),
+                                           &status, error);
+    if (backend == NULL) {
         return status;
     }
     void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
     if (set_threads != NULL) {
         set_threads((int)threads);
-    }
-    cb_backend *backend = calloc(1, sizeof *backend);
-    if (backend == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
     }
     backend->layer.release_plan = release_plan_objects;
     dnnl_status_t st = dnnl_engine_create(&backend->engine, dnnl_cpu, 0);
@@ -464,16 +455,15 @@ static int flushes_subnormals(uint32_t kernel) {
 }
 
 static cb_status od_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
+    cb_status status = cbs_query_check(backend, out, error);
+    if (status != CB_STATUS_OK) {
+        return status;
     }
     cb_capability answer;
     memset(&answer, 0, sizeof answer);
     if (kernel < N_KERNELS && dtype < N_DTYPES && backend->supported[kernel][dtype][0]) {
-        answer.supported = 1;
-        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-        answer.denormals = flushes_subnormals(kernel) ? CB_DENORMALS_FLUSH : CB_DENORMALS_PRESERVE;
-        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
+        answer = cbs_supported(kernel, CB_DTYPE_F32, flushes_subnormals(kernel) ? CB_DENORMALS_FLUSH : CB_DENORMALS_PRESERVE,
+                               CB_ROUNDING_NEAREST_EVEN);
         /* oneDNN 2.x (up to 3.4) writes a softmax's exp(x − max) into the
          * destination and normalises it there, in its JIT and its reference
          * implementation alike (ref_softmax.cpp stores them in dst unless it

@@ -56,24 +56,15 @@ struct cb_plan {
 static void release_scratch(cbs_plan *plan) { free(((cb_plan *)(void *)plan)->scratch); }
 
 static cb_status ob_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    static const char *const known[] = {"threads"};
-    if (out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
-    }
-    cb_status status = cbs_options_check(options, n_options, known, 1, error);
-    int64_t threads = 1;
-    if (status == CB_STATUS_OK) {
-        status = cbs_option_int(options, n_options, "threads", 1, 1024, 1, &threads, error);
-    }
-    if (status != CB_STATUS_OK) {
+    int64_t threads;
+    cb_status status;
+    cb_backend *backend = cbs_create_begin(out, options, n_options, "threads", 1, 1024, 1, &threads, sizeof(cb_backend),
+                                           &status, error);
+    if (backend == NULL) {
         return status;
     }
-    cb_backend *backend = calloc(1, sizeof *backend);
-    if (backend == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
-    }
-    backend->layer.release_plan = release_scratch;
     backend->threads = (int)threads;
+    backend->layer.release_plan = release_scratch;
     backend->sbgemm = (sbgemm_fn)dlsym(RTLD_DEFAULT, "cblas_sbgemm");
     openblas_set_num_threads(backend->threads);
     *out = backend;
@@ -111,20 +102,10 @@ static int is_float(uint32_t dtype) {
 }
 
 static cb_status ob_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
-    }
-    cb_capability answer;
-    memset(&answer, 0, sizeof answer);
-    if (is_gemm(kernel) && is_float(dtype)) {
-        /* C is summed in fp32 and rounded once to the storage dtype, with no
-         * narrower intermediate (intermediates = 0), on every core type. */
-        answer.supported = 1;
-        answer.accumulation = CB_DTYPE_F32;
-        answer.denormals = CB_DENORMALS_PRESERVE;
-        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
-    }
-    return cbs_put_capability(out, &answer, error);
+    /* C is summed in fp32 and rounded once to the storage dtype, with no
+     * narrower intermediate (intermediates = 0), on every core type. */
+    const cb_capability answer = cbs_supported(kernel, CB_DTYPE_F32, CB_DENORMALS_PRESERVE, CB_ROUNDING_NEAREST_EVEN);
+    return cbs_query_answer(backend, out, is_gemm(kernel) && is_float(dtype), &answer, error);
 }
 
 static cb_status ob_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {

@@ -144,21 +144,12 @@ static cb_status find_device(int64_t wanted, cl_platform_id *platform, cl_device
 }
 
 static cb_status ocl_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    static const char *const known[] = {"device"};
-    if (out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
-    }
-    int64_t index = 0;
-    cb_status status = cbs_options_check(options, n_options, known, 1, error);
-    if (status == CB_STATUS_OK) {
-        status = cbs_option_int(options, n_options, "device", 0, 1023, 0, &index, error);
-    }
-    if (status != CB_STATUS_OK) {
-        return status;
-    }
-    cb_backend *backend = calloc(1, sizeof *backend);
+    int64_t index;
+    cb_status status;
+    cb_backend *backend =
+        cbs_create_begin(out, options, n_options, "device", 0, 1023, 0, &index, sizeof(cb_backend), &status, error);
     if (backend == NULL) {
-        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
+        return status;
     }
     backend->layer.free_buffer = release_mem;
     backend->layer.release_plan = release_kernel;
@@ -240,19 +231,11 @@ static int implemented(uint32_t kernel, uint32_t dtype) {
 
 static cb_status ocl_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out,
                            cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
-    }
-    cb_capability answer;
-    memset(&answer, 0, sizeof answer);
-    if (implemented(kernel, dtype)) {
-        /* Every intermediate is an fp32 private variable (intermediates = 0). */
-        answer.supported = 1;
-        answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-        answer.denormals = backend->denormals;
-        answer.rounding = CB_ROUNDING_NEAREST_EVEN;
-    }
-    return cbs_put_capability(out, &answer, error);
+    /* Every intermediate is an fp32 private variable (intermediates = 0). */
+    const cb_capability answer =
+        cbs_supported(kernel, CB_DTYPE_F32, backend == NULL ? CB_DENORMALS_PRESERVE : backend->denormals,
+                      CB_ROUNDING_NEAREST_EVEN);
+    return cbs_query_answer(backend, out, implemented(kernel, dtype), &answer, error);
 }
 
 static cb_status ocl_alloc(cb_backend *backend, size_t bytes, cb_buffer **out, cb_error *error) {

@@ -236,15 +236,15 @@ float cbs_load(uint32_t dtype, const void *base, size_t index, cb_denormals deno
         memcpy(&value, bytes + index * 4, sizeof value);
         return flush ? cbs_flush_f32(value) : value;
     }
-    case CB_DTYPE_F16: {
-        uint16_t bits;
-        memcpy(&bits, bytes + index * 2, sizeof bits);
-        return cbs_f16_to_f32(flush ? cbs_flush_f16(bits) : bits);
-    }
+    case CB_DTYPE_F16:
     case CB_DTYPE_BF16: {
+        const int f16 = dtype == CB_DTYPE_F16;
         uint16_t bits;
         memcpy(&bits, bytes + index * 2, sizeof bits);
-        return cbs_bf16_to_f32(flush ? cbs_flush_bf16(bits) : bits);
+        if (flush) {
+            bits = f16 ? cbs_flush_f16(bits) : cbs_flush_bf16(bits);
+        }
+        return f16 ? cbs_f16_to_f32(bits) : cbs_bf16_to_f32(bits);
     }
     default:
         return bits_float(F32_INF | F32_QUIET);
@@ -262,18 +262,13 @@ void cbs_store(uint32_t dtype, void *base, size_t index, float value, cb_roundin
         memcpy(bytes + index * 4, &stored, sizeof stored);
         break;
     }
-    case CB_DTYPE_F16: {
-        uint16_t bits = toward_zero ? cbs_f32_to_f16_rtz(value) : cbs_f32_to_f16(value);
-        if (flush) {
-            bits = cbs_flush_f16(bits);
-        }
-        memcpy(bytes + index * 2, &bits, sizeof bits);
-        break;
-    }
+    case CB_DTYPE_F16:
     case CB_DTYPE_BF16: {
-        uint16_t bits = toward_zero ? cbs_f32_to_bf16_rtz(value) : cbs_f32_to_bf16(value);
+        const int f16 = dtype == CB_DTYPE_F16;
+        uint16_t bits = f16 ? (toward_zero ? cbs_f32_to_f16_rtz(value) : cbs_f32_to_f16(value))
+                            : (toward_zero ? cbs_f32_to_bf16_rtz(value) : cbs_f32_to_bf16(value));
         if (flush) {
-            bits = cbs_flush_bf16(bits);
+            bits = f16 ? cbs_flush_f16(bits) : cbs_flush_bf16(bits);
         }
         memcpy(bytes + index * 2, &bits, sizeof bits);
         break;

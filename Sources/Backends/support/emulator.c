@@ -151,8 +151,9 @@ cb_status cbs_emu_device_info(cb_backend *backend, cb_device_info *out, cb_error
 }
 
 cb_status cbs_emu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
-    if (backend == NULL || out == NULL) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
+    cb_status status = cbs_query_check(backend, out, error);
+    if (status != CB_STATUS_OK) {
+        return status;
     }
     cb_capability answer;
     memset(&answer, 0, sizeof answer);
@@ -161,12 +162,10 @@ cb_status cbs_emu_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb
     }
     /* Declared numerics come from the configuration, never from the defect.
      * Every intermediate stays in fp32 (intermediates = 0). */
-    answer.supported = 1;
-    answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : CB_DTYPE_F32;
-    answer.denormals = backend->config.denormals;
-    answer.rounding = dtype == CB_DTYPE_F16    ? backend->config.f16_rounding
-                      : dtype == CB_DTYPE_BF16 ? backend->config.bf16_rounding
-                                               : CB_ROUNDING_NEAREST_EVEN;
+    answer = cbs_supported(kernel, CB_DTYPE_F32, backend->config.denormals,
+                           dtype == CB_DTYPE_F16    ? backend->config.f16_rounding
+                           : dtype == CB_DTYPE_BF16 ? backend->config.bf16_rounding
+                                                    : CB_ROUNDING_NEAREST_EVEN);
     if (kernel == CB_KERNEL_CONVERT) {
         /* CONVERT rounds into its destination: F32 sources narrow to F16 or
          * BF16; if either truncates, say so (widening is exact either way). */

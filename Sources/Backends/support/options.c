@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cb_support.h"
@@ -133,4 +134,26 @@ cb_status cbs_option_choice(const cb_option *options, size_t n_options, const ch
     }
     return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "option '%s' has unknown value '%s'; expected one of %s", key,
                     text, expected);
+}
+
+void *cbs_create_begin(const void *out, const cb_option *options, size_t n_options, const char *key, int64_t min,
+                       int64_t max, int64_t fallback, int64_t *value, size_t context_size, cb_status *status,
+                       cb_error *error) {
+    if (out == NULL) {
+        *status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "create needs an output pointer");
+        return NULL;
+    }
+    const char *const known[] = {key};
+    *status = cbs_options_check(options, n_options, known, 1, error);
+    if (*status == CB_STATUS_OK) {
+        *status = cbs_option_int(options, n_options, key, min, max, fallback, value, error);
+    }
+    if (*status != CB_STATUS_OK) {
+        return NULL;
+    }
+    void *context = calloc(1, context_size);
+    if (context == NULL) {
+        *status = cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context");
+    }
+    return context;
 }

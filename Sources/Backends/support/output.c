@@ -33,6 +33,35 @@ cb_status cbs_put_capability(cb_capability *out, const cb_capability *answer, cb
     return put(out, answer, sizeof *answer, CB_CAPABILITY_SIZE_1_0, "cb_capability", error);
 }
 
+cb_status cbs_query_check(const cb_backend *backend, const cb_capability *out, cb_error *error) {
+    if (backend == NULL || out == NULL) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct");
+    }
+    return CB_STATUS_OK;
+}
+
+cb_status cbs_query_answer(const cb_backend *backend, cb_capability *out, int supported, const cb_capability *answer,
+                           cb_error *error) {
+    cb_status status = cbs_query_check(backend, out, error);
+    if (status != CB_STATUS_OK) {
+        return status;
+    }
+    cb_capability none;
+    memset(&none, 0, sizeof none);
+    return cbs_put_capability(out, supported ? answer : &none, error);
+}
+
+cb_capability cbs_supported(uint32_t kernel, uint32_t accumulation, uint32_t denormals, uint32_t rounding) {
+    cb_capability answer;
+    memset(&answer, 0, sizeof answer);
+    answer.supported = 1;
+    answer.accumulation = kernel == CB_KERNEL_GEMM_I8 ? CB_DTYPE_I32 : accumulation;
+    answer.denormals = denormals;
+    answer.rounding = rounding;
+    answer.intermediates = 0;
+    return answer;
+}
+
 cb_status cbs_put_device_info(cb_device_info *out, const cb_device_info *answer, cb_error *error) {
     return put(out, answer, sizeof *answer, CB_DEVICE_INFO_SIZE_1_0, "cb_device_info", error);
 }

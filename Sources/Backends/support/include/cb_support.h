@@ -127,6 +127,18 @@ CBS_HIDDEN cb_status cbs_fail(cb_error *error, cb_status status, const char *for
  * CB_STATUS_INVALID_ARGUMENT when out is NULL or its struct_size is below the
  * ABI 1.0 size. */
 CBS_HIDDEN cb_status cbs_put_capability(cb_capability *out, const cb_capability *answer, cb_error *error);
+/* What query() checks first: a backend and an output struct. Failure:
+ * CB_STATUS_INVALID_ARGUMENT, "query needs a backend and an output struct". */
+CBS_HIDDEN cb_status cbs_query_check(const cb_backend *backend, const cb_capability *out, cb_error *error);
+/* A whole query(): checks as cbs_query_check, then puts `answer` when
+ * supported is non-zero and an answer of supported = 0 otherwise. */
+CBS_HIDDEN cb_status cbs_query_answer(const cb_backend *backend, cb_capability *out, int supported,
+                                      const cb_capability *answer, cb_error *error);
+/* The answer for a supported kernel: its sums in `accumulation` (GEMM_I8's
+ * in int32, exactly, whatever `accumulation` says), every intermediate kept
+ * in that type (intermediates = 0), and the given denormal and rounding
+ * behaviour. Change a field after when a kernel differs. */
+CBS_HIDDEN cb_capability cbs_supported(uint32_t kernel, uint32_t accumulation, uint32_t denormals, uint32_t rounding);
 CBS_HIDDEN cb_status cbs_put_device_info(cb_device_info *out, const cb_device_info *answer, cb_error *error);
 /* Copies text (NULL reads as "") into a cb_device_info string field,
  * truncating it to CB_INFO_STRING_CAPACITY − 1 bytes plus the NUL. */
@@ -155,6 +167,15 @@ CBS_HIDDEN cb_status cbs_option_int(const cb_option *options, size_t n_options, 
 CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_options, const char *key,
                                        const char *const *choices, size_t n_choices, size_t fallback, size_t *out,
                                        cb_error *error);
+/* The start of create() for a backend whose one option is the integer `key`:
+ * checks the output pointer, that no other option is given, and key's value
+ * in [min, max] (*value = fallback when absent), failing as cbs_options_check
+ * and cbs_option_int do; then returns a zeroed context of context_size bytes
+ * (CB_STATUS_OUT_OF_MEMORY, "cannot allocate the backend context"). On any
+ * failure it returns NULL with the status in *status; else *status is OK. */
+CBS_HIDDEN void *cbs_create_begin(const void *out, const cb_option *options, size_t n_options, const char *key,
+                                  int64_t min, int64_t max, int64_t fallback, int64_t *value, size_t context_size,
+                                  cb_status *status, cb_error *error);
 
 /* ---- The kernel list as a table (op_table.c) ----------------------------- */
 
