@@ -22,7 +22,7 @@ final class CIExampleRepository: @unchecked Sendable {
             ["keygen", "certifier", "--ca", folder.path("offline/ca"), "--name", "ACME CI", "--out", folder.path("ci-certifier")],
         ] {
             let result = try CLI.run(arguments)
-            guard result.status == 0 else { throw CompileFailed(log: result.stderr) }
+            guard result.status == 0 else { throw SetupFailed(log: "certify \(arguments): \(result.stderr)") }
         }
         let repo = URL(fileURLWithPath: folder.path("repo"))
         for sub in ["backend", "profiles", "certify-roots"] {
@@ -49,7 +49,7 @@ final class CIExampleRepository: @unchecked Sendable {
 
     private func git(_ arguments: String...) throws {
         let result = try Tool.run("git", ["-C", repository, "-c", "user.name=CI", "-c", "user.email=ci@example.invalid"] + arguments)
-        guard result.status == 0 else { throw CompileFailed(log: "git \(arguments): \(result.stderr)") }
+        guard result.status == 0 else { throw SetupFailed(log: "git \(arguments): \(result.stderr)") }
     }
 
     /// One pipeline of `example` on `branch`, played by scripts/run-ci-example with the artifacts of
@@ -72,6 +72,12 @@ final class CIExampleRepository: @unchecked Sendable {
             environment: CLI.isolated.merging(["PLUGIN": CLI.buildDirectory.appendingPathComponent("libcertify_backend_defective.so").path]) { $1 })
         return Pipeline(status: result.status, record: try? JSONDecoder().decode(Pipeline.Record.self, from: Data(result.stdout.utf8)), stderr: result.stderr)
     }
+}
+
+/// A command that makes the repository failed; `log` is what it printed.
+struct SetupFailed: Error, CustomStringConvertible {
+    var log: String
+    var description: String { log }
 }
 
 /// What scripts/run-ci-example reports of one pipeline.
