@@ -34,24 +34,28 @@ struct ExplainCommand: ParsableCommand {
         let statement: Statement
         var unverified: String?
         if FileManager.default.fileExists(atPath: envelopePath) {
-            let store = try trust.store()
             let bytes = try ReportFiles.read(envelopePath)
-            do {
-                statement = try ReportVerifier.verify(bytes, trust: store).statement
-            } catch where error.kind == .untrustedSigner {
-                // explain is a diagnostic: a report nobody here trusts yet (the development identity
-                // of a first run, a root not in this store) is still worth reading, once its signature
-                // holds, so that what is shown is what its signer signed.
+            if trust.path == nil && ExecutableLocation.repositoryCerts == nil {
+                // An installed certify has no repository Certs/ to fall back on: nothing to verify
+                // against, which for a diagnostic is the same as an untrusted signer.
+                statement = try Self.signedStatement(bytes, path: envelopePath)
+                Console.error("warning: no trust store: pass --trust with a root certificate or a folder of them")
+                unverified = "no trust store (certify verify needs --trust)"
+            } else {
+                let store = try trust.store()
                 do {
-                    statement = try ReportVerifier.verifySignature(bytes).statement
+                    statement = try ReportVerifier.verify(bytes, trust: store).statement
+                } catch where error.kind == .untrustedSigner {
+                    // explain is a diagnostic: a report nobody here trusts yet (the development identity
+                    // of a first run, a root not in this store) is still worth reading, once its signature
+                    // holds, so that what is shown is what its signer signed.
+                    statement = try Self.signedStatement(bytes, path: envelopePath)
+                    let refusal = Failure(error, path: envelopePath)
+                    Console.error((["warning: \(refusal.message)"] + refusal.notes).joined(separator: "\n"))
+                    unverified = "untrusted signer (certify verify exits \(ExitStatus.untrustedSigner.rawValue))"
                 } catch {
                     throw Failure(error, path: envelopePath)
                 }
-                let refusal = Failure(error, path: envelopePath)
-                Console.error((["warning: \(refusal.message)"] + refusal.notes).joined(separator: "\n"))
-                unverified = "untrusted signer (certify verify exits \(ExitStatus.untrustedSigner.rawValue))"
-            } catch {
-                throw Failure(error, path: envelopePath)
             }
         } else {
             guard let data = FileManager.default.contents(atPath: statementPath) else {
@@ -70,5 +74,14 @@ struct ExplainCommand: ParsableCommand {
                     + "check the signed report with 'certify verify --trust ROOT' first\n")
         }
         Console.output(Explanation(statement.predicate).render())
+    }
+
+    /// The statement of the envelope `bytes` once its form and signature hold, whoever signed it.
+    private static func signedStatement(_ bytes: Data, path: String) throws(Failure) -> Statement {
+        do {
+            return try ReportVerifier.verifySignature(bytes).statement
+        } catch {
+            throw Failure(error, path: path)
+        }
     }
 }

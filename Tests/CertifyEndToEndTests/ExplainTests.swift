@@ -92,6 +92,25 @@ import Testing
         #expect(!trusted.stdout.contains("NOT VERIFIED"))
     }
 
+    /// A certify installed outside a repository has no Certs/ to fall back on: without --trust
+    /// explain explains the signed statement under the NOT VERIFIED line, where verify exits 66.
+    @Test func anInstalledCertifyWithoutTrustExplainsUnderANotVerifiedLine() throws {
+        let run = try #require(SignedRun.shared)
+        let folder = try TemporaryDirectory()
+        let installed = folder.path("bin/certify")
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.executable.path, toPath: installed)
+        let result = try Tool.run(installed, ["explain", run.report])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(ExplainTests.notVerified("no trust store (certify verify needs --trust)") + "To reach L3 Critical:\n"))
+        #expect(result.stderr == "warning: no trust store: pass --trust with a root certificate or a folder of them\n")
+        let verify = try Tool.run(installed, ["verify", run.report])
+        #expect(verify.status == 66)
+        let trusted = try Tool.run(installed, ["explain", run.report, "--trust", run.root])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stdout.hasPrefix("To reach L3 Critical:\n"))
+    }
+
     @Test func missingReportExits66() throws {
         let result = try CLI.run(["explain", "/nonexistent/report"])
         #expect(result.status == 66)
