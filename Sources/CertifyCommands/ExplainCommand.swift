@@ -13,8 +13,9 @@ struct ExplainCommand: ParsableCommand {
             REPORT is a report folder or its report.json. When the folder holds a signed
             envelope (report.dsse.json) it is verified first, as 'certify verify' does, and
             the verified statement is explained. A report whose signer does not chain to a
-            trusted root, or a report.json with no envelope, is explained under a first line
-            'NOT VERIFIED: ...': a diagnosis, never evidence. A malformed envelope (20) or a
+            trusted root (or with no trust store to check it against), or a report.json with no
+            envelope, is explained under a first line 'NOT VERIFIED: ...': a diagnosis, never
+            evidence. A malformed envelope (20) or a
             bad signature (21) is refused: its content is not what anyone signed.
             """)
 
