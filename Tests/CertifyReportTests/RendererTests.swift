@@ -149,6 +149,7 @@ struct RendererTests {
         statement.predicate.cases[0].latency = LatencyFigures(
             clock: .hostMonotonic, warmup: 1, samples: Array(repeating: 30_000, count: 98) + [8_000_000, 8_000_000],
             firstCallNanoseconds: 9000, budgetP50Microseconds: 200, budgetP99Microseconds: 400)
+        statement.predicate.cases[3].outcome = .passed
         let id = statement.predicate.cases[0].id
         let html = HTMLRenderer.render(statement)
         #expect(html.contains("<h2>Latency distribution (µs, log scale): line min to max, box p50 to p90, bar on to p99; blue tick = p50 budget, dashed = p99 budget</h2>\n<svg "))
@@ -160,9 +161,11 @@ struct RendererTests {
         #expect(abs(p99End - maxX) < 0.2, "p99 = max: the bar reaches the end of the line")
         let (budget50, budget99) = (Double(row.10)!, Double(row.11)!)
         #expect(p50X < budget50 && budget50 < budget99 && budget99 < p99End, "p50 within its budget, p99 beyond its own")
-        // The failed case is drawn in the failure colour, the unsupported one says so instead of a box.
+        // The failed case is drawn in the failure colour; the unsupported one says so instead of a
+        // box, and one that passed untimed says it was not timed.
         #expect(html.contains("<g class=\"x\"><title>\(statement.predicate.cases[1].id): min 1.2 µs, p50 1.5 µs, p90 1.8 µs"))
         #expect(html.contains("fill=\"#6e7781\">unsupported</text>\n"))
+        #expect(html.contains("\(statement.predicate.cases[3].id)</text><text x=\"264.0\" y=\"60.0\" fill=\"#6e7781\">not timed</text>\n"))
         let chart = html.components(separatedBy: "<h2>Latency distribution")[1].components(separatedBy: "</svg>")[0]
         #expect(chart.utf8.count < 2048 * statement.predicate.cases.count)
     }

@@ -14,7 +14,8 @@ extension HTMLRenderer {
 
     /// Per case, the distribution of the kept timed loop on one log-scale axis (min, p50, p90, p99
     /// and max from its statistics, which hold whatever way the samples themselves are stored)
-    /// with the profile's p50 and p99 budgets; cases not timed show their outcome instead.
+    /// with the profile's p50 and p99 budgets; a case not timed says so, or shows the outcome that
+    /// kept it from being timed.
     static func latencyChart(_ cases: [CaseResult]) -> String {
         let labelWidth = 260.0
         let plotWidth = 560.0
@@ -40,7 +41,9 @@ extension HTMLRenderer {
             let y = Double(index) * rowHeight
             svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(c.id))</text>"
             guard let latency = c.latency, latency.statistics.count > 0 else {
-                svg += "<text x=\"\(f(labelWidth + 4))\" y=\"\(f(y + 12))\" fill=\"#6e7781\">\(c.latency == nil ? c.outcome.rawValue : "no samples")</text>\n"
+                // A case that passed without figures was not timed; any other outcome says why there are none.
+                let note = c.latency != nil ? "no samples" : c.outcome == .passed ? "not timed" : c.outcome.rawValue
+                svg += "<text x=\"\(f(labelWidth + 4))\" y=\"\(f(y + 12))\" fill=\"#6e7781\">\(note)</text>\n"
                 continue
             }
             let s = latency.statistics
