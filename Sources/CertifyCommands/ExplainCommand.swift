@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertifyBase
 import CertifyReport
+import CertifyTrust
 import Foundation
 
 /// `certify explain REPORT`: what to fix to reach each level or tier the report did not reach.
@@ -11,7 +12,11 @@ struct ExplainCommand: ParsableCommand {
         discussion: """
             REPORT is a report folder or its report.json. When the folder holds a signed
             envelope (report.dsse.json) it is verified first, as 'certify verify' does, and
-            the verified statement is explained; the exit codes are verify's when it fails.
+            the verified statement is explained. A report whose signer does not chain to a
+            trusted root (or with no trust store to check it against), or a report.json with no
+            envelope, is explained under a first line 'NOT VERIFIED: ...': a diagnosis, never
+            evidence. A malformed envelope (20) or a
+            bad signature (21) is refused: its content is not what anyone signed.
             """)
 
     @Argument(help: ArgumentHelp("The report folder or its report.json.", valueName: "report"))
@@ -28,9 +33,31 @@ struct ExplainCommand: ParsableCommand {
         let statementPath = isDirectory.boolValue ? folder.appendingPathComponent(ReportWriter.statementFile).path : path
         let envelopePath = folder.appendingPathComponent(ReportWriter.envelopeFile).path
         let statement: Statement
+        var unverified: String?
         if FileManager.default.fileExists(atPath: envelopePath) {
-            let store = try trust.store()
-            statement = try ReportFiles.verified(envelopePath, trust: store).statement
+            let bytes = try ReportFiles.read(envelopePath)
+            if trust.path == nil && ExecutableLocation.repositoryCerts == nil {
+                // An installed certify has no repository Certs/ to fall back on: nothing to verify
+                // against, which for a diagnostic is the same as an untrusted signer.
+                statement = try Self.signedStatement(bytes, path: envelopePath)
+                Console.error("warning: no trust store: pass --trust with a root certificate or a folder of them")
+                unverified = "no trust store (certify verify needs --trust)"
+            } else {
+                let store = try trust.store()
+                do {
+                    statement = try ReportVerifier.verify(bytes, trust: store).statement
+                } catch where error.kind == .untrustedSigner {
+                    // explain is a diagnostic: a report nobody here trusts yet (the development identity
+                    // of a first run, a root not in this store) is still worth reading, once its signature
+                    // holds, so that what is shown is what its signer signed.
+                    statement = try Self.signedStatement(bytes, path: envelopePath)
+                    let refusal = Failure(error, path: envelopePath)
+                    Console.error((["warning: \(refusal.message)"] + refusal.notes).joined(separator: "\n"))
+                    unverified = "untrusted signer (certify verify exits \(ExitStatus.untrustedSigner.rawValue))"
+                } catch {
+                    throw Failure(error, path: envelopePath)
+                }
+            }
         } else {
             guard let data = FileManager.default.contents(atPath: statementPath) else {
                 throw Failure(.noInput, "cannot read '\(statementPath)'")
@@ -40,8 +67,22 @@ struct ExplainCommand: ParsableCommand {
             } catch {
                 throw Failure(.malformedReport, "'\(statementPath)' is not a certify report: \(error)")
             }
-            Console.error("warning: '\(statementPath)' has no signed envelope next to it; explaining it unverified")
+            unverified = "no signed envelope next to '\(statementPath)'"
+        }
+        if let unverified {
+            Console.output(
+                "NOT VERIFIED: \(unverified) — do not rely on this for certification; "
+                    + "check the signed report with 'certify verify --trust ROOT' first\n")
         }
         Console.output(Explanation(statement.predicate).render())
+    }
+
+    /// The statement of the envelope `bytes` once its form and signature hold, whoever signed it.
+    private static func signedStatement(_ bytes: Data, path: String) throws(Failure) -> Statement {
+        do {
+            return try ReportVerifier.verifySignature(bytes).statement
+        } catch {
+            throw Failure(error, path: path)
+        }
     }
 }

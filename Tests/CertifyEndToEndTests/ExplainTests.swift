@@ -15,10 +15,10 @@ import Testing
             "report.json", String(decoding: try Data(contentsOf: folder.url.appendingPathComponent("report/report.json")), as: UTF8.self))
         let result = try CLI.run(["explain", lone])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("has no signed envelope next to it; explaining it unverified"))
+        #expect(result.stdout.hasPrefix(ExplainTests.notVerified("no signed envelope next to '\(lone)'")))
         let below3 = result.stdout.components(separatedBy: "To reach L3 Critical:")[0]
         #expect(
-            below3 == """
+            below3 == ExplainTests.notVerified("no signed envelope next to '\(lone)'") + """
                 To reach L1 Compatible:
                   fix 3 cases:
                     rope.fp32.qk.4x4x128x64: is outside the functional tolerance (worst element at 9.62e+06× its bound)
@@ -43,16 +43,72 @@ import Testing
         #expect(result.stdout.contains("    - the chip profile does not pin the backend library's SHA-256 (backend.sha256)\n"))
     }
 
-    @Test func signedReportIsVerifiedFirst() throws {
+    /// The first line explain prints above an explanation it could not verify.
+    static func notVerified(_ why: String) -> String {
+        "NOT VERIFIED: \(why) — do not rely on this for certification; check the signed report with 'certify verify --trust ROOT' first\n"
+    }
+
+    /// A first run's report, signed by the development identity, does not verify against the
+    /// repository's Certs/: explain still explains it, under the NOT VERIFIED line, and says why
+    /// and how to look at it trusted on stderr.
+    @Test func aDevelopmentSignedReportIsExplainedUnderANotVerifiedLine() throws {
         let folder = try TemporaryDirectory()
         let path = try folder.write("cpu.yaml", profile("cpu.yaml"))
         _ = try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
-        // A development identity does not chain to the repository's Certs/: verify's exit code 22.
         let result = try CLI.run(["explain", folder.path("report")])
-        #expect(result.status == 22)
-        #expect(result.stdout.isEmpty)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(ExplainTests.notVerified("untrusted signer (certify verify exits 22)") + "To reach L3 Critical:\n"))
+        #expect(result.stderr.hasPrefix("warning: \(folder.path("report/report.dsse.json")): the signer 'CN=certify development identity on "))
         #expect(result.stderr.contains("\nhint: on the machine that ran certify, --trust '"))
         #expect(result.stderr.hasSuffix("/dev-identity/root.pem' accepts it for a look; it certifies nothing\n"))
+        // Its own root, as the hint says: verified, so no warning at all.
+        let root = try #require(result.stderr.firstMatch(of: #/--trust '([^']+)'/#)).1
+        let trusted = try CLI.run(["explain", folder.path("report"), "--trust", String(root)])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stdout.hasPrefix("To reach L3 Critical:\n"))
+        #expect(!trusted.stdout.contains("NOT VERIFIED"))
+    }
+
+    /// A report whose signature does not hold is not what anyone signed: explain refuses it with
+    /// verify's code whatever the trust store, and prints nothing of it.
+    @Test func aTamperedEnvelopeIsRefusedWithVerifysCode() throws {
+        let run = try #require(SignedRun.shared)
+        let folder = try TemporaryDirectory()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: run.envelope))
+        let text = String(decoding: bytes, as: UTF8.self)
+        let offset = text.utf8.distance(from: text.startIndex, to: try #require(text.range(of: "\"payload\" : \"")).upperBound) + 500
+        bytes[offset] = bytes[offset] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("report"), withIntermediateDirectories: true)
+        try bytes.write(to: folder.url.appendingPathComponent("report/report.dsse.json"))
+        for trust in [["--trust", run.root], []] {
+            let result = try CLI.run(["explain", folder.path("report")] + trust)
+            #expect(result.status == 21, "\(trust): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.hasPrefix("error: \(folder.path("report/report.dsse.json")): the signature does not verify with the key of 'CN=Li Wei,O=certify certifiers'"))
+        }
+        let trusted = try CLI.run(["explain", run.report, "--trust", run.root])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stderr.isEmpty)
+        #expect(!trusted.stdout.contains("NOT VERIFIED"))
+    }
+
+    /// A certify installed outside a repository has no Certs/ to fall back on: without --trust
+    /// explain explains the signed statement under the NOT VERIFIED line, where verify exits 66.
+    @Test func anInstalledCertifyWithoutTrustExplainsUnderANotVerifiedLine() throws {
+        let run = try #require(SignedRun.shared)
+        let folder = try TemporaryDirectory()
+        let installed = folder.path("bin/certify")
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.executable.path, toPath: installed)
+        let result = try Tool.run(installed, ["explain", run.report])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(ExplainTests.notVerified("no trust store (certify verify needs --trust)") + "To reach L3 Critical:\n"))
+        #expect(result.stderr == "warning: no trust store: pass --trust with a root certificate or a folder of them\n")
+        let verify = try Tool.run(installed, ["verify", run.report])
+        #expect(verify.status == 66)
+        let trusted = try Tool.run(installed, ["explain", run.report, "--trust", run.root])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stdout.hasPrefix("To reach L3 Critical:\n"))
     }
 
     @Test func missingReportExits66() throws {

@@ -130,6 +130,38 @@ final class CrashedRun: @unchecked Sendable {
         #expect(match.2 == "0", "\(line)")
         #expect(match.3 == match.4, "\(line)")
     }
+
+    /// Chromium lays out the latency distribution of a real run: one group per timed case, each
+    /// at least a pixel wide and inside the chart, and the chart inside the page.
+    @Test func theLatencyDistributionOfARealRunIsDrawnInChromium() throws {
+        let run = try #require(SignedRun.shared)
+        let folder = try TemporaryDirectory()
+        let page = try String(contentsOfFile: "\(run.report)/report.html", encoding: .utf8)
+        let check = try Tool.run(CLI.repositoryRoot.appendingPathComponent("scripts/check-html").path, ["\(run.report)/report.html", folder.path("shot.png")])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let timed = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: "\(run.report)/report.json"))).predicate.cases.filter { $0.latency != nil }.count
+        let measure = """
+            <script>
+            (function () {
+              var chart = document.querySelector('svg.d'), box = chart.getBoundingClientRect();
+              var rows = Array.prototype.slice.call(chart.querySelectorAll('g'));
+              var bad = rows.filter(function (g) { var r = g.getBoundingClientRect();
+                return r.width < 1 || r.left < box.left || r.right > box.right + 0.5; });
+              document.title = 'MEASURED rows=' + rows.length + ' bad=' + bad.length + ' inside=' + (box.right <= document.documentElement.clientWidth);
+            })();
+            </script>
+
+            """
+        let measured = try folder.write("measured.html", page + measure)
+        let browser = try Tool.run("chromium", [
+            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(folder.path("profile"))", "--window-size=1280,2000",
+            "--dump-dom", "file://\(measured)",
+        ])
+        let match = try #require(browser.stdout.firstMatch(of: #/MEASURED rows=(\d+) bad=(\d+) inside=(\w+)/#), "\(browser.stderr)")
+        #expect(Int(match.1) == timed && timed > 0, "\(match.0)")
+        #expect(match.2 == "0", "\(match.0)")
+        #expect(match.3 == "true", "\(match.0)")
+    }
 }
 
 /// A report signed through an OpenSSL-made chain (root, intermediate, certifier), checked by

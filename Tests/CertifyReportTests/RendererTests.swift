@@ -142,6 +142,34 @@ struct RendererTests {
         #expect(html.contains("device lost &lt;&amp;&gt; &quot;quoted&quot;"))
     }
 
+    /// The case, a p99 of 8 ms over a p50 of 30 µs, drawn per case: a line from min to
+    /// max, a box p50 to p90, a bar on to p99, and the budgets; its tooltip gives the figures.
+    @Test func htmlDrawsEachCasesLatencyDistributionWithItsBudgets() throws {
+        var statement = syntheticStatement()
+        statement.predicate.cases[0].latency = LatencyFigures(
+            clock: .hostMonotonic, warmup: 1, samples: Array(repeating: 30_000, count: 98) + [8_000_000, 8_000_000],
+            firstCallNanoseconds: 9000, budgetP50Microseconds: 200, budgetP99Microseconds: 400)
+        statement.predicate.cases[3].outcome = .passed
+        let id = statement.predicate.cases[0].id
+        let html = HTMLRenderer.render(statement)
+        #expect(html.contains("<h2>Latency distribution (µs, log scale): line min to max, box p50 to p90, bar on to p99; blue tick = p50 budget, dashed = p99 budget</h2>\n<svg "))
+        #expect(html.contains(".d .w{stroke:#8c959f}"))
+        let row = try #require(html.firstMatch(of: #/<g><title>([^<]*)</title><line class="w" x1="([0-9.]+)" y1="8.0" x2="([0-9.]+)" y2="8.0"/><rect class="b" x="([0-9.]+)" y="3.0" width="([0-9.]+)" height="10"/><rect class="t" x="([0-9.]+)" y="5.0" width="([0-9.]+)" height="6"/><line class="m" x1="([0-9.]+)" y1="2.0" x2="([0-9.]+)" y2="14.0"/></g><line class="g" x1="([0-9.]+)" y1="0.0" x2="[0-9.]+" y2="16.0"/><line class="g n" x1="([0-9.]+)" y1="0.0" x2="[0-9.]+" y2="16.0"/>\n/#))
+        #expect(row.1 == "\(id): min 30.0 µs, p50 30.0 µs, p90 30.0 µs, p99 8000.0 µs, max 8000.0 µs over 100 calls; budget p50 200.0 µs, p99 400.0 µs")
+        let (minX, maxX, p50X, p90X, p99End) = (Double(row.2)!, Double(row.3)!, Double(row.4)!, Double(row.6)!, Double(row.6)! + Double(row.7)!)
+        #expect(minX == p50X && p50X == p90X && Double(row.5)! == 1, "min = p50 = p90: a box of the minimum width")
+        #expect(abs(p99End - maxX) < 0.2, "p99 = max: the bar reaches the end of the line")
+        let (budget50, budget99) = (Double(row.10)!, Double(row.11)!)
+        #expect(p50X < budget50 && budget50 < budget99 && budget99 < p99End, "p50 within its budget, p99 beyond its own")
+        // The failed case is drawn in the failure colour; the unsupported one says so instead of a
+        // box, and one that passed untimed says it was not timed.
+        #expect(html.contains("<g class=\"x\"><title>\(statement.predicate.cases[1].id): min 1.2 µs, p50 1.5 µs, p90 1.8 µs"))
+        #expect(html.contains("fill=\"#6e7781\">unsupported</text>\n"))
+        #expect(html.contains("\(statement.predicate.cases[3].id)</text><text x=\"264.0\" y=\"60.0\" fill=\"#6e7781\">not timed</text>\n"))
+        let chart = html.components(separatedBy: "<h2>Latency distribution")[1].components(separatedBy: "</svg>")[0]
+        #expect(chart.utf8.count < 2048 * statement.predicate.cases.count)
+    }
+
     /// A report of a plugin that names its code path, run on a host whose ISA features are known.
     private func describedStatement() throws -> Statement {
         var statement = try signedStatement()

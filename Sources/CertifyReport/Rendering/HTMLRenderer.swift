@@ -2,7 +2,7 @@ import CertifyBattery
 import Foundation
 
 /// report.html: one self-contained page (inline CSS and SVG, no script, no external resource)
-/// with the summary, an error chart, a latency chart and the per-case table.
+/// with the summary, an error chart, a latency distribution chart and the per-case table.
 package enum HTMLRenderer {
     /// The page for `statement`, UTF-8 HTML5; `root` is the root the signer's chain names, shown when given.
     package static func render(_ statement: Statement, root: String? = nil) -> String {
@@ -33,6 +33,7 @@ package enum HTMLRenderer {
             dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em 1em}dt{font-weight:600}dd{margin:0}
             p,li,dd,code{overflow-wrap:anywhere}.scroll{overflow-x:auto}
             svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
+            \(latencyChartStyle)
             </style>
             </head>
             <body>
@@ -80,10 +81,7 @@ package enum HTMLRenderer {
         html += "<h2>Error against tolerance (|error| / standard tolerance, log scale; ≤ 1 passes)</h2>\n"
         html += chart(
             p.cases.map { ($0.id, $0.standardRatio, $0.outcome) }, marker: 1, markerLabel: "tolerance", unit: "")
-        html += "<h2>Latency p50 (µs, log scale; tick = p50 budget)</h2>\n"
-        html += chart(
-            p.cases.map { ($0.id, $0.latency?.p50Microseconds, $0.outcome) }, marker: nil, markerLabel: "", unit: " µs",
-            ticks: p.cases.map { $0.latency?.budgetP50Microseconds })
+        html += "<h2>\(escape(latencyChartHeading))</h2>\n" + latencyChart(p.cases)
         html += "<h2>Cases</h2>\n<div class=\"scroll\"><table>\n<tr>" + ReportFacts.headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for c in p.cases {
             let cells = ReportFacts.cells(c)
@@ -104,13 +102,12 @@ package enum HTMLRenderer {
 
     /// A horizontal bar chart on a log scale; bars for missing values are left out.
     private static func chart(
-        _ rows: [(id: String, value: Double?, outcome: CaseOutcome)], marker: Double?, markerLabel: String, unit: String,
-        ticks: [Double?] = []
+        _ rows: [(id: String, value: Double?, outcome: CaseOutcome)], marker: Double?, markerLabel: String, unit: String
     ) -> String {
         let labelWidth = 260.0
         let plotWidth = 560.0
         let rowHeight = 16.0
-        let positive = (rows.compactMap(\.value) + ticks.compactMap { $0 } + [marker].compactMap { $0 }).filter {
+        let positive = (rows.compactMap(\.value) + [marker].compactMap { $0 }).filter {
             $0 > 0 && $0.isFinite
         }
         let low = floor(log10(positive.min() ?? 1e-3)) - 0.01
@@ -135,9 +132,6 @@ package enum HTMLRenderer {
             } else {
                 svg += "<text x=\"\(f(labelWidth + 4))\" y=\"\(f(y + 12))\" fill=\"#6e7781\">\(row.value == 0 ? "0" : row.outcome.rawValue)</text>"
             }
-            if index < ticks.count, let tick = ticks[index] {
-                svg += "<line x1=\"\(f(x(tick)))\" y1=\"\(f(y + 1))\" x2=\"\(f(x(tick)))\" y2=\"\(f(y + rowHeight - 1))\" stroke=\"#1b1f24\" stroke-width=\"2\"/>"
-            }
             svg += "\n"
         }
         if let marker {
@@ -148,7 +142,7 @@ package enum HTMLRenderer {
         return svg + "</svg>\n"
     }
 
-    private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// Text safe in HTML element content and double-quoted attributes.
     package static func escape(_ text: String) -> String {
