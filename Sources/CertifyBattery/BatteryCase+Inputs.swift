@@ -9,13 +9,18 @@ extension BatteryCase {
             let stream = inputSet == 1 ? "\(id)/input\(index)" : "\(id)/set\(inputSet)/input\(index)"
             var generator = SeededGenerator(seed: seed, stream: stream)
             let (type, count) = spec
-            var values = (0..<count).map { element in sample(input: index, element: element, &generator) }
+            // Drawing is sequential, one generator per tensor; rounding is elementwise, on every core.
+            var values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for element in 0..<count { buffer[element] = sample(input: index, element: element, &generator) }
+                initialized = count
+            }
             if let dtype = type.floatType {
-                values = values.map { value in
+                let keepsSubnormals = pattern == .subnormal
+                values = Chunks.map(values) { value in
                     let rounded = dtype.round(value)
                     // Subnormals belong to the subnormal cases: elsewhere a chip that declares
                     // flush-to-zero would see different inputs than the oracle.
-                    return pattern != .subnormal && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
+                    return !keepsSubnormals && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
                 }
                 plant(&values, input: index, dtype: dtype, &generator)
             } else if kernel == .embedding {

@@ -36,10 +36,14 @@ extension DType {
     ) -> [UInt8] {
         let size = MemoryLayout<Bits>.size
         return [UInt8](unsafeUninitializedCapacity: values.count * size) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
+            let raw = UncheckedPointer(buffer.baseAddress)
             values.withUnsafeBufferPointer { values in
-                for index in values.indices {
-                    raw.storeBytes(of: bits(values[index]).littleEndian, toByteOffset: index * size, as: Bits.self)
+                // Each element's bytes depend on it alone: chunks of them are encoded on every core.
+                Chunks.forEach(values.count) { range in
+                    let chunk = UnsafeMutableRawPointer(raw.pointer!)
+                    for index in range {
+                        chunk.storeBytes(of: bits(values[index]).littleEndian, toByteOffset: index * size, as: Bits.self)
+                    }
                 }
             }
             initialized = values.count * size

@@ -32,14 +32,40 @@ enum BLAS {
         precondition(
             [m, n, k, lda, ldb, ldc].allSatisfy { $0 <= Int(Int32.max) },
             "GEMM shape \(m)×\(n)×\(k) beyond OpenBLAS's 32-bit dimensions")
+        onOracleThreads {
+            cblas_dgemm(
+                CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        }
+    }
+
+    /// C[m×n] = A[m×k]·B[k×n] in fp32 (`cblas_sgemm`, β = 0), row-major with leading dimensions
+    /// `lda`, `ldb` and `ldc`, on `Reference.threads` threads as `gemm`; k must be positive.
+    static func sgemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(m > 0 && n > 0 && k > 0, "SGEMM shape \(m)×\(n)×\(k) not positive")
+        precondition(lda >= k && ldb >= n && ldc >= n, "leading dimensions \(lda), \(ldb), \(ldc) below the rows they hold")
+        precondition(
+            [m, n, k, lda, ldb, ldc].allSatisfy { $0 <= Int(Int32.max) },
+            "SGEMM shape \(m)×\(n)×\(k) beyond OpenBLAS's 32-bit dimensions")
+        onOracleThreads {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        }
+    }
+
+    /// Runs `product` with OpenBLAS on `Reference.threads` threads, then sets back the count it had.
+    private static func onOracleThreads(_ product: () -> Void) {
         lock.lock()
         defer { lock.unlock() }
         let threads = openblas_get_num_threads()
         openblas_set_num_threads(Int32(clamping: Swift.max(1, Reference.threads)))
         defer { openblas_set_num_threads(threads) }
-        cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        product()
     }
 
     /// Ends OpenBLAS's helper threads (`blas_thread_shutdown_`); the next product starts them

@@ -195,7 +195,7 @@ extension BatteryCase {
         values.reserveCapacity(batches * m * n)
         for batch in 0..<batches {
             let (c, abs) = Reference.gemm(
-                a: Array(a[batch * m * k..<(batch + 1) * m * k]), b: Array(b[batch * k * n..<(batch + 1) * k * n]),
+                a: a[batch * m * k..<(batch + 1) * m * k], b: b[batch * k * n..<(batch + 1) * k * n],
                 m: m, n: n, k: k, products: method)
             values += c
             products += abs

@@ -30,22 +30,36 @@ package enum Reference {
     /// Columns of C handled together, so one tile of C and |C| stays in cache while B streams once.
     private static let columnTile = 256
 
-    /// C[m×n] = A[m×k]·B[k×n], and Σ_k |a_ik·b_kj| for each element (the scale of its error bound).
+    /// C[m×n] = A[m×k]·B[k×n], and for each element a scale for its error bound: Σ_k |a_ik·b_kj|,
+    /// or (with `.blas`) an upper bound on it, about 3γ_k(2⁻²⁴) above it at most when fp32 holds the
+    /// operands as normals (2⁻²² more when it must round them).
     ///
-    /// With `.blas` both are `cblas_dgemm` products (the second of |A| and |B|), each element
-    /// within γ_k·Σ|a·b| of the exact sum as any fp64 summation order is; with `.loops` each
-    /// element is accumulated over k in ascending order. k = 0 gives zeros.
+    /// With `.blas` C is a `cblas_dgemm` product, within γ_k·Σ|a·b| of the exact sum as any fp64
+    /// summation order is, and the scale is `magnitudeBound`'s (fp32, inflated to an upper bound);
+    /// with `.loops` each element of both is accumulated over k in ascending order in fp64.
+    /// k = 0 gives zeros.
     package static func gemm(
         a: [Double], b: [Double], m: Int, n: Int, k: Int, products: Products = .blas
+    ) -> (c: [Double], absProducts: [Double]) {
+        gemm(a: a[...], b: b[...], m: m, n: n, k: k, products: products)
+    }
+
+    /// `gemm` on parts of larger arrays (one batch of a batched GEMM), without copying them.
+    package static func gemm(
+        a: ArraySlice<Double>, b: ArraySlice<Double>, m: Int, n: Int, k: Int, products: Products = .blas
     ) -> (c: [Double], absProducts: [Double]) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
         precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
         precondition(b.count == k * n, "B has \(b.count) elements, expected \(k)×\(n)")
         switch products {
         case .blas:
-            return (product(a, b, m: m, n: n, k: k), magnitudeProduct(a, b, m: m, n: n, k: k))
+            return a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    (product(a, b, m: m, n: n, k: k), magnitudeBound(a, b, m: m, n: n, k: k))
+                }
+            }
         case .loops:
-            return loopGEMM(a: a, b: b, m: m, n: n, k: k)
+            return loopGEMM(a: Array(a), b: Array(b), m: m, n: n, k: k)
         }
     }
 
@@ -56,44 +70,95 @@ package enum Reference {
     }
 
     /// C[m×n] = A[m×k]·B[k×n] alone, by `cblas_dgemm`.
-    private static func product(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int) -> [Double] {
+    private static func product(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, m: Int, n: Int, k: Int) -> [Double] {
         precondition(a.count == m * k && b.count == k * n, "operands of \(a.count) and \(b.count) elements for \(m)×\(n)×\(k)")
         var c = [Double](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
-                    BLAS.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
-                }
-            }
+        c.withUnsafeMutableBufferPointer { c in
+            guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+            BLAS.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
         }
         return c
     }
 
-    /// Elements of |B| formed at a time (64 MiB): a whole copy of a large B costs, in page faults
-    /// and memory traffic, about as much as the product itself.
+    /// Elements of |B| formed at a time (64 MiB of fp64, 32 MiB of fp32): a whole copy of a large
+    /// B costs, in page faults and memory traffic, about as much as the product itself.
     private static let magnitudeBlock = 1 << 23
 
-    /// |A|·|B| by `cblas_dgemm`, |B| formed a block of columns at a time in one reused buffer.
-    private static func magnitudeProduct(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int) -> [Double] {
+    /// The longest reduction the fp32 bound is formed for: there γ_k(2⁻²⁴) ≤ ⅓.
+    private static let longestFP32Bound = 1 << 22
+
+    /// An upper bound on Σ_k |a_ik|·|b_kj| for each element, from one `cblas_sgemm` (twice the
+    /// speed of fp64) of |A| and |B| rounded up to fp32 normals.
+    ///
+    /// Operands rounded up make every fp32 term at least the exact one. Their products summed in
+    /// fp32 in any order (FMA or not) lose at most a relative γ_k(u), u = 2⁻²⁴, of the exact sum S of
+    /// the rounded terms (Higham §3.1), and less than an absolute 2⁻¹²⁶ per multiplication and per
+    /// addition to underflow, flush-to-zero included: S ≤ (Ŝ + k·2⁻¹²⁵)/(1 − γ_k) ≤
+    /// (Ŝ + k·2⁻¹²⁵)(1 + 2γ_k) as γ_k ≤ ⅓. The bound is formed in fp64 as
+    /// Ŝ·(1 + 2γ_k + 2⁻⁴⁹) + k·2⁻¹²⁴ (1 + 2γ_k ≤ 2), the 2⁻⁴⁹ and the slack in the underflow term
+    /// covering its own two roundings. When an operand is not finite or beyond fp32's range, or
+    /// any fp32 sum overflows, every element is formed in fp64 instead (`magnitudeProduct`), as it
+    /// is when k is beyond `longestFP32Bound`.
+    private static func magnitudeBound(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, m: Int, n: Int, k: Int) -> [Double] {
+        guard m > 0 && n > 0 && k > 0 else { return [Double](repeating: 0, count: m * n) }
+        guard k <= longestFP32Bound else { return magnitudeProduct(a, b, m: m, n: n, k: k) }
+        let magnitudes = [Float](unsafeUninitializedCapacity: m * k) { buffer, count in
+            for i in 0..<m * k { buffer[i] = roundedUp(a[i]) }
+            count = m * k
+        }
+        var sums = [Float](repeating: 0, count: m * n)
+        let width = Swift.max(1, Swift.min(n, magnitudeBlock / k))
+        var block = [Float](repeating: 0, count: k * width)
+        magnitudes.withUnsafeBufferPointer { a in
+            block.withUnsafeMutableBufferPointer { block in
+                sums.withUnsafeMutableBufferPointer { c in
+                    guard let a = a.baseAddress, let block = block.baseAddress, let c = c.baseAddress else { return }
+                    for first in stride(from: 0, to: n, by: width) {
+                        let columns = Swift.min(width, n - first)
+                        for p in 0..<k {
+                            let row = b.baseAddress! + p * n + first
+                            for j in 0..<columns { block[p * columns + j] = roundedUp(row[j]) }
+                        }
+                        BLAS.sgemm(m: m, n: columns, k: k, a: a, lda: k, b: block, ldb: columns, c: c + first, ldc: n)
+                    }
+                }
+            }
+        }
+        guard sums.allSatisfy(\.isFinite) else { return magnitudeProduct(a, b, m: m, n: n, k: k) }
+        let factor = 1 + 2 * ErrorBound.gamma(k, unitRoundoff: 0x1p-24) + 0x1p-49
+        let underflow = Double(k) * 0x1p-124
+        return sums.map { Double($0) * factor + underflow }
+    }
+
+    /// |x| rounded up to a Float that is zero or normal: at least |x| (+inf beyond fp32's range,
+    /// NaN for NaN), and never subnormal, so that no denormals-are-zero mode can drop it.
+    @inline(__always)
+    private static func roundedUp(_ x: Double) -> Float {
+        let magnitude = x.magnitude
+        var rounded = Float(magnitude)
+        if Double(rounded) < magnitude { rounded = rounded.nextUp }
+        return rounded != 0 && rounded < .leastNormalMagnitude ? .leastNormalMagnitude : rounded
+    }
+
+    /// |A|·|B| by `cblas_dgemm`, |B| formed a block of columns at a time in one reused buffer: the
+    /// bound's scale when fp32 cannot hold it.
+    private static func magnitudeProduct(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, m: Int, n: Int, k: Int) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         let magnitudes = a.map(\.magnitude)
         let width = Swift.max(1, Swift.min(n, magnitudeBlock / Swift.max(k, 1)))
         var block = [Double](repeating: 0, count: k * width)
         magnitudes.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                block.withUnsafeMutableBufferPointer { block in
-                    c.withUnsafeMutableBufferPointer { c in
-                        guard let a = a.baseAddress, let b = b.baseAddress, let block = block.baseAddress, let c = c.baseAddress else {
-                            return
+            block.withUnsafeMutableBufferPointer { block in
+                c.withUnsafeMutableBufferPointer { c in
+                    guard let a = a.baseAddress, let b = b.baseAddress, let block = block.baseAddress, let c = c.baseAddress else {
+                        return
+                    }
+                    for first in stride(from: 0, to: n, by: width) {
+                        let columns = Swift.min(width, n - first)
+                        for p in 0..<k {
+                            for j in 0..<columns { block[p * columns + j] = b[p * n + first + j].magnitude }
                         }
-                        for first in stride(from: 0, to: n, by: width) {
-                            let columns = Swift.min(width, n - first)
-                            for p in 0..<k {
-                                for j in 0..<columns { block[p * columns + j] = b[p * n + first + j].magnitude }
-                            }
-                            BLAS.gemm(m: m, n: columns, k: k, a: a, lda: k, b: block, ldb: columns, c: c + first, ldc: n)
-                        }
+                        BLAS.gemm(m: m, n: columns, k: k, a: a, lda: k, b: block, ldb: columns, c: c + first, ldc: n)
                     }
                 }
             }

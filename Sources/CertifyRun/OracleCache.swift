@@ -4,6 +4,7 @@ import CertifyOracle
 import CertifyTrust
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The fp64 oracle's expectations remembered between runs, in the user's cache folder.
 ///
@@ -13,7 +14,8 @@ import Foundation
 /// executable's SHA-256, so a rebuilt certify never reads what another build computed). An entry
 /// holds the SHA-256 of its contents and is used only when they match it and name the same key;
 /// anything else is computed again and rewritten. The folder is kept under `limitBytes` by
-/// deleting the least recently used entries. Only entries worth keeping are written: a small one,
+/// deleting the least recently used entries; a process lists the folder for that at its first write
+/// and then only once what it wrote since would pass the limit (`evictIfFull`). Only entries worth keeping are written: a small one,
 /// or one whose computing took longer than reading it back would (`worthKeeping`); the full
 /// suite's elementwise, normalisation, RoPE and conversion cases would otherwise fill the folder with
 /// about 11 GB of references cheaper to compute than to read, evicting the GEMMs' before reuse.
@@ -170,16 +172,39 @@ package struct OracleCache: Sendable {
         } catch {
             return
         }
-        evict(keeping: url)
+        evictIfFull(wrote: header.count + body.count, keeping: url)
+    }
+
+    /// The folder's size in bytes as this process last listed it, plus what it wrote since, by
+    /// folder path; absent until the process first writes there.
+    private static let knownSizes = Mutex<[String: Int]>([:])
+
+    /// Evicts when the folder may be over `limitBytes` after a write of `bytes`: at this process's
+    /// first write to the folder, and whenever its own writes since the last listing would take it
+    /// past the limit. Listing every entry after every write cost about 1 s per write with a few
+    /// thousand entries, minutes of a cold run. Other processes' writes in between go unseen until
+    /// the next listing, so the folder may pass the limit by what they write meanwhile.
+    private func evictIfFull(wrote bytes: Int, keeping kept: URL) {
+        let path = directory.path
+        let full = Self.knownSizes.withLock { sizes -> Bool in
+            guard let known = sizes[path] else { return true }
+            sizes[path] = known + bytes
+            return known + bytes > limitBytes
+        }
+        guard full else { return }
+        let total = evict(keeping: kept)
+        Self.knownSizes.withLock { $0[path] = total }
     }
 
     /// Deletes the least recently used entries (oldest modification time first) until the folder
     /// holds at most `limitBytes`; `kept`, just written, goes last. A half-written file an
-    /// interrupted certify left (a name starting with a dot) goes after an hour.
-    func evict(keeping kept: URL) {
+    /// interrupted certify left (a name starting with a dot) goes after an hour. Returns the bytes
+    /// of the entries left.
+    @discardableResult
+    func evict(keeping kept: URL) -> Int {
         let manager = FileManager.default
         let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
-        guard let files = try? manager.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys) else { return }
+        guard let files = try? manager.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys) else { return 0 }
         let abandoned = Date(timeIntervalSinceNow: -3600)
         var entries: [(url: URL, size: Int, used: Date)] = files.compactMap { url in
             guard let values = try? url.resourceValues(forKeys: Set(keys)) else { return nil }
@@ -189,11 +214,12 @@ package struct OracleCache: Sendable {
             return (url, values.fileSize ?? 0, used)
         }
         var total = entries.reduce(0) { $0 + $1.size }
-        guard total > limitBytes else { return }
+        guard total > limitBytes else { return total }
         entries.sort { ($0.url == kept ? 1 : 0, $0.used) < ($1.url == kept ? 1 : 0, $1.used) }
         for entry in entries where total > limitBytes {
             if (try? manager.removeItem(at: entry.url)) != nil { total -= entry.size }
         }
+        return total
     }
 
     // The expectations in binary: the output count, then per output its five arrays (values,

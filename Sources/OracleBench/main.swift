@@ -3,8 +3,8 @@ import CertifyOracle
 import Dispatch
 import Foundation
 
-// Times the fp64 oracle's GEMM, `Reference.gemm` (C and Σ|a·b|: two cblas_dgemm products, the
-// work the oracle does for every GEMM-family case), on each distinct GEMM-family shape of a suite,
+// Times the fp64 oracle's GEMM, `Reference.gemm` (C by cblas_dgemm and a bound on Σ|a·b| by
+// cblas_sgemm, the work the oracle does for every GEMM-family case), on each distinct GEMM-family shape of a suite,
 // batches included. scripts/bench-oracle compares the figures with numpy's float64 matmul.
 //   certify-oracle-bench [quick|standard|full] [repeats] [threads]
 // Prints one line per shape: batches m n k, the threads the oracle ran on (default: every core, as

@@ -18,6 +18,10 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
     static let bundled = [
         BenchmarkSmoke(script: "bench-battery", headline: #"^quick +\d+ +\d+\.\d+ +\d+\.\d% +\d+\.\d+$"#),
         BenchmarkSmoke(
+            script: "bench-gate",
+            headline: #"^case-5x +(caught|missed) +\d+ .*\n"# + #"(.*\n)*^false alarms: \d+ of 2 clean pairs\n"#
+                + #"(.*\n)*^run and A/B gate: median wall \d+\.\d s over 3 gates = \d+\.\d\dx one run"#),
+        BenchmarkSmoke(
             script: "bench-independent-defects", headline: #"^caught 1 of 1 independent defects \(suite quick\)(;.*)?$"#),
         BenchmarkSmoke(script: "bench-isolation", headline: #"^  ratio \(worker / in-process\)  \d+\.\d+  \([+-]\d+\.\d%\)$"#),
         BenchmarkSmoke(script: "bench-latency", headline: #"^gemm\.fp32\.qkv\.2x96x256 +\d+ ns +\d+ ns +\d+\.\d+$"#),
@@ -36,6 +40,14 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
                 + #"^warm / cold wall: \d+\.\d\d$"#),
     ]
 
+    /// On the Slurm cluster SlurmTests use (bench-shards starts it when none answers and it runs as root).
+    static let onSlurm = [
+        BenchmarkSmoke(
+            script: "bench-shards",
+            headline: #"^ratio sharded / unsharded +\d+\.\d{3}\n"#
+                + #"^merged report has the unsharded run's verdicts \(every case's outcome, level, tiers\): yes$"#)
+    ]
+
     static let numpyAvailable = (try? Tool.run("python3", ["-c", "import numpy, threadpoolctl"]).status == 0) ?? false
 
     @Test(arguments: bundled)
@@ -48,6 +60,11 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
         .enabled(if: RealLibraryTests.inCI || numpyAvailable, "python3 lacks numpy or threadpoolctl"),
         arguments: overOpenBLAS)
     func runsOverOpenBLAS(_ smoke: BenchmarkSmoke) throws {
+        try check(smoke)
+    }
+
+    @Test(.enabled(if: SlurmTests.available, "no Slurm cluster answers: scripts/slurm/cluster start (as root) runs one"), arguments: onSlurm)
+    func runsOnSlurm(_ smoke: BenchmarkSmoke) throws {
         try check(smoke)
     }
 

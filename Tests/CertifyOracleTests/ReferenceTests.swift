@@ -11,7 +11,14 @@ struct ReferenceTests {
         // [1 −2; 3 4]·[5 6; −7 8] = [1·5+2·7, 6−16; 15−28, 18+32]
         let result = Reference.gemm(a: [1, -2, 3, 4], b: [5, 6, -7, 8], m: 2, n: 2, k: 2)
         #expect(result.c == [19, -10, -13, 50])
-        #expect(result.absProducts == [19, 22, 43, 50])
+        #expect(result.absProducts == [19, 22, 43, 50].map { fp32Bound(of: $0, k: 2) })
+        #expect(Reference.gemm(a: [1, -2, 3, 4], b: [5, 6, -7, 8], m: 2, n: 2, k: 2, products: .loops).absProducts == [19, 22, 43, 50])
+    }
+
+    /// The bound OpenBLAS's oracle gives for Σ|a·b| = `sum` of length k when fp32 forms it exactly
+    /// (small integers): sum·(1 + 2γ_k(2⁻²⁴) + 2⁻⁴⁹) + k·2⁻¹²⁴.
+    private func fp32Bound(of sum: Double, k: Int) -> Double {
+        sum * (1 + 2 * ErrorBound.gamma(k, unitRoundoff: 0x1p-24) + 0x1p-49) + Double(k) * 0x1p-124
     }
 
     @Test("non-square GEMM and k = 0")
@@ -19,7 +26,7 @@ struct ReferenceTests {
         // [1 2 3; 4 5 6]·[1; 0; −1] = [−2; −2]
         let column = Reference.gemm(a: [1, 2, 3, 4, 5, 6], b: [1, 0, -1], m: 2, n: 1, k: 3)
         #expect(column.c == [-2, -2])
-        #expect(column.absProducts == [4, 10])
+        #expect(column.absProducts == [4, 10].map { fp32Bound(of: $0, k: 3) })
         let empty = Reference.gemm(a: [], b: [], m: 2, n: 3, k: 0)
         #expect(empty.c == [0, 0, 0, 0, 0, 0])
         #expect(empty.absProducts == [0, 0, 0, 0, 0, 0])
