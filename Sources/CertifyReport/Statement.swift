@@ -239,9 +239,10 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
 }
 
 extension Statement {
-    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings, and the
-    /// latency samples left out when `predicate.latencySamples` names their side file. The DSSE
-    /// envelope signs exactly these bytes, and report.json is these bytes.
+    /// The canonical bytes of the report: sorted keys, no whitespace (pretty-printing added half
+    /// again to the bytes; people read report.md), non-finite numbers as strings, and the latency
+    /// samples left out when `predicate.latencySamples` names their side file. The DSSE envelope
+    /// signs exactly these bytes, and report.json is these bytes.
     package func encoded() throws -> Data {
         let encoder = Self.encoder
         encoder.userInfo[LatencyFigures.samplesElsewhere] = predicate.latencySamples != nil
@@ -258,7 +259,7 @@ extension Statement {
 
     private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
