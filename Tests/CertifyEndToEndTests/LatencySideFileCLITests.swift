@@ -21,6 +21,12 @@ import Testing
         let timed = statement.predicate.cases.compactMap(\.latency)
         #expect(!timed.isEmpty)
         #expect(timed.allSatisfy { $0.samples.count == $0.statistics.count && $0.samples.count >= 25 })
+        // An independent reader of the README's layout (Python, no certify code) reads the same samples.
+        let script = CLI.repositoryRoot.appendingPathComponent("scripts/latency_samples.py").path
+        let python = try Tool.run("python3", [script, run.report])
+        #expect(python.status == 0, "\(python.stderr)")
+        let read = try JSONDecoder().decode([String: [UInt64]].self, from: Data(python.stdout.utf8))
+        #expect(read == Dictionary(uniqueKeysWithValues: statement.predicate.cases.compactMap { c in c.latency.map { (c.id, $0.samples) } }))
     }
 
     @Test func verifyRefusesAnAlteredOrMissingSideFileWithExit21() throws {
