@@ -105,6 +105,15 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
     /// one with the lowest p50; absent when the case was timed once.
     package var keptAttempt: Int?
 
+    /// An encoder whose `userInfo` holds true under this key leaves `samples` out of the JSON: the
+    /// report keeps them in its binary side file (latency.bin) instead.
+    package static let samplesElsewhere = CodingUserInfoKey(rawValue: "certify.latency.samplesElsewhere")!
+
+    private enum CodingKeys: String, CodingKey {
+        case clock, warmup, samples, firstCallNanoseconds, budgetP50Microseconds, budgetP99Microseconds, statistics
+        case remeasured, unstable, cvThreshold, coldCache, attempts, keptAttempt
+    }
+
     /// Figures from a single timed loop.
     package init(
         clock: LatencyClock, warmup: Int, samples: [UInt64], firstCallNanoseconds: UInt64,
@@ -143,6 +152,49 @@ package struct LatencyFigures: Sendable, Codable, Equatable {
             self.attempts = summaries
             keptAttempt = kept + 1
         }
+    }
+
+    /// Samples decoded from a report that keeps them in its side file are empty until they are
+    /// attached from it.
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        clock = try c.decode(LatencyClock.self, forKey: .clock)
+        warmup = try c.decode(Int.self, forKey: .warmup)
+        samples = try c.decodeIfPresent([UInt64].self, forKey: .samples) ?? []
+        firstCallNanoseconds = try c.decode(UInt64.self, forKey: .firstCallNanoseconds)
+        budgetP50Microseconds = try c.decodeIfPresent(Double.self, forKey: .budgetP50Microseconds)
+        budgetP99Microseconds = try c.decodeIfPresent(Double.self, forKey: .budgetP99Microseconds)
+        statistics = try c.decode(LatencyStatistics.self, forKey: .statistics)
+        remeasured = try c.decode(Bool.self, forKey: .remeasured)
+        unstable = try c.decode(Bool.self, forKey: .unstable)
+        cvThreshold = try c.decode(Double.self, forKey: .cvThreshold)
+        coldCache = try c.decode(Bool.self, forKey: .coldCache)
+        attempts = try c.decodeIfPresent([LatencyStatistics].self, forKey: .attempts)
+        keptAttempt = try c.decodeIfPresent(Int.self, forKey: .keptAttempt)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(clock, forKey: .clock)
+        try c.encode(warmup, forKey: .warmup)
+        if encoder.userInfo[Self.samplesElsewhere] as? Bool != true { try c.encode(samples, forKey: .samples) }
+        try c.encode(firstCallNanoseconds, forKey: .firstCallNanoseconds)
+        try c.encodeIfPresent(budgetP50Microseconds, forKey: .budgetP50Microseconds)
+        try c.encodeIfPresent(budgetP99Microseconds, forKey: .budgetP99Microseconds)
+        try c.encode(statistics, forKey: .statistics)
+        try c.encode(remeasured, forKey: .remeasured)
+        try c.encode(unstable, forKey: .unstable)
+        try c.encode(cvThreshold, forKey: .cvThreshold)
+        try c.encode(coldCache, forKey: .coldCache)
+        try c.encodeIfPresent(attempts, forKey: .attempts)
+        try c.encodeIfPresent(keptAttempt, forKey: .keptAttempt)
+    }
+
+    /// The same figures with `samples` read back from a report's side file.
+    package func withSamples(_ samples: [UInt64]) -> LatencyFigures {
+        var copy = self
+        copy.samples = samples
+        return copy
     }
 
     /// The nearest-rank percentile of the samples, in microseconds.

@@ -41,11 +41,18 @@ package enum ReportFiles {
         }
     }
 
-    /// The signed report at `envelopePath`, verified against `store`.
+    /// The signed report at `envelopePath`, verified against `store`, with the latency samples of
+    /// the side file next to it (checked against the digest the statement signs).
     package static func verified(_ envelopePath: String, trust store: TrustStore) throws(Failure) -> VerifiedReport {
-        let bytes = try read(envelopePath)
+        try verified(envelopePath, bytes: try read(envelopePath), trust: store)
+    }
+
+    /// The same for envelope bytes already read from `envelopePath`.
+    package static func verified(_ envelopePath: String, bytes: Data, trust store: TrustStore) throws(Failure) -> VerifiedReport {
         do {
-            return try ReportVerifier.verify(bytes, trust: store)
+            var report = try ReportVerifier.verify(bytes, trust: store)
+            try LatencySampleFile.attach(to: &report.statement, folder: URL(fileURLWithPath: envelopePath).deletingLastPathComponent())
+            return report
         } catch {
             throw Failure(error, path: envelopePath)
         }

@@ -12,10 +12,11 @@ extension ReportWriter {
     /// auditor's own tools (openssl verify, scripts/verify_envelope.py) check against their root.
     package static let chainFile = "signer-chain.pem"
 
-    /// Signs `statement` as `identity` at `date` and writes the folder: report.json (exactly the
-    /// signed payload bytes), report.dsse.json, summary.txt, the envelope's certificate chain
+    /// Signs `statement` as `identity` at `date` and writes the folder: latency.bin (every case's
+    /// samples, which the statement binds by SHA-256 instead of holding them), report.json (exactly
+    /// the signed payload bytes), report.dsse.json, summary.txt, the envelope's certificate chain
     /// (signer-chain.pem), and the renderings of the statement read back from the envelope after
-    /// its signature verified.
+    /// its signature verified, with the samples read back from latency.bin.
     ///
     /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
     /// `date` (a certificate that expired during a long run): such a report would never verify.
@@ -24,10 +25,19 @@ extension ReportWriter {
         _ statement: Statement, summary: String, signedBy identity: SigningIdentity, at date: Date, to directory: URL
     ) throws -> SignedReport {
         try identity.checkUsable(at: date)
+        var statement = statement
+        let samples = LatencySampleFile.encode(statement.predicate.cases)
+        let record = LatencySampleFile.record(samples)
+        statement.predicate.latencySamples = record
         let signed = try identity.sign(statement, at: date)
-        let verified = try ReportVerifier.verifySignature(signed.envelope)
+        var verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
+        try LatencySampleFile.attach(samples, to: &verified.statement, record: record)
+        precondition(
+            verified.statement.predicate.cases.map(\.latency?.samples) == statement.predicate.cases.map(\.latency?.samples),
+            "latency.bin does not read back as written")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try samples.write(to: directory.appendingPathComponent(LatencySampleFile.name), options: .atomic)
         try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
         try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)
         try Data(summary.utf8).write(to: directory.appendingPathComponent(summaryFile), options: .atomic)

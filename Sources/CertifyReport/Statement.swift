@@ -224,6 +224,9 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
     package var shard: ShardRecord?
     /// Set in a report `certify merge` made: the shards it verified and merged, by index.
     package var shards: [MergedShard]?
+    /// The side file that holds every case's latency samples (then `cases` carry none inline);
+    /// absent in reports written before it, whose samples are inline.
+    package var latencySamples: LatencySamplesRecord?
 
     package init(
         run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],
@@ -236,10 +239,14 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
 }
 
 extension Statement {
-    /// The canonical bytes of the report: sorted keys, non-finite numbers as strings. The DSSE
-    /// envelope signs exactly these bytes, and report.json is these bytes.
+    /// The canonical bytes of the report: sorted keys, no whitespace (pretty-printing added half
+    /// again to the bytes; people read report.md), non-finite numbers as strings, and the latency
+    /// samples left out when `predicate.latencySamples` names their side file. The DSSE envelope
+    /// signs exactly these bytes, and report.json is these bytes.
     package func encoded() throws -> Data {
-        try Self.encoder.encode(self)
+        let encoder = Self.encoder
+        encoder.userInfo[LatencyFigures.samplesElsewhere] = predicate.latencySamples != nil
+        return try encoder.encode(self)
     }
 
     /// Reads a statement from report.json bytes.
@@ -252,7 +259,7 @@ extension Statement {
 
     private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder

@@ -152,26 +152,31 @@ package enum Runner {
 
         if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
         let oracleStart = DispatchTime.now().uptimeNanoseconds
-        let (inputs, encoded) = testCase.encodedInputs(seed: plan.seed)
+        var first = testCase.encodedInputs(seed: plan.seed)
         // Every case that computes something is executed again by the same plan on a second input
         // set; an empty tensor gives it nothing new to compute.
-        let second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2)
+        var second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2)
+        let (inputs, secondInputs) = (first.values, second?.values)
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
             ?? (testCase.flops == 0)
         let coldCache = plan.coldCache && memoryBound
-        var request = ExecutionRequest(
-            testCase: testCase,
-            inputs: encoded,
-            outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
-            warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
-            flushCaches: coldCache, soak: plan.soak)
-        request.runs = plan.runs
-        request.secondInputs = second?.bytes
         let outcome: ExecutionOutcome
         var attempts: [[UInt64]]
         do {
+            // The request alone holds the encoded inputs, so that they are freed when it goes out
+            // of scope, before the oracle allocates its references (a full-suite GEMM's B is 0.45 GB
+            // per input set in fp32).
+            var request = ExecutionRequest(
+                testCase: testCase,
+                inputs: first.bytes,
+                outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
+                warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
+                flushCaches: coldCache, soak: plan.soak)
+            request.runs = plan.runs
+            request.secondInputs = second?.bytes
+            (first.bytes, second) = ([], nil)
             outcome = try session.execute(request)
             attempts = [outcome.deviceSamples ?? outcome.hostSamples]
             // Noise is evidence of neither speed nor slowness: a noisy case is timed again, each
@@ -199,7 +204,7 @@ package enum Runner {
             return result
         }
         precondition(
-            (second == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
+            (secondInputs == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
         let judgeStart = DispatchTime.now().uptimeNanoseconds
         var cached: [Bool] = []
         let oracle = plan.oracleCache.map { cache -> Judge.Oracle in
@@ -217,7 +222,7 @@ package enum Runner {
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            inputs: inputs, secondInputs: second?.values, numerics: plan.numerics, oracle: oracle, into: &result)
+            inputs: inputs, secondInputs: secondInputs, numerics: plan.numerics, oracle: oracle, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
         if !cached.isEmpty { result.oracleCached = !cached.contains(false) }

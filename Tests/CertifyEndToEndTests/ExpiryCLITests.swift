@@ -17,6 +17,8 @@ import Testing
             notAfter: certifierValidity.upperBound)
         let signed = try SigningIdentity(key: key, chain: [certificate], development: false).sign(statement, at: signedAt)
         try signed.envelope.write(to: folder.url.appendingPathComponent("report.dsse.json"))
+        // The statement binds the run's samples by digest; they go with the envelope.
+        try FileManager.default.copyItem(atPath: run.folder.path("report/latency.bin"), toPath: folder.path("latency.bin"))
         try KeyFile.create(folder.path("root.pem"), KeyFile.pem(type: "CERTIFICATE", der: try KeyFile.der(root)), mode: 0o644)
         return folder.path("report.dsse.json")
     }

@@ -34,7 +34,7 @@ final class ShardRuns: @unchecked Sendable {
     /// Signs `statement`, changed by `change`, with the development identity into `folder/name`:
     /// a shard a certify of another battery, backend or split would have made.
     func resigned(_ name: String, as newName: String, in scratch: TemporaryDirectory, _ change: (inout Statement) -> Void) throws -> String {
-        var statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: report(name)).appendingPathComponent("report.json")))
+        var statement = try Statement.read(folder: URL(fileURLWithPath: report(name)))
         change(&statement)
         statement.predicate.signer = nil
         let identity = try DevelopmentIdentity.loadOrCreate(in: DevelopmentIdentity.directory(environment: ["XDG_CONFIG_HOME": CLI.configHome]))

@@ -39,8 +39,8 @@ import Testing
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: run.report))
         #expect(
             names == [
-                "report.json", "report.dsse.json", "summary.txt", "report.md", "report.html", "junit.xml", "journal.jsonl",
-                "worker.log", "signer-chain.pem",
+                "report.json", "report.dsse.json", "latency.bin", "summary.txt", "report.md", "report.html", "junit.xml",
+                "journal.jsonl", "worker.log", "signer-chain.pem",
             ])
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: run.envelope)))
         let reportJSON = try Data(contentsOf: URL(fileURLWithPath: run.folder.path("report/report.json")))
@@ -153,8 +153,9 @@ import Testing
     @Test func verifyCanReRenderFromTheVerifiedStatement() throws {
         let run = try #require(SignedRun.shared)
         let scratch = try TemporaryDirectory()
-        let copy = scratch.path("report.dsse.json")
-        try FileManager.default.copyItem(atPath: run.envelope, toPath: copy)
+        // What an auditor is handed: the envelope and the samples it signs by digest.
+        try FileManager.default.copyItem(atPath: run.envelope, toPath: scratch.path("report.dsse.json"))
+        try FileManager.default.copyItem(atPath: run.folder.path("report/latency.bin"), toPath: scratch.path("latency.bin"))
         let result = try CLI.run(["verify", scratch.url.path, "--trust", run.root, "--render"])
         #expect(result.status == 0, "\(result.stderr)")
         for name in ["report.md", "report.html", "junit.xml"] {

@@ -139,6 +139,16 @@ final class WorkerProcess {
         return pointer
     }
 
+    /// Gives the first `bytes` of the shared memory back to the system once a case is done with
+    /// them: both processes' pages and the memfd's backing (MADV_REMOVE punches a hole), so a
+    /// large case's inputs and outputs do not stay resident in certify and its worker for the rest
+    /// of the run. The range reads as zeros afterwards, as freshly grown memory does, and every
+    /// case writes its inputs, sentinels and canaries afresh.
+    func release(bytes: Int) {
+        guard let mapping else { return }
+        _ = madvise(mapping, min(bytes, mappedBytes), MADV_REMOVE)
+    }
+
     /// Writes one record; false when the worker has gone (EPIPE).
     func send(_ type: UInt8, _ payload: [UInt8]) -> Bool {
         var record = WireWriter()

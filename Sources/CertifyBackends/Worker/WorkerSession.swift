@@ -139,6 +139,8 @@ package final class WorkerSession: BackendSession {
                 }
                 consecutiveCrashes = 0
                 roundTripOverheads.append(elapsed > reply.busyNanoseconds ? elapsed - reply.busyNanoseconds : 0)
+                // Once the outputs are copied out the case needs none of the shared memory.
+                defer { worker.release(bytes: layout.totalBytes) }
                 return try ExecutionOutcome(
                     reply.result, canaryViolations: reply.canaryViolations, layout: layout, base: base, request: request,
                     elapsed: elapsed)

@@ -105,12 +105,7 @@ package enum GateRun {
     private static func verified(_ report: String, store: TrustStore, note: (String) -> Void) throws(Failure) -> Verified {
         let path = try ReportFiles.envelopePath(report)
         let bytes = try ReportFiles.read(path)
-        let verified: VerifiedReport
-        do {
-            verified = try ReportVerifier.verify(bytes, trust: store)
-        } catch {
-            throw Failure(error, path: path)
-        }
+        let verified = try ReportFiles.verified(path, bytes: bytes, trust: store)
         if verified.signer.development {
             note("warning: \(path) is signed with a development identity: UNTRUSTED; it verifies only because --trust names its root")
         }
