@@ -6,6 +6,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import Synchronization
 
 /// fp64 reference kernels: the oracle backend outputs are compared against.
 ///
@@ -25,7 +26,11 @@ package enum Reference {
     /// The threads OpenBLAS runs the oracle's products on: every core the host has
     /// (`ProcessInfo.activeProcessorCount`). Only certify-oracle-bench changes it, before any
     /// product, to time the oracle on fewer cores.
-    nonisolated(unsafe) package static var threads = ProcessInfo.processInfo.activeProcessorCount
+    package static var threads: Int {
+        get { threadSetting.load(ordering: .relaxed) }
+        set { threadSetting.store(newValue, ordering: .relaxed) }
+    }
+    private static let threadSetting = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
 
     /// Columns of C handled together, so one tile of C and |C| stays in cache while B streams once.
     private static let columnTile = 256
