@@ -66,21 +66,6 @@ import Testing
         #expect(faster.isEmpty)
     }
 
-    /// Twenty passing cases, each with 25 samples around `p50` nanoseconds times its factor.
-    func battery(_ factors: [String: Double] = [:], scale: Double = 1) -> CertificationPredicate {
-        var predicate = syntheticStatement().predicate
-        predicate.cases = Battery.cases(.quick).prefix(20).map { testCase in
-            var result = CaseResult(testCase: testCase, outcome: .passed, tolerance: "t")
-            result.standardRatio = 0.1
-            let center = 100_000 * scale * (factors[testCase.id] ?? 1)
-            result.latency = LatencyFigures(
-                clock: .hostMonotonic, warmup: 1, samples: (0..<25).map { UInt64(center * (0.99 + Double($0) * 0.001)) },
-                firstCallNanoseconds: 1, budgetP50Microseconds: nil, budgetP99Microseconds: nil)
-            return result
-        }
-        return predicate
-    }
-
     @Test func oneCaseMuchSlowerThanTheBatterysDriftIsALatencyRegression() {
         let id = Battery.cases(.quick)[3].id
         let findings = Gate.compare(baseline: battery(), candidate: battery([id: 5], scale: 1.3), policy: GatePolicy())

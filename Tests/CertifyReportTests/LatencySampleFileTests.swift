@@ -133,19 +133,4 @@ struct LatencySampleFileTests {
         try signed.envelope.write(to: folder.url.appendingPathComponent("report.dsse.json"))
         return folder.path("report.dsse.json")
     }
-
-    /// Twenty passing cases, each with 25 samples around 100 µs times `scale` and its factor.
-    private func battery(_ factors: [String: Double] = [:], scale: Double = 1) -> CertificationPredicate {
-        var predicate = syntheticStatement().predicate
-        predicate.cases = Battery.cases(.quick).prefix(20).map { testCase in
-            var result = CaseResult(testCase: testCase, outcome: .passed, tolerance: "t")
-            result.standardRatio = 0.1
-            let center = 100_000 * scale * (factors[testCase.id] ?? 1)
-            result.latency = LatencyFigures(
-                clock: .hostMonotonic, warmup: 1, samples: (0..<25).map { UInt64(center * (0.99 + Double($0) * 0.001)) },
-                firstCallNanoseconds: 1, budgetP50Microseconds: nil, budgetP99Microseconds: nil)
-            return result
-        }
-        return predicate
-    }
 }

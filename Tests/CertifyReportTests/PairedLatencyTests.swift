@@ -172,9 +172,8 @@ import Testing
     }
 
     @Test func theFallbackStatesItsWeakerPower() {
-        let tests = GateTests()
         let (_, latency) = Gate.evaluate(
-            baseline: tests.battery(), candidate: tests.battery(), policy: GatePolicy(), fallbackReason: "the baseline library is gone")
+            baseline: battery(), candidate: battery(), policy: GatePolicy(), fallbackReason: "the baseline library is gone")
         let summary = try! #require(latency)
         #expect(summary.method == .reports)
         #expect(summary.battery.limit == 2)

@@ -17,26 +17,15 @@ extension HTMLRenderer {
     /// with the profile's p50 and p99 budgets; a case not timed says so, or shows the outcome that
     /// kept it from being timed.
     static func latencyChart(_ cases: [CaseResult]) -> String {
-        let labelWidth = 260.0
-        let plotWidth = 560.0
-        let rowHeight = 16.0
-        let values = cases.compactMap(\.latency).flatMap { latency in
-            [latency.statistics.minMicroseconds, latency.statistics.maxMicroseconds]
-                + [latency.budgetP50Microseconds, latency.budgetP99Microseconds].compactMap { $0 }
-        }.filter { $0 > 0 && $0.isFinite }
-        let low = floor(log10(values.min() ?? 1)) - 0.01
-        let high = max(ceil(log10(values.max() ?? 10)), low + 1) + 0.01
-        func x(_ v: Double) -> String {
-            let clamped = min(max(v.isFinite ? v : pow(10, high), pow(10, low)), pow(10, high))
-            return f(labelWidth + (log10(clamped) - low) / (high - low) * plotWidth)
-        }
+        let axis = LogAxis(
+            values: cases.compactMap(\.latency).flatMap { latency in
+                [latency.statistics.minMicroseconds, latency.statistics.maxMicroseconds]
+                    + [latency.budgetP50Microseconds, latency.budgetP99Microseconds].compactMap { $0 }
+            }, fallback: (1, 10))
+        let (labelWidth, rowHeight) = (LogAxis.labelWidth, LogAxis.rowHeight)
+        func x(_ v: Double) -> String { f(axis.x(v)) }
         let height = rowHeight * Double(cases.count) + 30
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"d\" width=\"\(Int(labelWidth + plotWidth + 90))\" height=\"\(Int(height))\">\n"
-        for decade in Int(ceil(low))...Int(floor(high)) {
-            let gx = x(pow(10, Double(decade)))
-            svg += "<line x1=\"\(gx)\" y1=\"0\" x2=\"\(gx)\" y2=\"\(f(height - 20))\" stroke=\"#d8dee4\"/>"
-            svg += "<text x=\"\(gx)\" y=\"\(f(height - 6))\" text-anchor=\"middle\">1e\(decade)</text>\n"
-        }
+        var svg = axis.open(height: height, attributes: " class=\"d\"")
         for (index, c) in cases.enumerated() {
             let y = Double(index) * rowHeight
             svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(c.id))</text>"

@@ -104,25 +104,10 @@ package enum HTMLRenderer {
     private static func chart(
         _ rows: [(id: String, value: Double?, outcome: CaseOutcome)], marker: Double?, markerLabel: String, unit: String
     ) -> String {
-        let labelWidth = 260.0
-        let plotWidth = 560.0
-        let rowHeight = 16.0
-        let positive = (rows.compactMap(\.value) + [marker].compactMap { $0 }).filter {
-            $0 > 0 && $0.isFinite
-        }
-        let low = floor(log10(positive.min() ?? 1e-3)) - 0.01
-        let high = max(ceil(log10(positive.max() ?? 1)), low + 1) + 0.01
-        func x(_ v: Double) -> Double {
-            let clamped = min(max(v.isFinite ? v : pow(10, high), pow(10, low)), pow(10, high))
-            return labelWidth + (log10(clamped) - low) / (high - low) * plotWidth
-        }
+        let axis = LogAxis(values: rows.compactMap(\.value) + [marker].compactMap { $0 }, fallback: (1e-3, 1))
+        let (labelWidth, rowHeight, x) = (LogAxis.labelWidth, LogAxis.rowHeight, axis.x)
         let height = rowHeight * Double(rows.count) + 30
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(Int(labelWidth + plotWidth + 90))\" height=\"\(Int(height))\">\n"
-        for decade in Int(ceil(low))...Int(floor(high)) {
-            let gx = x(pow(10, Double(decade)))
-            svg += "<line x1=\"\(f(gx))\" y1=\"0\" x2=\"\(f(gx))\" y2=\"\(f(height - 20))\" stroke=\"#d8dee4\"/>"
-            svg += "<text x=\"\(f(gx))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">1e\(decade)</text>\n"
-        }
+        var svg = axis.open(height: height, attributes: "")
         for (index, row) in rows.enumerated() {
             let y = Double(index) * rowHeight
             svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(row.id))</text>"
@@ -143,6 +128,40 @@ package enum HTMLRenderer {
     }
 
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// The log-scale value axis the charts share: decades from below the smallest positive finite
+    /// value to above the largest, `plotWidth` points wide after the case labels.
+    struct LogAxis {
+        static let labelWidth = 260.0
+        static let plotWidth = 560.0
+        static let rowHeight = 16.0
+        let low: Double
+        let high: Double
+
+        /// `fallback` is the (smallest, largest) value when none is positive and finite.
+        init(values: [Double], fallback: (Double, Double)) {
+            let positive = values.filter { $0 > 0 && $0.isFinite }
+            low = floor(log10(positive.min() ?? fallback.0)) - 0.01
+            high = max(ceil(log10(positive.max() ?? fallback.1)), low + 1) + 0.01
+        }
+
+        /// Where `v` falls, clamped to the axis (infinity at its right end).
+        func x(_ v: Double) -> Double {
+            let clamped = min(max(v.isFinite ? v : pow(10, high), pow(10, low)), pow(10, high))
+            return Self.labelWidth + (log10(clamped) - low) / (high - low) * Self.plotWidth
+        }
+
+        /// The opening `<svg>` tag and a grid line and label at every decade, for a chart `height` high.
+        func open(height: Double, attributes: String) -> String {
+            var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"\(attributes) width=\"\(Int(Self.labelWidth + Self.plotWidth + 90))\" height=\"\(Int(height))\">\n"
+            for decade in Int(ceil(low))...Int(floor(high)) {
+                let gx = f(x(pow(10, Double(decade))))
+                svg += "<line x1=\"\(gx)\" y1=\"0\" x2=\"\(gx)\" y2=\"\(f(height - 20))\" stroke=\"#d8dee4\"/>"
+                svg += "<text x=\"\(gx)\" y=\"\(f(height - 6))\" text-anchor=\"middle\">1e\(decade)</text>\n"
+            }
+            return svg
+        }
+    }
 
     /// Text safe in HTML element content and double-quoted attributes.
     package static func escape(_ text: String) -> String {
