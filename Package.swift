@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "CertifyTrust",
             dependencies: [
+                "CertifyBase",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -294,7 +294,7 @@ package enum Runner {
     }
 }
 
-extension BackendError.Kind {
+extension BackendErrorKind {
     /// The case outcome an error of this kind ends a case with.
     var outcome: CaseOutcome {
         switch self {

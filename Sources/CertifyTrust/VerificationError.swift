@@ -1,29 +1,20 @@
+import CertifyBase
+
 /// Why a signed report does not verify; each kind has its own exit code in `certify verify`.
-package struct VerificationError: Error, Equatable, CustomStringConvertible {
-    /// What went wrong, from the envelope's form outwards.
-    package enum Kind: Sendable, Equatable {
-        /// Not a DSSE envelope certify can read: bad JSON, base64, payload type, chain extension or statement.
-        case malformed
-        /// The signature does not verify over PAE(payloadType, payload) with the leaf certificate's key.
-        case badSignature
-        /// The certificate chain does not lead to a trusted root, or was not valid at signing time.
-        case untrustedSigner
-        /// A file given to check does not match the report's subject.
-        case subjectMismatch
-    }
+package typealias VerificationError = KindedError<VerificationErrorKind>
 
-    /// Which check failed.
-    package var kind: Kind
-    /// One plain sentence.
-    package var message: String
+package enum VerificationErrorKind: Sendable, Equatable {
+    /// Not a DSSE envelope certify can read: bad JSON, base64, payload type, chain extension or statement.
+    case malformed
+    /// The signature does not verify over PAE(payloadType, payload) with the leaf certificate's key.
+    case badSignature
+    /// The certificate chain does not lead to a trusted root, or was not valid at signing time.
+    case untrustedSigner
+    /// A file given to check does not match the report's subject.
+    case subjectMismatch
+}
 
-    package init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    package var description: String { message }
-
+extension VerificationError {
     /// A decoding error in a few words: which key is missing or has the wrong type.
     package static func describe(_ error: Error) -> String {
         switch error {

@@ -48,7 +48,7 @@ struct SignatureTests {
     }
 
     @Test(arguments: [
-        ("{}", VerificationError.Kind.malformed, "the file is not a DSSE envelope (missing 'payload')"),
+        ("{}", VerificationErrorKind.malformed, "the file is not a DSSE envelope (missing 'payload')"),
         ("not json", .malformed, "the file is not a DSSE envelope (invalid JSON)"),
         (#"{"payload":"","payloadType":"text/plain","signatures":[]}"#, .malformed,
          "the envelope's payloadType is 'text/plain', not 'application/vnd.in-toto+json'"),
@@ -57,7 +57,7 @@ struct SignatureTests {
         (#"{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"","sig":"AAAA"}]}"#,
          .malformed, "the signature is not a base64 Ed25519 signature of 64 bytes"),
     ])
-    func malformedEnvelopesAreNamed(text: String, kind: VerificationError.Kind, message: String) throws {
+    func malformedEnvelopesAreNamed(text: String, kind: VerificationErrorKind, message: String) throws {
         let pki = try TestPKI()
         let error = verificationError { () throws(VerificationError) in _ = try ReportVerifier.verify(Data(text.utf8), trust: pki.trust) }
         #expect(error == VerificationError(kind, message))

@@ -133,7 +133,7 @@ extension InProcessSession {
             phase(current)
             let status = call(errorSlot)
             guard status == CB_STATUS_OK else {
-                let kind: BackendError.Kind =
+                let kind: BackendErrorKind =
                     switch status {
                     case CB_STATUS_UNSUPPORTED: .unsupported
                     case CB_STATUS_INVALID_ARGUMENT: .invalidArgument

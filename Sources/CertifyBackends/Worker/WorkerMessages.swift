@@ -100,7 +100,7 @@ struct GuardedReply {
                     firstCallNanoseconds: first, hostSamples: host, deviceSamples: hasDevice ? device : nil,
                     soakMismatches: mismatches))
         } else {
-            let kind = BackendError.Kind(rawValue: try r.string()) ?? .callFailed
+            let kind = BackendErrorKind(rawValue: try r.string()) ?? .callFailed
             result = .failure(BackendError(kind, try r.string()))
         }
         var violations: [String] = []

@@ -218,7 +218,7 @@ package final class WorkerSession: BackendSession {
             return (worker, ready)
         case .record(WorkerRecord.failed, let payload):
             var reader = WireReader(payload)
-            let kind = (try? reader.string()).flatMap(BackendError.Kind.init(rawValue:)) ?? .createFailed
+            let kind = (try? reader.string()).flatMap(BackendErrorKind.init(rawValue:)) ?? .createFailed
             let message = (try? reader.string()) ?? "unknown error"
             worker.finish(within: 2)
             throw BackendError(kind, message)
