@@ -32,7 +32,7 @@ struct ExplainCommand: ParsableCommand {
         let folder = isDirectory.boolValue ? URL(fileURLWithPath: path) : URL(fileURLWithPath: path).deletingLastPathComponent()
         let statementPath = isDirectory.boolValue ? folder.appendingPathComponent(ReportWriter.statementFile).path : path
         let envelopePath = folder.appendingPathComponent(ReportWriter.envelopeFile).path
-        let statement: Statement
+        var statement: Statement
         var unverified: String?
         if FileManager.default.fileExists(atPath: envelopePath) {
             let bytes = try ReportFiles.read(envelopePath)
@@ -57,6 +57,13 @@ struct ExplainCommand: ParsableCommand {
                 } catch {
                     throw Failure(error, path: envelopePath)
                 }
+            }
+            // The samples the statement binds by digest: a missing or altered latency.bin is
+            // refused (21) as an altered payload is, trusted signer or not.
+            do {
+                try LatencySampleFile.attach(to: &statement, folder: folder)
+            } catch {
+                throw Failure(error, path: envelopePath)
             }
         } else {
             guard let data = FileManager.default.contents(atPath: statementPath) else {
