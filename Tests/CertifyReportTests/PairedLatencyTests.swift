@@ -109,6 +109,34 @@ import Testing
         #expect(judged.summary.rule.hasSuffix("were timed in 12 more fresh process pairs; their tests use every pair."))
     }
 
+    /// A 3× family measured in 4 replicates of which one pair is wild (a loaded host) is not
+    /// significant as a family on 3 degrees of freedom; once the first pass has had every member
+    /// timed again in 8 more shared process pairs, the family's test uses all 12.
+    @Test func aFamilyWhoseCasesWereAllConfirmedIsJudgedOnEveryPairTheyShare() throws {
+        let family = try #require(Battery.cases(.quick).prefix(40).map(\.kernel).first)
+        var (measured, ids) = measurement(replicates: 4, noise: 0.05) { $0.kernel == family ? 3 : 1 }
+        let members = measured.cases.indices.filter { measured.cases[$0].kernel == family.rawValue }
+        // Replicate 2: the candidate's process happened to sit well, the baseline's badly.
+        for index in members { measured.cases[index].baseline[2] *= 2.9 }
+        let policy = GatePolicy(latencyFloorMicroseconds: 0)
+        let before = PairedLatency.judge(measured, comparable: ids, policy: policy)
+        #expect(!before.findings.contains { $0.subject == "kernel \(family.rawValue)" }, "\(before.findings)")
+
+        var random = SplitMix64(state: 5)
+        func placement() -> Double { exp((Double(random.next() >> 11) / Double(1 << 53) * 2 - 1) * 0.05) }
+        for _ in 0..<8 {
+            for index in members {
+                measured.cases[index].baseline.append(60 * placement())
+                measured.cases[index].candidate.append(60 * 3 * placement())
+            }
+        }
+        (measured.confirmations, measured.confirmed) = (8, members.map { measured.cases[$0].id })
+        let after = PairedLatency.judge(measured, comparable: ids, policy: policy)
+        let finding = try #require(after.findings.first { $0.subject == "kernel \(family.rawValue)" }, "\(after.findings)")
+        #expect(finding.detail.contains("over 12 process pairs side by side"), "\(finding.detail)")
+        #expect(after.summary.battery == before.summary.battery)
+    }
+
     @Test func tooFewReplicatePairsAreNotComparedAndSaySo() {
         var (measured, ids) = measurement()
         measured.cases[0].baseline = Array(measured.cases[0].baseline.prefix(2))

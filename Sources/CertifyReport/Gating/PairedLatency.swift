@@ -74,14 +74,19 @@ package enum PairedLatency {
             }
         }
 
-        // Families: per replicate, the mean log ratio of the family's fully measured cases.
+        // Families: per process pair, the mean log ratio of the family's fully measured cases, over
+        // the pairs every member has: the shared replicates, and the confirmation pairs too when
+        // the first pass suspected the whole family (confirmations time every suspect in the same
+        // process pairs). Four replicates alone leave 3 degrees of freedom, and one noisy pair on a
+        // loaded host then hides even a 3× family.
         let full = tests.filter(\.full)
         let kernels = Array(Set(full.map(\.kernel))).sorted()
         var familyTests: [(String, PairedT)] = []
         for kernel in kernels {
             let members = full.filter { $0.kernel == kernel }
-            let perReplicate = (0..<measurement.replicates).map { r in members.map { $0.logs[r] }.reduce(0, +) / Double(members.count) }
-            familyTests.append((kernel, PairedT(perReplicate)))
+            let shared = members.map(\.logs.count).min() ?? 0
+            let perPair = (0..<shared).map { r in members.map { $0.logs[r] }.reduce(0, +) / Double(members.count) }
+            familyTests.append((kernel, PairedT(perPair)))
         }
         let holm = familyTests.indices.sorted { familyTests[$0].1.p < familyTests[$1].1.p }
         var familyRejected = Set<String>()
@@ -99,8 +104,8 @@ package enum PairedLatency {
                     GateFinding(
                         .latencyRegression, "kernel \(kernel)",
                         String(
-                            format: "the %d %@ cases are %.2f× slower (geometric mean over %d replicate pairs side by side; limit %.2f×); paired t p = %.2g, Holm at %g over %d kernels",
-                            count, kernel, test.ratio, measurement.replicates, limit, test.p, alpha, familyTests.count)))
+                            format: "the %d %@ cases are %.2f× slower (geometric mean over %d process pairs side by side; limit %.2f×); paired t p = %.2g, Holm at %g over %d kernels",
+                            count, kernel, test.ratio, Int(test.degrees) + 1, limit, test.p, alpha, familyTests.count)))
             }
         }
 
@@ -119,7 +124,8 @@ package enum PairedLatency {
         let rule = String(
             format: "latency: interleaved A/B, %d fresh worker processes per side alternating; one-sided paired t tests on log ratios of "
                 + "per-process medians: a case at Benjamini–Hochberg %g over the cases and slower by more than %g%% and %g µs, a kernel "
-                + "family at Holm %g over the families and slower by more than %g%%, the battery's median case at %g and slower by more than %g%%.",
+                + "family (over the process pairs all its cases share) at Holm %g over the families and slower by more than %g%%, the battery's "
+                + "median case at %g and slower by more than %g%%.",
             measurement.replicates, alpha, policy.latencyThreshold * 100, policy.latencyFloorMicroseconds, alpha,
             policy.latencyThreshold * 100, alpha, policy.pairedGlobalLatencyThreshold * 100)
             + (measurement.confirmed.isEmpty
