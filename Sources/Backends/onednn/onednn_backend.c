@@ -363,16 +363,15 @@ static int probe(cb_backend *backend, uint32_t kernel, uint32_t dtype, uint32_t 
 static void od_destroy(cb_backend *backend);
 
 static cb_status od_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    int64_t threads;
+    int threads;
     cb_status status;
-    cb_backend *backend = cbs_create_begin(out, options, n_options, "threads", 1, 1024, 1, &threads, sizeof(cb_backend),
-                                           &status, error);
+    cb_backend *backend = cbs_create_threaded(out, options, n_options, sizeof(cb_backend), &threads, &status, error);
     if (backend == NULL) {
         return status;
     }
     void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
     if (set_threads != NULL) {
-        set_threads((int)threads);
+        set_threads(threads);
     }
     backend->layer.release_plan = release_plan_objects;
     dnnl_status_t st = dnnl_engine_create(&backend->engine, dnnl_cpu, 0);

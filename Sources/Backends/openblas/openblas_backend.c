@@ -56,14 +56,13 @@ struct cb_plan {
 static void release_scratch(cbs_plan *plan) { free(((cb_plan *)(void *)plan)->scratch); }
 
 static cb_status ob_create(const cb_option *options, size_t n_options, cb_backend **out, cb_error *error) {
-    int64_t threads;
+    int threads;
     cb_status status;
-    cb_backend *backend = cbs_create_begin(out, options, n_options, "threads", 1, 1024, 1, &threads, sizeof(cb_backend),
-                                           &status, error);
+    cb_backend *backend = cbs_create_threaded(out, options, n_options, sizeof(cb_backend), &threads, &status, error);
     if (backend == NULL) {
         return status;
     }
-    backend->threads = (int)threads;
+    backend->threads = threads;
     backend->layer.release_plan = release_scratch;
     backend->sbgemm = (sbgemm_fn)dlsym(RTLD_DEFAULT, "cblas_sbgemm");
     openblas_set_num_threads(backend->threads);

@@ -157,3 +157,11 @@ void *cbs_create_begin(const void *out, const cb_option *options, size_t n_optio
     }
     return context;
 }
+
+void *cbs_create_threaded(const void *out, const cb_option *options, size_t n_options, size_t context_size,
+                          int *threads, cb_status *status, cb_error *error) {
+    int64_t value = 1;
+    void *context = cbs_create_begin(out, options, n_options, "threads", 1, 1024, 1, &value, context_size, status, error);
+    *threads = (int)value;
+    return context;
+}

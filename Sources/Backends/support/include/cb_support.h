@@ -176,6 +176,10 @@ CBS_HIDDEN cb_status cbs_option_choice(const cb_option *options, size_t n_option
 CBS_HIDDEN void *cbs_create_begin(const void *out, const cb_option *options, size_t n_options, const char *key,
                                   int64_t min, int64_t max, int64_t fallback, int64_t *value, size_t context_size,
                                   cb_status *status, cb_error *error);
+/* cbs_create_begin for a backend of a host library whose one option is
+ * "threads", 1 to 1024 (default 1): the library's thread count. */
+CBS_HIDDEN void *cbs_create_threaded(const void *out, const cb_option *options, size_t n_options, size_t context_size,
+                                     int *threads, cb_status *status, cb_error *error);
 
 /* ---- The kernel list as a table (op_table.c) ----------------------------- */
 
