@@ -1,3 +1,9 @@
+internal import CCertifyWorker
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Little-endian binary encoding of the worker protocol's record payloads.
 struct WireWriter {
     private(set) var bytes: [UInt8] = []
@@ -94,6 +100,30 @@ struct WireReader {
                 #endif
             }
             initialized = count
+        }
+    }
+}
+
+/// One record of the worker protocol, as both sides write it: its length (the type byte and the
+/// payload), the type, the payload.
+enum WireRecord {
+    /// Writes the record to `fd` whole, retrying short and interrupted writes; false when the
+    /// other side has gone (EPIPE, with no SIGPIPE raised) or the write failed.
+    static func write(_ type: UInt8, _ payload: [UInt8], to fd: Int32) -> Bool {
+        var header = WireWriter()
+        header.u32(UInt32(payload.count + 1))
+        header.u8(type)
+        return (header.bytes + payload).withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Int(certify_write_nosigpipe(fd, raw.baseAddress! + offset, UInt(raw.count - offset)))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
         }
     }
 }

@@ -150,25 +150,7 @@ final class WorkerProcess {
     }
 
     /// Writes one record; false when the worker has gone (EPIPE).
-    func send(_ type: UInt8, _ payload: [UInt8]) -> Bool {
-        var record = WireWriter()
-        record.u32(UInt32(payload.count + 1))
-        record.u8(type)
-        var bytes = record.bytes
-        bytes.append(contentsOf: payload)
-        return bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Int(certify_write_nosigpipe(requestFD, raw.baseAddress! + offset, UInt(raw.count - offset)))
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
-    }
+    func send(_ type: UInt8, _ payload: [UInt8]) -> Bool { WireRecord.write(type, payload, to: requestFD) }
 
     enum Received {
         case record(UInt8, [UInt8])

@@ -120,24 +120,7 @@ package enum WorkerService {
     }
 
     @discardableResult
-    private static func send(_ type: UInt8, _ payload: [UInt8]) -> Bool {
-        var w = WireWriter()
-        w.u32(UInt32(payload.count + 1))
-        w.u8(type)
-        let bytes = w.bytes + payload
-        return bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Int(certify_write_nosigpipe(replyFD, raw.baseAddress! + offset, UInt(raw.count - offset)))
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
-    }
+    private static func send(_ type: UInt8, _ payload: [UInt8]) -> Bool { WireRecord.write(type, payload, to: replyFD) }
 
     /// The next request, waited for on this thread's current CPU, where the supervisor reads the
     /// reply, judges it and writes the next case's inputs into the shared memory: the case then
