@@ -18,6 +18,11 @@ package struct ExecutionRequest: Sendable {
     /// The least wall time of the timed loop, nanoseconds; the loop runs until both this and
     /// `iterations` are reached (and never beyond `Measurement.maxSamples`).
     package var minTimeNanoseconds: UInt64
+    /// The most wall time the warm-up and the timed loop each spend once they have
+    /// `Measurement.leastSamples` (warm-up: 1) calls, nanoseconds; 0 for no cap. A slow case (a
+    /// full-suite prefill takes ~20 s a call on the reference CPU backend) then stops short of
+    /// `iterations`, as benchdnn's `--max-ms-per-prb` stops a problem.
+    package var maxTimeNanoseconds: UInt64 = 0
     /// Flush the host's caches between timed executions, outside the timing (cold-cache mode).
     package var flushCaches: Bool
     /// Extra executions after the timed loop, each output compared bitwise with the first.
@@ -64,13 +69,19 @@ package enum Measurement {
     /// this still run in full.
     package static let maxSamples = 10_000
 
+    /// The fewest timed calls a case keeps when `maxTime` cuts its loop short: a median of 5 and
+    /// their maximum standing for the p99 (which can only overstate it).
+    package static let leastSamples = 5
+
     /// Whether another timed execution is due after `samples` of them, `elapsed` nanoseconds
-    /// into the timed loop.
-    package static func continues(samples: Int, elapsed: UInt64, iterations: Int, minTime: UInt64) -> Bool {
-        samples < iterations || (elapsed < minTime && samples < maxSamples)
+    /// into the timed loop; `maxTime` (0: none) ends a loop past it that has `leastSamples`.
+    package static func continues(samples: Int, elapsed: UInt64, iterations: Int, minTime: UInt64, maxTime: UInt64 = 0) -> Bool {
+        if maxTime > 0 && elapsed >= maxTime && samples >= leastSamples { return false }
+        return samples < iterations || (elapsed < minTime && samples < maxSamples)
     }
 
-    /// Runs `warmup` untimed executions, then timed ones until `continues` says stop. A sample is
+    /// Runs `warmup` untimed executions (fewer, at least one, once they have taken `maxTime`), then
+    /// timed ones until `continues` says stop. A sample is
     /// one `execute` (execute + synchronize) on the host clock, and `deviceTime`'s reading after
     /// it when `deviceTimer` says the backend has one.
     ///
@@ -80,11 +91,15 @@ package enum Measurement {
     /// samples to store, send and judge, and a cold-cache case's flushes count toward it.
     /// `clock` reads monotonic nanoseconds (a test gives it a clock of its own).
     package static func timedLoop(
-        warmup: Int, iterations: Int, minTime: UInt64, flushCaches: Bool,
+        warmup: Int, iterations: Int, minTime: UInt64, maxTime: UInt64 = 0, flushCaches: Bool,
         execute: () throws(BackendError) -> Void, deviceTimer: Bool, clock: () -> UInt64 = Clock.nanoseconds,
         deviceTime: () throws(BackendError) -> UInt64
     ) throws(BackendError) -> (host: [UInt64], device: [UInt64]?) {
-        for _ in 0..<warmup { try execute() }
+        let warmupStart = clock()
+        for call in 0..<warmup {
+            if maxTime > 0 && call > 0 && clock() &- warmupStart >= maxTime { break }
+            try execute()
+        }
         var host: [UInt64] = []
         var device: [UInt64]? = deviceTimer ? [] : nil
         host.reserveCapacity(iterations)
@@ -92,7 +107,7 @@ package enum Measurement {
         let flush = flushCaches ? CacheFlush() : nil
         let start = clock()
         var elapsed: UInt64 = 0
-        while continues(samples: host.count, elapsed: elapsed, iterations: iterations, minTime: minTime) {
+        while continues(samples: host.count, elapsed: elapsed, iterations: iterations, minTime: minTime, maxTime: maxTime) {
             flush?.run()
             let t0 = clock()
             try execute()

@@ -139,7 +139,7 @@ extension ProfileLoader {
     ) throws(ProfileError) -> LatencySpec {
         let fields = try decoder.mapping(entry.value, at: entry.path)
         try fields.rejectUnknownKeys(allowed: [
-            "warmup", "iterations", "min_time_ms", "cold_cache", "cv_threshold", "budgets", "case_timeout_s",
+            "warmup", "iterations", "min_time_ms", "max_time_ms", "cold_cache", "cv_threshold", "budgets", "case_timeout_s",
         ])
         var latency = LatencySpec.default
         if let warmup = fields["warmup"] {
@@ -150,6 +150,9 @@ extension ProfileLoader {
         }
         if let minTime = fields["min_time_ms"] {
             latency.minTimeMilliseconds = try decoder.nonNegativeNumber(minTime.value, at: minTime.path)
+        }
+        if let maxTime = fields["max_time_ms"] {
+            latency.maxTimeMilliseconds = try decoder.positiveNumber(maxTime.value, at: maxTime.path)
         }
         if let cold = fields["cold_cache"] {
             latency.coldCache = try decoder.choice([ProfileBool.true, .false], cold.value, at: cold.path) == .true

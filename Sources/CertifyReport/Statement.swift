@@ -158,6 +158,9 @@ package struct RunRecord: Sendable, Codable, Equatable {
     package var isolation: String
     /// The timed loop ran at least `iterations` calls and this many milliseconds (absent: none).
     package var minTimeMilliseconds: Double?
+    /// A case's warm-up and timed loop each stopped once past this many milliseconds with 1 and 5
+    /// calls, short of `iterations` (absent: no cap, as in reports made before it existed).
+    package var maxTimeMilliseconds: Double?
     /// Extra executions of every case checked bitwise (`--soak`, or a tier's `soak`); absent: none.
     package var soak: Int?
     /// Independent runs of every case, each with its own prepare, compared with the first.
@@ -263,5 +266,15 @@ extension Statement {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
+    }
+}
+
+extension RunRecord {
+    /// How the time cap cut slow cases short, for the terminal and the report pages: empty
+    /// without a cap.
+    package var capNote: String {
+        guard let ms = maxTimeMilliseconds, ms > 0 else { return "" }
+        let cap = ms < 1000 ? "\(Format.number(ms)) ms" : "\(Format.number(ms / 1000)) s"
+        return " (fewer for slow cases: at least 5, stopping after \(cap))"
     }
 }

@@ -43,7 +43,7 @@ package enum SummaryRenderer {
             let minimum = p.run.minTimeMilliseconds.flatMap { $0 > 0 ? " and \(Format.number($0)) ms" : nil } ?? ""
             let soak = p.run.soak.flatMap { $0 > 0 ? "; soak: \($0) extra executions per case" : nil } ?? ""
             lines.append(
-                "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls\(minimum) per case\(cold)\(soak)")
+                "latency: \(clock.rawValue) clock; warm-up \(p.run.warmup), then at least \(p.run.iterations) timed calls\(minimum) per case\(p.run.capNote)\(cold)\(soak)")
         }
         let cached = p.cases.compactMap(\.oracleCached)
         if !cached.isEmpty {

@@ -16,6 +16,9 @@ extension RunPlan {
             budgets: profile.latency.budgets.mapValues { BudgetMicroseconds(p50: $0.p50Microseconds, p99: $0.p99Microseconds) })
         let minTime = tiers.compactMap(\.minTimeMilliseconds).reduce(profile.latency.minTimeMilliseconds, max)
         minTimeNanoseconds = UInt64(minTime * 1e6)
+        // A tier's counts are requirements: no cap cuts them short.
+        let tierSetsTiming = tiers.contains { $0.iterations != nil || $0.minTimeMilliseconds != nil }
+        maxTimeNanoseconds = tierSetsTiming ? 0 : UInt64(profile.latency.maxTimeMilliseconds * 1e6)
         self.coldCache = coldCache || profile.latency.coldCache
         cvThreshold = profile.latency.cvThreshold
         self.soak = tiers.compactMap(\.soak).reduce(soak, max)

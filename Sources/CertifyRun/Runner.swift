@@ -27,6 +27,9 @@ package struct RunPlan: Sendable {
     package var budgets: [String: BudgetMicroseconds]
     /// The least wall time of a case's timed loop, nanoseconds.
     package var minTimeNanoseconds: UInt64 = 0
+    /// The most wall time a case's warm-up and timed loop each spend once they have their least
+    /// calls (ExecutionRequest.maxTimeNanoseconds); 0 for no cap.
+    package var maxTimeNanoseconds: UInt64 = 0
     /// Flush caches between timed executions of memory-bound cases.
     package var coldCache = false
     /// A case whose robust coefficient of variation exceeds this is timed again, and flagged
@@ -175,6 +178,7 @@ package enum Runner {
                 warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
                 flushCaches: coldCache, soak: plan.soak)
             request.runs = plan.runs
+            request.maxTimeNanoseconds = plan.maxTimeNanoseconds
             request.secondInputs = second?.bytes
             (first.bytes, second) = ([], nil)
             outcome = try session.execute(request)

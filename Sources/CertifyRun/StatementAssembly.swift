@@ -57,6 +57,7 @@ package struct StatementAssembly {
                 cases: results,
                 complete: incompleteReason == nil, incompleteReason: incompleteReason))
         statement.predicate.run.backendOptions = backendOptions.isEmpty ? nil : backendOptions
+        statement.predicate.run.maxTimeMilliseconds = plan.maxTimeNanoseconds > 0 ? Double(plan.maxTimeNanoseconds) / 1e6 : nil
         statement.predicate.shard = shard.map { ShardRecord($0, suite: Battery.cases(choice.suite)) }
         return statement
     }

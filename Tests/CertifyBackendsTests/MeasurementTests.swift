@@ -55,4 +55,47 @@ private final class FakeClock {
         #expect(calls == 29)
         #expect(host == (5...29).map { UInt64($0) * 1_000 })
     }
+
+    /// A 2 s call under a 5 s cap: the 3 warm-up calls asked (the third starts at 4 s, before the
+    /// cap), then the least 5 timed calls of the 25 asked, though the cap passed after the 3rd.
+    @Test func aSlowCaseStopsAtTheCapWithItsLeastCalls() throws {
+        let clock = FakeClock()
+        var calls = 0
+        let (host, _) = try Measurement.timedLoop(
+            warmup: 3, iterations: 25, minTime: 10_000_000, maxTime: 5_000_000_000, flushCaches: false,
+            execute: {
+                calls += 1
+                clock.advance(2_000_000_000)
+            },
+            deviceTimer: false, clock: clock.read
+        ) { 0 }
+        #expect(host.count == Measurement.leastSamples)
+        #expect(calls == 3 + Measurement.leastSamples)
+    }
+
+    /// A 1 s call: the warm-up stops once 5 s have passed (5 of the 10 asked); the timed loop at
+    /// its 5th sample, when 5 s have passed. Without a cap all 10 and 25 run.
+    @Test(arguments: [(UInt64(5_000_000_000), 5, 5), (UInt64(0), 10, 25)])
+    func theCapCutsWarmupAndTimedLoopEachAfterItsTime(maxTime: UInt64, warmups: Int, samples: Int) throws {
+        let clock = FakeClock()
+        var calls = 0
+        let (host, _) = try Measurement.timedLoop(
+            warmup: 10, iterations: 25, minTime: 0, maxTime: maxTime, flushCaches: false,
+            execute: {
+                calls += 1
+                clock.advance(1_000_000_000)
+            },
+            deviceTimer: false, clock: clock.read
+        ) { 0 }
+        #expect(host.count == samples)
+        #expect(calls == warmups + samples)
+    }
+
+    /// A fast case never meets the cap: its iterations and minimum time decide as before.
+    @Test func aFastCaseIsNotCapped() throws {
+        #expect(Measurement.continues(samples: 24, elapsed: 6_000_000_000, iterations: 25, minTime: 0, maxTime: 0))
+        #expect(!Measurement.continues(samples: 5, elapsed: 5_000_000_000, iterations: 25, minTime: 0, maxTime: 5_000_000_000))
+        #expect(Measurement.continues(samples: 4, elapsed: 9_000_000_000, iterations: 25, minTime: 0, maxTime: 5_000_000_000))
+        #expect(Measurement.continues(samples: 10, elapsed: 4_999_999_999, iterations: 25, minTime: 0, maxTime: 5_000_000_000))
+    }
 }

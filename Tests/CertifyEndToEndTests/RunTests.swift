@@ -51,6 +51,27 @@ import Testing
         #expect(timed.contains { $0.coldCache } && timed.contains { !$0.coldCache })
     }
 
+    /// The profile's `max_time_ms` cuts a slow case's timed loop short at its least 5 calls, says so
+    /// in the terminal and the report; a case fast enough for its 25 calls within the cap keeps them.
+    @Test func aTimeCapStopsSlowCasesAtTheirLeastCalls() throws {
+        let folder = try TemporaryDirectory()
+        let text = try profile("cpu.yaml").replacingOccurrences(of: "  min_time_ms: 10\n", with: "  min_time_ms: 10\n  max_time_ms: 2\n")
+        #expect(text.contains("max_time_ms: 2"))
+        let (result, statement, _) = try certify(try folder.write("capped.yaml", text))
+        let report = try #require(statement, "\(result.stderr)")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("timed calls and 10 ms per case (fewer for slow cases: at least 5, stopping after 2 ms)"))
+        #expect(report.predicate.run.maxTimeMilliseconds == 2)
+        let timed = report.predicate.cases.compactMap(\.latency).map(\.statistics)
+        #expect(timed.allSatisfy { $0.count >= 5 })
+        // Slower than 2 ms over 5 calls: stopped early. 25 calls well within 2 ms (half of it, as the
+        // loop's wall time is more than its samples): all 25.
+        #expect(timed.contains { $0.count < 25 && $0.p50Microseconds > 400 })
+        let fast = timed.filter { $0.maxMicroseconds * 25 < 1000 }
+        #expect(!fast.isEmpty)
+        #expect(fast.allSatisfy { $0.count >= 25 }, "\(fast.filter { $0.count < 25 })")
+    }
+
     /// `--runs 3` runs every case twice more, each with its own prepare, and compares their
     /// outputs; a worker gets all three runs of a case in one request.
     @Test(arguments: ["in-process", "worker"])

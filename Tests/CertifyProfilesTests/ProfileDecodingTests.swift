@@ -109,13 +109,15 @@ import Testing
 
     @Test func latencyMeasurementKeysDecode() throws {
         let text = TestSupport.edit(
-            TestSupport.chip, "  iterations: 25\n", "  iterations: 25\n  min_time_ms: 250\n  cold_cache: true\n  cv_threshold: 0.05\n")
+            TestSupport.chip, "  iterations: 25\n", "  iterations: 25\n  min_time_ms: 250\n  max_time_ms: 2000\n  cold_cache: true\n  cv_threshold: 0.05\n")
         let latency = try chip(text).latency
         #expect(latency.minTimeMilliseconds == 250)
+        #expect(latency.maxTimeMilliseconds == 2000)
         #expect(latency.coldCache)
         #expect(latency.cvThreshold == 0.05)
         let defaults = try chip(TestSupport.chip).latency
         #expect(defaults.minTimeMilliseconds == 100)
+        #expect(defaults.maxTimeMilliseconds == 5000)
         #expect(!defaults.coldCache)
         #expect(defaults.cvThreshold == 0.1)
     }

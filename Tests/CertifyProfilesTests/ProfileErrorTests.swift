@@ -449,6 +449,14 @@ private let errorCases: [ErrorCase] = [
         "chip.yaml:17:16: error: 'latency.min_time_ms' must be a number of at least 0, got '-1'",
         keyPath: "latency.min_time_ms"
     ),
+    .chip(
+        "zero time cap",
+        editing: "iterations: 25",
+        to: "iterations: 25\n  max_time_ms: 0",
+        .badValue,
+        "chip.yaml:17:16: error: 'latency.max_time_ms' must be a positive number, got '0'",
+        keyPath: "latency.max_time_ms"
+    ),
 
     // unsupportedSchema
     .chip(

@@ -28,3 +28,23 @@ import Testing
         #expect(statement.subjects(.backend).map(\.digest) == [["sha256": loaded]])
     }
 }
+
+@Suite struct RunPlanTimingTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func plan(tiers: [String]) throws -> RunPlan {
+        let profile = try ProfileLoader.loadChip(path: Self.root.appendingPathComponent("Profiles/cpu.yaml").path, budgetKeys: Battery.budgetKeys)
+        let loaded = try tiers.map { try ProfileLoader.loadTier(path: Self.root.appendingPathComponent("Profiles/tiers/\($0).yaml").path) }
+        return RunPlan(profile: profile, tiers: loaded, suite: .quick, seed: 1, soak: 0, runs: 1, coldCache: false)
+    }
+
+    /// The profile's time cap applies to a plain run and to a tier that asks for no timing; a tier
+    /// that sets the calls or the minimum time gets them in full, whatever a case costs.
+    @Test func aTierThatSetsTheTimingTurnsTheCapOff() throws {
+        #expect(try plan(tiers: []).maxTimeNanoseconds == UInt64(LatencySpec.defaultMaxTimeMilliseconds * 1e6))
+        #expect(try plan(tiers: ["developer"]).maxTimeNanoseconds > 0)
+        let finance = try plan(tiers: ["developer", "finance"])
+        #expect(finance.maxTimeNanoseconds == 0)
+        #expect(finance.iterations >= 100)
+    }
+}

@@ -14,6 +14,7 @@ struct GuardedRequest {
     var warmup: Int
     var iterations: Int
     var minTimeNanoseconds: UInt64 = 0
+    var maxTimeNanoseconds: UInt64 = 0
     var flushCaches = false
     var soak = 0
     var inputCounts: [Int]
@@ -31,8 +32,8 @@ struct GuardedRequest {
     /// A further independent run: prepare and one execute, nothing timed.
     var furtherRun: GuardedRequest {
         var once = self
-        (once.warmup, once.iterations, once.minTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
-            (0, 0, 0, false, 0, 1)
+        (once.warmup, once.iterations, once.minTimeNanoseconds, once.maxTimeNanoseconds, once.flushCaches, once.soak, once.runs) =
+            (0, 0, 0, 0, false, 0, 1)
         once.secondInputSet = false
         return once
     }
@@ -43,8 +44,8 @@ extension GuardedRequest {
     init(_ request: ExecutionRequest) {
         self.init(
             op: InProcessSession.op(for: request.testCase), warmup: request.warmup, iterations: request.iterations,
-            minTimeNanoseconds: request.minTimeNanoseconds, flushCaches: request.flushCaches, soak: request.soak,
-            inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs,
+            minTimeNanoseconds: request.minTimeNanoseconds, maxTimeNanoseconds: request.maxTimeNanoseconds,
+            flushCaches: request.flushCaches, soak: request.soak, inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs,
             secondInputSet: request.secondInputs != nil)
     }
 }
@@ -236,7 +237,7 @@ extension InProcessSession {
 
         let (hostSamples, deviceSamples) = try Measurement.timedLoop(
             warmup: request.warmup, iterations: request.iterations, minTime: request.minTimeNanoseconds,
-            flushCaches: request.flushCaches, execute: runOnce,
+            maxTime: request.maxTimeNanoseconds, flushCaches: request.flushCaches, execute: runOnce,
             deviceTimer: library.hasDeviceTimer
         ) { () throws(BackendError) -> UInt64 in
             var ns: UInt64 = 0

@@ -27,6 +27,7 @@ extension GuardedRequest {
         w.int(warmup)
         w.int(iterations)
         w.u64(minTimeNanoseconds)
+        w.u64(maxTimeNanoseconds)
         w.bool(flushCaches)
         w.int(soak)
         w.ints(inputCounts)
@@ -45,7 +46,7 @@ extension GuardedRequest {
         guard op.struct_size == MemoryLayout<cb_op>.size else { throw WireReader.Malformed() }
         self.init(
             op: op, warmup: try r.int(), iterations: try r.int(), minTimeNanoseconds: try r.u64(),
-            flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
+            maxTimeNanoseconds: try r.u64(), flushCaches: try r.bool(), soak: try r.int(), inputCounts: try r.ints(), outputCounts: try r.ints())
         runs = try r.int()
         guard runs >= 1 else { throw WireReader.Malformed() }
         secondInputSet = try r.bool()

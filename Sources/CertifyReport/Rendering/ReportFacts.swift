@@ -63,6 +63,7 @@ struct ReportFacts {
         let run = p.run
         var measurement = ["isolation \(run.isolation)", "warm-up \(run.warmup)", "at least \(run.iterations) timed calls"]
         if let ms = run.minTimeMilliseconds, ms > 0 { measurement[2] += " and \(Format.number(ms)) ms" }
+        measurement[2] += run.capNote
         measurement.append("runs \(run.runs ?? 1)")
         measurement.append("soak \(run.soak.map { $0 > 0 ? "\($0) extra executions per case" : "none" } ?? "none")")
         if run.coldCache == true { measurement.append("caches flushed between timed calls") }

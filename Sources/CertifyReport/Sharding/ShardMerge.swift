@@ -161,7 +161,7 @@ extension CertificationPredicate {
     /// What must be equal for results of two runs to be judged as one: how every case was measured.
     fileprivate var measurement: String {
         let r = run
-        return "warm-up \(r.warmup), iterations \(r.iterations), min time \(r.minTimeMilliseconds ?? 0) ms, runs \(r.runs ?? 1), "
+        return "warm-up \(r.warmup), iterations \(r.iterations), min time \(r.minTimeMilliseconds ?? 0) ms, max time \(r.maxTimeMilliseconds ?? 0) ms, runs \(r.runs ?? 1), "
             + "soak \(r.soak ?? 0), isolation \(r.isolation), cold cache \(r.coldCache ?? false), cv threshold \(r.cvThreshold ?? 0)"
     }
 }
