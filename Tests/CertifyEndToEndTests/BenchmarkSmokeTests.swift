@@ -20,7 +20,8 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
         BenchmarkSmoke(
             script: "bench-gate",
             headline: #"^case-5x +(caught|missed) +\d+ .*\n"# + #"(.*\n)*^false alarms: \d+ of 2 clean pairs\n"#
-                + #"(.*\n)*^run and A/B gate: median wall \d+\.\d s over 3 gates = \d+\.\d\dx one run"#),
+                + #"(.*\n)*^run and A/B gate: median wall \d+\.\d s over 3 gates = \d+\.\d\dx one run"#
+                + #"(.*\n)*^A/B gate / the same invocation's run: median \d+\.\d\dx \(quartiles .*\) over 3 gates$"#),
         BenchmarkSmoke(
             script: "bench-independent-defects", headline: #"^caught 1 of 1 independent defects \(suite quick\)(;.*)?$"#),
         BenchmarkSmoke(script: "bench-isolation", headline: #"^  ratio \(worker / in-process\)  \d+\.\d+  \([+-]\d+\.\d%\)$"#),
