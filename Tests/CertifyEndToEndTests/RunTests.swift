@@ -51,8 +51,10 @@ import Testing
         #expect(timed.contains { $0.coldCache } && timed.contains { !$0.coldCache })
     }
 
-    /// The profile's `max_time_ms` cuts a slow case's timed loop short at its least 5 calls, says so
-    /// in the terminal and the report; a case fast enough for its 25 calls within the cap keeps them.
+    /// The profile's `max_time_ms` cuts a slow case's timed loop short at its least 5 calls, and says
+    /// so in the terminal and the report. Load-proof: a loop stops once it has 5 samples and 2 ms
+    /// have passed, and its wall time is at least the sum of its samples, so a case whose fastest
+    /// call took `min` µs has at most max(5, ⌈2000 / min⌉) samples however loaded the host.
     @Test func aTimeCapStopsSlowCasesAtTheirLeastCalls() throws {
         let folder = try TemporaryDirectory()
         let text = try profile("cpu.yaml").replacingOccurrences(of: "  min_time_ms: 10\n", with: "  min_time_ms: 10\n  max_time_ms: 2\n")
@@ -64,12 +66,10 @@ import Testing
         #expect(report.predicate.run.maxTimeMilliseconds == 2)
         let timed = report.predicate.cases.compactMap(\.latency).map(\.statistics)
         #expect(timed.allSatisfy { $0.count >= 5 })
-        // Slower than 2 ms over 5 calls: stopped early. 25 calls well within 2 ms (half of it, as the
-        // loop's wall time is more than its samples): all 25.
-        #expect(timed.contains { $0.count < 25 && $0.p50Microseconds > 400 })
-        let fast = timed.filter { $0.maxMicroseconds * 25 < 1000 }
-        #expect(!fast.isEmpty)
-        #expect(fast.allSatisfy { $0.count >= 25 }, "\(fast.filter { $0.count < 25 })")
+        let over = timed.filter { $0.count > max(5, Int((2000 / $0.minMicroseconds).rounded(.up))) }
+        #expect(over.isEmpty, "\(over)")
+        // The quick suite's slowest cases on the reference backend (top-k, ~0.9 ms a call here).
+        #expect(timed.contains { $0.count < 25 })
     }
 
     /// `--runs 3` runs every case twice more, each with its own prepare, and compares their
