@@ -168,9 +168,15 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     /// Bytes one execution must move at least: every input read once, every output written once;
     /// a gather reads only the table rows it returns, not the whole table.
     package var bytes: Int {
-        let written = zip(outputTypes, outputCounts).map { $0.byteCount($1) }.reduce(0, +)
-        if kernel == .embedding { return inputTypes[1].byteCount(inputCounts[1]) + 2 * written }
-        return zip(inputTypes, inputCounts).map { $0.byteCount($1) }.reduce(0, +) + written
+        if kernel == .embedding {
+            return inputTypes[1].byteCount(inputCounts[1]) + 2 * zip(outputTypes, outputCounts).map { $0.byteCount($1) }.reduce(0, +)
+        }
+        return tensorBytes
+    }
+
+    /// Every input and output tensor, in bytes as stored: what a run allocates and fills.
+    package var tensorBytes: Int {
+        zip(inputTypes + outputTypes, inputCounts + outputCounts).map { $0.byteCount($1) }.reduce(0, +)
     }
 }
 

@@ -14,8 +14,8 @@ import Glibc
         // GEMM m128 n4608 k4096: 4.83 GFLOP per execution, 29 executions at 1e8 FLOP/s, and its
         // tensors (A, B, C: 80 MB) allocated and filled at 1e8 B/s, doubled.
         let prefill = try #require(Battery.cases(.full).first { $0.id.hasPrefix("gemm.fp32.qkv-prefill") })
-        #expect(CaseDeadline.tensorBytes(prefill) == 4 * (128 * 4096 + 4096 * 4608 + 128 * 4608))
-        let setup = 2 * Double(CaseDeadline.tensorBytes(prefill)) / 1e8
+        #expect(prefill.tensorBytes == 4 * (128 * 4096 + 4096 * 4608 + 128 * 4608))
+        let setup = 2 * Double(prefill.tensorBytes) / 1e8
         let expected = 2 * (29 * (prefill.flops / 1e8 + Double(prefill.bytes) / 1e8) + setup)
         #expect(CaseDeadline.seconds(for: prefill, warmup: 3, iterations: 25, override: nil) == expected)
         #expect(expected > 2_000)
@@ -28,7 +28,7 @@ import Glibc
     @Test func aLargeTableTheKernelBarelyReadsStillGetsTimeToBeSetUp() throws {
         let embedding = try #require(Battery.cases(.full).first { $0.id == "embedding.fp32.embed.128x65024x4096" })
         #expect(embedding.bytes < 5_000_000)
-        #expect(CaseDeadline.tensorBytes(embedding) > 1_065_000_000)
+        #expect(embedding.tensorBytes > 1_065_000_000)
         #expect(CaseDeadline.seconds(for: embedding, warmup: 3, iterations: 25, runs: 2, override: nil) > 2 * 40)
     }
 
@@ -40,7 +40,7 @@ import Glibc
         #expect(CaseDeadline.seconds(for: quick, warmup: 3, iterations: 25, runs: 3, override: 0.5) == 1.5)
         let prefill = try #require(Battery.cases(.full).first { $0.id.hasPrefix("gemm.fp32.qkv-prefill") })
         let perExecution = prefill.flops / 1e8 + Double(prefill.bytes) / 1e8
-        let setup = 2 * Double(CaseDeadline.tensorBytes(prefill)) / 1e8
+        let setup = 2 * Double(prefill.tensorBytes) / 1e8
         let expected = 2 * (29 * perExecution + setup) + 2 * (2 * (perExecution + setup))
         #expect(CaseDeadline.seconds(for: prefill, warmup: 3, iterations: 25, runs: 3, override: nil) == expected)
     }

@@ -23,14 +23,9 @@ package enum CaseDeadline {
         for testCase: BatteryCase, warmup: Int, iterations: Int, runs: Int = 1, override: Double?
     ) -> Double {
         let perExecution = testCase.flops / conservativeFlopsPerSecond + Double(testCase.bytes) / conservativeBytesPerSecond
-        let setup = 2 * Double(tensorBytes(testCase)) / conservativeBytesPerSecond
+        let setup = 2 * Double(testCase.tensorBytes) / conservativeBytesPerSecond
         func run(executions: Int) -> Double { override ?? max(floorSeconds, 2 * (Double(executions) * perExecution + setup)) }
         return run(executions: 1 + warmup + iterations) + Double(max(runs, 1) - 1) * run(executions: 1)
     }
 
-    /// Every input and output tensor of `testCase`, in bytes as stored.
-    package static func tensorBytes(_ testCase: BatteryCase) -> Int {
-        zip(testCase.inputTypes, testCase.inputCounts).map { $0.byteCount($1) }.reduce(0, +)
-            + zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) }.reduce(0, +)
-    }
 }
