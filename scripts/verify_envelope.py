@@ -9,8 +9,9 @@ by issuer (each issuer a CA, each signature checked), up to ROOT_PEM, every cert
 the signing time recorded in the signed statement. Given a report folder it needs nothing else
 from it: the envelope is report.dsse.json, the chain is signer-chain.pem (which must be the chain
 the envelope carries) and report.json must be exactly the signed payload. When the statement
-keeps its latency samples in a side file (predicate.latencySamples), that file, next to the
-envelope, must have the SHA-256 the statement records. Prints OK with the signer and the root and
+keeps its case records or its latency samples in side files (predicate.caseRecords,
+predicate.latencySamples: cases.json and latency.bin), each, next to the envelope, must have the
+SHA-256 the statement records. Prints OK with the signer and the root and
 exits 0, or prints the failure and exits 1.
 """
 import base64
@@ -72,15 +73,17 @@ def verify(report_path: str, root_path: str) -> str:
     for cert in path:
         if not cert.not_valid_before_utc <= signed_at <= cert.not_valid_after_utc:
             raise ValueError("certificate %s not valid at %s" % (cert.subject.rfc4514_string(), signed_at))
-    samples = statement["predicate"].get("latencySamples")
-    if samples is not None:
-        name = samples["file"]
+    for key in ("caseRecords", "latencySamples"):
+        record = statement["predicate"].get(key)
+        if record is None:
+            continue
+        name = record["file"]
         if name in ("", ".", "..") or "/" in name:
-            raise ValueError("latencySamples names %r, not a file in the report folder" % name)
+            raise ValueError("%s names %r, not a file in the report folder" % (key, name))
         side = os.path.join(folder or os.path.dirname(os.path.abspath(report_path)), name)
         if not os.path.isfile(side):
-            raise ValueError("%s is missing; the statement records its sha256 %s" % (name, samples["sha256"]))
-        if hashlib.sha256(read(side)).hexdigest() != samples["sha256"]:
+            raise ValueError("%s is missing; the statement records its sha256 %s" % (name, record["sha256"]))
+        if hashlib.sha256(read(side)).hexdigest() != record["sha256"]:
             raise ValueError("%s is not the file whose sha256 the statement records" % name)
     return "%s (root %s)" % (leaf.subject.rfc4514_string(), root.subject.rfc4514_string())
 

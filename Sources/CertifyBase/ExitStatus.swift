@@ -42,7 +42,7 @@ package enum ExitStatus: Int32, CaseIterable, Sendable {
         case .malformedReport:
             "`certify verify`: malformed — not a DSSE envelope of a certify statement (JSON, base64, payload type, certificate chain or statement unreadable)"
         case .badSignature:
-            "`certify verify`: bad signature — the Ed25519 signature over PAE(payloadType, payload) does not verify with the signer's certificate key, the keyid is not that key's, or the report's latency.bin is missing or not the file whose SHA-256 the signed statement records"
+            "`certify verify`: bad signature — the Ed25519 signature over PAE(payloadType, payload) does not verify with the signer's certificate key, the keyid is not that key's, or the report's cases.json or latency.bin is missing or not the file whose SHA-256 the signed statement records"
         case .untrustedSigner:
             "`certify verify`: untrusted signer — no chain to a root in the trust store, a certificate not valid at the signing time or outside the certificate policy, a development identity, or a `--trust` certificate that is not a root"
         case .subjectMismatch: "`certify verify`: subject mismatch — a `--backend`, `--chip` or `--tier` file is not what the report certifies"

@@ -58,10 +58,10 @@ struct ExplainCommand: ParsableCommand {
                     throw Failure(error, path: envelopePath)
                 }
             }
-            // The samples the statement binds by digest: a missing or altered latency.bin is
-            // refused (21) as an altered payload is, trusted signer or not.
+            // The cases and samples the statement binds by digest: a missing or altered cases.json
+            // or latency.bin is refused (21) as an altered payload is, trusted signer or not.
             do {
-                try LatencySampleFile.attach(to: &statement, folder: folder)
+                try statement.attachSideFiles(from: folder)
             } catch {
                 throw Failure(error, path: envelopePath)
             }
@@ -73,6 +73,11 @@ struct ExplainCommand: ParsableCommand {
                 statement = try Statement.decode(data)
             } catch {
                 throw Failure(.malformedReport, "'\(statementPath)' is not a certify report: \(error)")
+            }
+            do {
+                try statement.attachSideFiles(from: folder)
+            } catch {
+                throw Failure(error, path: statementPath)
             }
             unverified = "no signed envelope next to '\(statementPath)'"
         }

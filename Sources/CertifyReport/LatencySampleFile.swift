@@ -69,40 +69,20 @@ package enum LatencySampleFile {
     }
 
     /// How the statement names the side file whose bytes are `data`.
-    package static func record(_ data: Data) -> LatencySamplesRecord {
-        LatencySamplesRecord(file: name, format: format, sha256: FileDigest.sha256([UInt8](data)), bytes: data.count)
+    package static func record(_ data: Data) -> SideFileRecord {
+        SideFileRecord(file: name, format: format, contents: data)
     }
 
     /// Puts the samples the side file in `folder` holds into `statement`'s cases, after checking the
-    /// file is the one the statement signs. A statement that names no side file (a report written
-    /// before it, samples inline) is left as it is.
-    ///
-    /// Throws `.badSignature` when the file is missing or its SHA-256 is not the one the statement
-    /// records (the signature covers that digest), `.malformed` when its content does not fit the statement.
+    /// file is the one the statement signs (`SideFileRecord.contents`). A statement that names no
+    /// side file (a report written before it, samples inline) is left as it is.
     package static func attach(to statement: inout Statement, folder: URL) throws(VerificationError) {
         guard let record = statement.predicate.latencySamples else { return }
-        guard !record.file.isEmpty, !record.file.contains("/"), record.file != "..", record.file != "." else {
-            throw VerificationError(.malformed, "the statement names latency sample file '\(record.file)', which is not a file name in the report folder")
-        }
-        let url = folder.appendingPathComponent(record.file)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw VerificationError(
-                .badSignature,
-                "the latency samples '\(url.path)' are missing; the signed statement records them by sha256 \(record.sha256): "
-                    + "keep \(record.file) with report.dsse.json")
-        }
-        let digest = FileDigest.sha256([UInt8](data))
-        guard digest == record.sha256 else {
-            throw VerificationError(
-                .badSignature,
-                "the latency samples '\(url.path)' (sha256 \(digest)) are not the ones the signed statement records "
-                    + "(sha256 \(record.sha256)): the file was altered or belongs to another report")
-        }
-        try attach(data, to: &statement, record: record)
+        try attach(try record.contents(in: folder, what: "the latency samples"), to: &statement, record: record)
     }
 
     /// Puts the samples in `data`, already known to be the file `record` names, into `statement`'s cases.
-    package static func attach(_ data: Data, to statement: inout Statement, record: LatencySamplesRecord) throws(VerificationError) {
+    package static func attach(_ data: Data, to statement: inout Statement, record: SideFileRecord) throws(VerificationError) {
         guard record.format == format else {
             throw VerificationError(.malformed, "the latency samples are in format '\(record.format)'; this certify reads '\(format)'")
         }
@@ -167,24 +147,4 @@ package enum LatencySampleFile {
             return bytes[offset..<offset + Int(count)]
         }
     }
-}
-
-extension Statement {
-    /// The statement in the report folder `folder` (report.json, not verified) with the samples of
-    /// its side file, checked against the digest the statement records.
-    package static func read(folder: URL) throws -> Statement {
-        var statement = try decode(Data(contentsOf: folder.appendingPathComponent(ReportWriter.statementFile)))
-        try LatencySampleFile.attach(to: &statement, folder: folder)
-        return statement
-    }
-}
-
-/// Where the report keeps its latency samples: the side file in the report folder, by SHA-256.
-package struct LatencySamplesRecord: Sendable, Codable, Equatable {
-    /// The file's name in the report folder (latency.bin).
-    package var file: String
-    /// The file's layout and its version (`LatencySampleFile.format`).
-    package var format: String
-    package var sha256: String
-    package var bytes: Int
 }

@@ -41,8 +41,8 @@ package enum ReportFiles {
         }
     }
 
-    /// The signed report at `envelopePath`, verified against `store`, with the latency samples of
-    /// the side file next to it (checked against the digest the statement signs).
+    /// The signed report at `envelopePath`, verified against `store`, with the cases and latency
+    /// samples of the side files next to it (each checked against the digest the statement signs).
     package static func verified(_ envelopePath: String, trust store: TrustStore) throws(Failure) -> VerifiedReport {
         try verified(envelopePath, bytes: try read(envelopePath), trust: store)
     }
@@ -51,7 +51,7 @@ package enum ReportFiles {
     package static func verified(_ envelopePath: String, bytes: Data, trust store: TrustStore) throws(Failure) -> VerifiedReport {
         do {
             var report = try ReportVerifier.verify(bytes, trust: store)
-            try LatencySampleFile.attach(to: &report.statement, folder: URL(fileURLWithPath: envelopePath).deletingLastPathComponent())
+            try report.statement.attachSideFiles(from: URL(fileURLWithPath: envelopePath).deletingLastPathComponent())
             return report
         } catch {
             throw Failure(error, path: envelopePath)

@@ -12,11 +12,12 @@ extension ReportWriter {
     /// auditor's own tools (openssl verify, scripts/verify_envelope.py) check against their root.
     package static let chainFile = "signer-chain.pem"
 
-    /// Signs `statement` as `identity` at `date` and writes the folder: latency.bin (every case's
-    /// samples, which the statement binds by SHA-256 instead of holding them), report.json (exactly
-    /// the signed payload bytes), report.dsse.json, summary.txt, the envelope's certificate chain
-    /// (signer-chain.pem), and the renderings of the statement read back from the envelope after
-    /// its signature verified, with the samples read back from latency.bin.
+    /// Signs `statement` as `identity` at `date` and writes the folder: cases.json (every case's
+    /// record) and latency.bin (every case's samples), which the statement binds by SHA-256 instead
+    /// of holding them, report.json (exactly the signed payload bytes), report.dsse.json,
+    /// summary.txt, the envelope's certificate chain (signer-chain.pem), and the renderings of the
+    /// statement read back from the envelope after its signature verified, with the cases and
+    /// samples read back from the side files.
     ///
     /// Throws `SigningError.certificateNotValid`, writing nothing, if the chain is not valid at
     /// `date` (a certificate that expired during a long run): such a report would never verify.
@@ -27,16 +28,21 @@ extension ReportWriter {
         try identity.checkUsable(at: date)
         var statement = statement
         let samples = LatencySampleFile.encode(statement.predicate.cases)
-        let record = LatencySampleFile.record(samples)
-        statement.predicate.latencySamples = record
+        statement.predicate.latencySamples = LatencySampleFile.record(samples)
+        let cases = try CaseRecordFile.encode(statement.predicate.cases)
+        statement.predicate.caseRecords = CaseRecordFile.record(cases)
         let signed = try identity.sign(statement, at: date)
         var verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
-        try LatencySampleFile.attach(samples, to: &verified.statement, record: record)
+        try CaseRecordFile.attach(cases, to: &verified.statement, record: CaseRecordFile.record(cases))
+        try LatencySampleFile.attach(samples, to: &verified.statement, record: LatencySampleFile.record(samples))
+        let reread = try CaseRecordFile.encode(verified.statement.predicate.cases)
+        precondition(reread == cases, "cases.json does not read back as written")
         precondition(
             verified.statement.predicate.cases.map(\.latency?.samples) == statement.predicate.cases.map(\.latency?.samples),
             "latency.bin does not read back as written")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try cases.write(to: directory.appendingPathComponent(CaseRecordFile.name), options: .atomic)
         try samples.write(to: directory.appendingPathComponent(LatencySampleFile.name), options: .atomic)
         try signed.payload.write(to: directory.appendingPathComponent(statementFile), options: .atomic)
         try signed.envelope.write(to: directory.appendingPathComponent(envelopeFile), options: .atomic)

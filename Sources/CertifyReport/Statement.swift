@@ -229,7 +229,11 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
     package var shards: [MergedShard]?
     /// The side file that holds every case's latency samples (then `cases` carry none inline);
     /// absent in reports written before it, whose samples are inline.
-    package var latencySamples: LatencySamplesRecord?
+    package var latencySamples: SideFileRecord?
+    /// The side file that holds `cases` (cases.json): the signed statement then encodes `cases` as
+    /// an empty list, and a reader puts them back (`attachSideFiles`); absent in reports written
+    /// before it, whose cases are inline.
+    package var caseRecords: SideFileRecord?
 
     package init(
         run: RunRecord, chip: ChipRecord, backend: BackendDescription, host: HostRecord, level: LevelAssessment, levelContext: LevelContext, tiers: [TierVerdict], cases: [CaseResult],
@@ -243,28 +247,37 @@ package struct CertificationPredicate: Sendable, Codable, Equatable {
 
 extension Statement {
     /// The canonical bytes of the report: sorted keys, no whitespace (pretty-printing added half
-    /// again to the bytes; people read report.md), non-finite numbers as strings, and the latency
-    /// samples left out when `predicate.latencySamples` names their side file. The DSSE envelope
-    /// signs exactly these bytes, and report.json is these bytes.
+    /// again to the bytes; people read report.md), non-finite numbers as strings, the latency
+    /// samples left out when `predicate.latencySamples` names their side file and the cases when
+    /// `predicate.caseRecords` names theirs. The DSSE envelope signs exactly these bytes, and
+    /// report.json is these bytes.
     package func encoded() throws -> Data {
-        let encoder = Self.encoder
-        encoder.userInfo[LatencyFigures.samplesElsewhere] = predicate.latencySamples != nil
-        return try encoder.encode(self)
+        var signed = self
+        if predicate.caseRecords != nil { signed.predicate.cases = [] }
+        return try Self.canonicalEncoder(samplesElsewhere: predicate.latencySamples != nil).encode(signed)
     }
 
     /// Reads a statement from report.json bytes.
     package static func decode(_ data: Data) throws -> Statement {
+        try decoder.decode(Statement.self, from: data)
+    }
+
+    /// The decoder of `encoded()`'s bytes and of the side file of case records.
+    static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(Statement.self, from: data)
+        return decoder
     }
 
-    private static var encoder: JSONEncoder {
+    /// The encoder of the signed bytes (and of the side file of case records), the latency
+    /// samples left out when `samplesElsewhere`.
+    static func canonicalEncoder(samplesElsewhere: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.userInfo[LatencyFigures.samplesElsewhere] = samplesElsewhere
         return encoder
     }
 }

@@ -90,8 +90,7 @@ let corpus: [PlantedDefect] = [
         let result = try CLI.run([
             "--chip", path, "--suite", "quick", "--output", folder.path("report"), "--isolation", isolation,
         ])
-        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/report.json"))
-        return (result, try Statement.decode(data))
+        return (result, try Statement.read(folder: folder.url.appendingPathComponent("report")))
     }
 
     @Test func corpusHasAtLeastTwentyFiveDefects() {

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ExpiryCLITests {
     private func envelope(signedAt: Date, certifierValidity: ClosedRange<Date>, in folder: TemporaryDirectory) throws -> String {
         let run = try #require(SignedRun.shared)
-        let statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: run.folder.path("report/report.json"))))
+        let statement = try Statement.read(folder: URL(fileURLWithPath: run.folder.path("report")))
         let now = Date()
         let (rootKey, root) = try CertificateAuthority.makeRoot(
             name: "expiry root", notBefore: now.addingTimeInterval(-86400), notAfter: now.addingTimeInterval(86400))
@@ -17,8 +17,10 @@ import Testing
             notAfter: certifierValidity.upperBound)
         let signed = try SigningIdentity(key: key, chain: [certificate], development: false).sign(statement, at: signedAt)
         try signed.envelope.write(to: folder.url.appendingPathComponent("report.dsse.json"))
-        // The statement binds the run's samples by digest; they go with the envelope.
-        try FileManager.default.copyItem(atPath: run.folder.path("report/latency.bin"), toPath: folder.path("latency.bin"))
+        // The statement binds the run's cases and samples by digest; they go with the envelope.
+        for name in ["cases.json", "latency.bin"] {
+            try FileManager.default.copyItem(atPath: run.folder.path("report/\(name)"), toPath: folder.path(name))
+        }
         try KeyFile.create(folder.path("root.pem"), KeyFile.pem(type: "CERTIFICATE", der: try KeyFile.der(root)), mode: 0o644)
         return folder.path("report.dsse.json")
     }

@@ -93,11 +93,10 @@ import Testing
         if result.status != expected.exitStatus {
             problems.add("\(label): exit status \(result.status), expected \(expected.exitStatus)")
         }
-        guard let data = try? Data(contentsOf: folder.url.appendingPathComponent("report/report.json")) else {
+        guard let report = try? Statement.read(folder: folder.url.appendingPathComponent("report")) else {
             problems.add("\(label): no report: \(result.stderr)")
             return
         }
-        let report = try Statement.decode(data)
         if report.predicate.cases.map(\.id) != Battery.cases(.quick).map(\.id) {
             problems.add("\(label): the report does not hold every case")
         }
@@ -144,8 +143,7 @@ import Testing
         let path = try folder.write("faulty.yaml", Self.faultyProfile(options))
         let result = try CLI.run(["--chip", path, "--suite", "quick", "--output", folder.path("report")])
         #expect(result.status == 2, "\(result.stderr)")
-        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/report.json"))
-        let report = try Statement.decode(data).predicate
+        let report = try Statement.read(folder: folder.url.appendingPathComponent("report")).predicate
         #expect(report.complete == false)
         // The cases before the first faulted kernel pass; its first three crash; the rest never run.
         let first = try #require(report.cases.firstIndex { $0.outcome != .passed })
@@ -165,7 +163,7 @@ import Testing
             "--chip", path, "--suite", "quick", "--output", folder.path("report"), "--max-consecutive-crashes", "1",
         ])
         #expect(result.status == 2)
-        let report = try Statement.decode(Data(contentsOf: folder.url.appendingPathComponent("report/report.json")))
+        let report = try Statement.read(folder: folder.url.appendingPathComponent("report"))
         #expect(report.predicate.cases.filter { $0.outcome == .crashed }.count == 1)
         #expect(report.predicate.cases.first { $0.outcome == .crashed }?.message == "SIGABRT in execute")
     }
@@ -188,7 +186,7 @@ import Testing
             "--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", folder.path("report"), "--isolation", "in-process",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        let report = try Statement.decode(Data(contentsOf: folder.url.appendingPathComponent("report/report.json")))
+        let report = try Statement.read(folder: folder.url.appendingPathComponent("report"))
         #expect(report.predicate.run.isolation == "in-process")
         #expect(report.predicate.levelContext.memorySafetyChecked == false)
         #expect(report.predicate.level.gaps.flatMap(\.reasons).contains(

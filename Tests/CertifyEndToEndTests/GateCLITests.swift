@@ -114,7 +114,7 @@ final class GateRuns: @unchecked Sendable {
     @Test func anExpectationsFileMakesAKnownFailureANoteAndReportsUnexpectedPasses() throws {
         let runs = try #require(GateRuns.shared)
         let folder = try TemporaryDirectory()
-        let report = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: runs.clean[0]).appendingPathComponent("report.json")))
+        let report = try Statement.read(folder: URL(fileURLWithPath: runs.clean[0]))
         let passing = try #require(report.predicate.cases.first { $0.outcome == .passed })
         let file = try folder.write(
             "expectations.yaml",

@@ -46,7 +46,7 @@ import Glibc
         let status = try interrupt(SIGINT, profilePath: path, output: output, afterJournalLines: silu + 1)
         #expect(status == ExitStatus.interrupted.rawValue)
         #expect(Date().timeIntervalSince(started) < 60, "the hung case's 120 s deadline was not waited out")
-        let report = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: output).appendingPathComponent("report.json")))
+        let report = try Statement.read(folder: URL(fileURLWithPath: output))
         #expect(report.predicate.complete == false)
         #expect(report.predicate.incompleteReason == "interrupted by SIGINT; continue with --resume \(output)")
         let cases = report.predicate.cases
@@ -65,8 +65,8 @@ import Glibc
         let output = folder.path("report")
         let status = try interrupt(SIGTERM, profilePath: path, output: output, afterJournalLines: 3)
         #expect(status == ExitStatus.terminated.rawValue)
-        let reportURL = URL(fileURLWithPath: output).appendingPathComponent("report.json")
-        let partial = try Statement.decode(Data(contentsOf: reportURL)).predicate
+        let reportURL = URL(fileURLWithPath: output)
+        let partial = try Statement.read(folder: reportURL).predicate
         #expect(partial.complete == false)
         let finished = partial.cases.filter { $0.outcome != .notRun }
         #expect(finished.count >= 2)
@@ -76,7 +76,7 @@ import Glibc
             ["--chip", path, "--suite", "quick", "--resume", output, "--max-consecutive-crashes", "10"])
         // The hung silu cases time out, so the chip is not certified, but the run is complete.
         #expect(resumed.status == ExitStatus.notCertified.rawValue, "\(resumed.stderr)")
-        let report = try Statement.decode(Data(contentsOf: reportURL)).predicate
+        let report = try Statement.read(folder: reportURL).predicate
         #expect(report.complete)
         #expect(report.cases.map(\.id) == Battery.cases(.quick).map(\.id))
         #expect(!report.cases.contains { $0.outcome == .notRun })
@@ -94,12 +94,12 @@ import Glibc
         let output = folder.path("report")
         let status = try interrupt(SIGTERM, profilePath: path, output: output, afterJournalLines: 3, extra: ["--seed", "drawn"])
         #expect(status == ExitStatus.terminated.rawValue)
-        let reportURL = URL(fileURLWithPath: output).appendingPathComponent("report.json")
-        let partial = try Statement.decode(Data(contentsOf: reportURL)).predicate.run
+        let reportURL = URL(fileURLWithPath: output)
+        let partial = try Statement.read(folder: reportURL).predicate.run
         #expect(partial.seedOrigin == .drawn)
         let resumed = try CLI.run(["--chip", path, "--resume", output, "--max-consecutive-crashes", "10"])
         #expect(resumed.status == ExitStatus.notCertified.rawValue, "\(resumed.stderr)")
-        let run = try Statement.decode(Data(contentsOf: reportURL)).predicate.run
+        let run = try Statement.read(folder: reportURL).predicate.run
         #expect(run.seed == partial.seed)
         #expect(run.seedOrigin == .drawn)
         #expect(run.suite == .quick)

@@ -92,7 +92,7 @@ import Glibc
         let restarted = try pod(shardScript, index: 1)
         #expect(restarted.status == 0, "\(restarted.stdout)\(restarted.stderr)")
         // The run the killed pod started, continued: not a new one.
-        let resumed = try Statement.decode(Data(contentsOf: scratch.url.appendingPathComponent("reports/shard-2/report.json"))).predicate
+        let resumed = try Statement.read(folder: scratch.url.appendingPathComponent("reports/shard-2")).predicate
         #expect(resumed.complete && resumed.run.startedAt == header["startedAt"] as? String)
         // A pod restarted after its shard completed leaves the shard as it was.
         let envelope = try Data(contentsOf: scratch.url.appendingPathComponent("reports/shard-1/report.dsse.json"))
@@ -109,8 +109,8 @@ import Glibc
         // The same run unsharded: the merged report has its outcome in every case, and its level.
         let whole = try CLI.run(["--chip", "Profiles/ascend.yaml", "--suite", "quick", "--seed", "42", "--output", scratch.path("whole")])
         #expect(whole.status <= 1, "\(whole.stderr)")
-        let u = try Statement.decode(Data(contentsOf: scratch.url.appendingPathComponent("whole/report.json"))).predicate
-        let m = try Statement.decode(Data(contentsOf: scratch.url.appendingPathComponent("reports/merged/report.json"))).predicate
+        let u = try Statement.read(folder: scratch.url.appendingPathComponent("whole")).predicate
+        let m = try Statement.read(folder: scratch.url.appendingPathComponent("reports/merged")).predicate
         #expect(m.complete && m.shards?.map(\.index) == [1, 2])
         #expect(m.cases.map(\.id) == u.cases.map(\.id))
         #expect(m.cases.map(\.outcome) == u.cases.map(\.outcome))

@@ -1,14 +1,17 @@
+import CertifyBattery
 import CertifyReport
 import Foundation
 import Testing
 
-/// A real quick-suite run's report folder: the samples in latency.bin, the envelope small, and the
-/// side file checked by `certify verify`, `certify explain`, `certify gate` and the Python verifier.
+/// A real quick-suite run's report folder: the cases in cases.json and the samples in latency.bin,
+/// the envelope small, and both side files checked by `certify verify`, `certify explain`,
+/// `certify gate` and the Python verifier.
 @Suite struct LatencySideFileCLITests {
-    /// What the signed quick-suite envelope is held under. Issue 15 asks for 300 KB; moving the
-    /// samples out and dropping the JSON whitespace took it from 3.4 MB to about 560 KB, the rest
-    /// being every case's figures (see README, "Report size").
-    static let quickEnvelopeLimit = 600 * 1024
+    /// What the signed quick-suite envelope is held under: issue 15's 300 KB. Moving the samples out
+    /// and dropping the JSON whitespace took it from 3.4 MB to about 560 KB, every case's figures;
+    /// moving those to cases.json leaves the verdicts and two digests, about 5 KB (see
+    /// docs/report-folder.md).
+    static let quickEnvelopeLimit = 300 * 1024
 
     @Test func aQuickSuiteEnvelopeHoldsNoSamplesAndStaysSmall() throws {
         let run = try #require(SignedRun.shared)
@@ -17,7 +20,16 @@ import Testing
         #expect(envelope.count < Self.quickEnvelopeLimit, "report.dsse.json is \(envelope.count) bytes")
         let payload = try Data(contentsOf: URL(fileURLWithPath: run.folder.path("report/report.json")))
         #expect(!String(decoding: payload, as: UTF8.self).contains("\"samples\""))
+        #expect(try Statement.decode(payload).predicate.cases.isEmpty)
         let statement = try Statement.read(folder: URL(fileURLWithPath: run.report))
+        #expect(statement.predicate.cases.count == Battery.cases(.quick).count)
+        // The cases as a script reads them (Python, no certify code): the same ids in the same order.
+        let reader = CLI.repositoryRoot.appendingPathComponent("scripts/certify_report.py").path
+        let assembled = try Tool.run("python3", [reader, run.report])
+        #expect(assembled.status == 0, "\(assembled.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(assembled.stdout.utf8)) as? [String: Any]
+        let cases = (object?["predicate"] as? [String: Any])?["cases"] as? [[String: Any]]
+        #expect(cases?.compactMap { $0["id"] as? String } == statement.predicate.cases.map(\.id))
         let timed = statement.predicate.cases.compactMap(\.latency)
         #expect(!timed.isEmpty)
         #expect(timed.allSatisfy { $0.samples.count == $0.statistics.count && $0.samples.count >= 25 })
@@ -35,7 +47,7 @@ import Testing
         let copy = scratch.path("report")
         try FileManager.default.copyItem(atPath: run.report, toPath: copy)
         let side = URL(fileURLWithPath: copy).appendingPathComponent("latency.bin")
-        let statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: copy).appendingPathComponent("report.json")))
+        let statement = try Statement.read(folder: URL(fileURLWithPath: copy))
         let recorded = try #require(statement.predicate.latencySamples?.sha256)
         #expect(try CLI.run(["verify", copy, "--trust", run.root]).status == 0)
 
@@ -67,6 +79,45 @@ import Testing
         #expect(
             try Tool.run("python3", [script, copy, run.root]).stdout
                 == "REJECTED: ValueError: latency.bin is missing; the statement records its sha256 \(recorded)\n")
+    }
+
+    /// cases.json is as much signed as the statement: an altered or missing one is refused, by
+    /// certify (21) and by the Python verifier, as latency.bin is.
+    @Test func verifyRefusesAnAlteredOrMissingCaseFileWithExit21() throws {
+        let run = try #require(SignedRun.shared)
+        let scratch = try TemporaryDirectory()
+        let copy = scratch.path("report")
+        try FileManager.default.copyItem(atPath: run.report, toPath: copy)
+        let side = URL(fileURLWithPath: copy).appendingPathComponent("cases.json")
+        let recorded = try #require(try Statement.decode(Data(contentsOf: URL(fileURLWithPath: copy).appendingPathComponent("report.json"))).predicate.caseRecords?.sha256)
+        // A passed case turned failed: the verdict a forger would want to hide.
+        let text = try String(contentsOf: side, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"outcome\":\"passed\"", with: "\"outcome\":\"failed\"", options: [], range: text.range(of: "\"outcome\":\"passed\""))
+            .write(to: side, atomically: true, encoding: .utf8)
+        let digest = try Tool.run("sha256sum", [side.path]).stdout.prefix(64)
+        let altered = try CLI.run(["verify", copy, "--trust", run.root])
+        #expect(altered.status == 21)
+        #expect(
+            altered.stderr
+                == "error: \(copy)/report.dsse.json: the case records '\(side.path)' (sha256 \(digest)) are not the ones the signed "
+                + "statement records (sha256 \(recorded)): the file was altered or belongs to another report\n")
+        let script = CLI.repositoryRoot.appendingPathComponent("scripts/verify_envelope.py").path
+        #expect(
+            try Tool.run("python3", [script, copy, run.root]).stdout
+                == "REJECTED: ValueError: cases.json is not the file whose sha256 the statement records\n")
+        #expect(try CLI.run(["explain", copy, "--trust", run.root]).status == 21)
+        #expect(try CLI.run(["gate", "--baseline", run.report, "--candidate", copy, "--trust", run.root]).status == 21)
+
+        try FileManager.default.removeItem(at: side)
+        let missing = try CLI.run(["verify", copy, "--trust", run.root])
+        #expect(missing.status == 21)
+        #expect(
+            missing.stderr
+                == "error: \(copy)/report.dsse.json: the case records '\(side.path)' are missing; the signed statement records them "
+                + "by sha256 \(recorded): keep cases.json with report.dsse.json\n")
+        #expect(
+            try Tool.run("python3", [script, copy, run.root]).stdout
+                == "REJECTED: ValueError: cases.json is missing; the statement records its sha256 \(recorded)\n")
     }
 
     /// A report gated against itself reads both sides' samples: no finding, and the report-against-report

@@ -13,10 +13,8 @@ import Testing
             ["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--runs", "1", "--output", folder.path("report")] + extra,
             environment: ["XDG_CACHE_HOME": cacheHome.url.path])
         #expect(result.status == 0, "\(result.stderr)")
-        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/report.json"))
-        let statement = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let predicate = try #require(statement["predicate"] as? [String: Any])
-        return (try #require(predicate["cases"] as? [[String: Any]]), result.stdout)
+        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/cases.json"))
+        return (try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]]), result.stdout)
     }
 
     /// Each case's judgement, the bytes the report holds for it, without what is measured anew each

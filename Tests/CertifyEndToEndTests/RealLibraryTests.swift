@@ -33,8 +33,7 @@ import Testing
         }
         let folder = try TemporaryDirectory()
         let result = try CLI.run(["--chip", profile, "--suite", "quick", "--output", folder.path("report")], environment: environment)
-        let data = try Data(contentsOf: folder.url.appendingPathComponent("report/report.json"))
-        return (result, try Statement.decode(data))
+        return (result, try Statement.read(folder: folder.url.appendingPathComponent("report")))
     }
 
     /// Every case has the outcome `expected` gives it; the mismatches are listed.

@@ -18,7 +18,7 @@ final class CrashedRun: @unchecked Sendable {
         folder = try TemporaryDirectory()
         let chip = try folder.write("faulty.yaml", FaultMatrixTests.faultyProfile(["fault.embedding": "segfault"]))
         run = try CLI.run(["--chip", chip, "--suite", "quick", "--output", folder.path("report")])
-        statement = try Statement.decode(Data(contentsOf: folder.url.appendingPathComponent("report/report.json")))
+        statement = try Statement.read(folder: folder.url.appendingPathComponent("report"))
     }
 }
 
@@ -139,7 +139,7 @@ final class CrashedRun: @unchecked Sendable {
         let page = try String(contentsOfFile: "\(run.report)/report.html", encoding: .utf8)
         let check = try Tool.run(CLI.repositoryRoot.appendingPathComponent("scripts/check-html").path, ["\(run.report)/report.html", folder.path("shot.png")])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        let timed = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: "\(run.report)/report.json"))).predicate.cases.filter { $0.latency != nil }.count
+        let timed = try Statement.read(folder: URL(fileURLWithPath: run.report)).predicate.cases.filter { $0.latency != nil }.count
         let measure = """
             <script>
             (function () {

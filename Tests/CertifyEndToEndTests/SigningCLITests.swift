@@ -39,7 +39,7 @@ import Testing
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: run.report))
         #expect(
             names == [
-                "report.json", "report.dsse.json", "latency.bin", "summary.txt", "report.md", "report.html", "junit.xml",
+                "report.json", "report.dsse.json", "cases.json", "latency.bin", "summary.txt", "report.md", "report.html", "junit.xml",
                 "journal.jsonl", "worker.log", "signer-chain.pem",
             ])
         let envelope = try JSONDecoder().decode(Envelope.self, from: Data(contentsOf: URL(fileURLWithPath: run.envelope)))
@@ -153,9 +153,11 @@ import Testing
     @Test func verifyCanReRenderFromTheVerifiedStatement() throws {
         let run = try #require(SignedRun.shared)
         let scratch = try TemporaryDirectory()
-        // What an auditor is handed: the envelope and the samples it signs by digest.
+        // What an auditor is handed: the envelope, and the cases and samples it signs by digest.
         try FileManager.default.copyItem(atPath: run.envelope, toPath: scratch.path("report.dsse.json"))
-        try FileManager.default.copyItem(atPath: run.folder.path("report/latency.bin"), toPath: scratch.path("latency.bin"))
+        for name in ["cases.json", "latency.bin"] {
+            try FileManager.default.copyItem(atPath: run.folder.path("report/\(name)"), toPath: scratch.path(name))
+        }
         let result = try CLI.run(["verify", scratch.url.path, "--trust", run.root, "--render"])
         #expect(result.status == 0, "\(result.stderr)")
         for name in ["report.md", "report.html", "junit.xml"] {

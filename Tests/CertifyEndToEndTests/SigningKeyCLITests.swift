@@ -58,8 +58,8 @@ import Testing
 
         // The identity is made once and reused.
         let again = try CLI.run(["--chip", "Profiles/cpu.yaml", "--suite", "quick", "--output", folder.path("out2")], environment: environment)
-        let first = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: folder.path("out/report.json"))))
-        let second = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: folder.path("out2/report.json"))))
+        let first = try Statement.read(folder: URL(fileURLWithPath: folder.path("out")))
+        let second = try Statement.read(folder: URL(fileURLWithPath: folder.path("out2")))
         #expect(again.status == 0)
         #expect(first.predicate.signer?.keyid == second.predicate.signer?.keyid)
     }

@@ -40,8 +40,8 @@ import Testing
         #expect(submitted.stdout.contains("shards: job "))
         let verified = try CLI.run(["verify", scratch.path("run/merged"), "--trust", runs.root, "--chip", "Profiles/cpu.yaml"])
         #expect(verified.status == 0, "\(verified.stderr)")
-        let merged = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: scratch.path("run/merged/report.json")))).predicate
-        let whole = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: runs.report("unsharded/report.json")))).predicate
+        let merged = try Statement.read(folder: URL(fileURLWithPath: scratch.path("run/merged"))).predicate
+        let whole = try Statement.read(folder: URL(fileURLWithPath: runs.report("unsharded"))).predicate
         #expect(merged.cases.map(\.id) == whole.cases.map(\.id))
         #expect(merged.cases.map(\.outcome) == whole.cases.map(\.outcome))
         // The verdicts; a reason may quote a latency, and no two runs time alike.
@@ -68,7 +68,7 @@ import Testing
         #expect(table.count == 4, "\(table)")
         #expect(table.contains { $0.hasPrefix("| cpu | certify reference cpu | cpu 1.0.0 | 1/2 ") && $0.contains("| L2 Validated | enterprise yes |") })
         // The cambricon stub truncates; its row says what the merged report says.
-        let cambricon = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: scratch.path("lab/cambricon/merged/report.json")))).predicate
+        let cambricon = try Statement.read(folder: URL(fileURLWithPath: scratch.path("lab/cambricon/merged"))).predicate
         let row = try #require(table.first { $0.hasPrefix("| cambricon |") })
         #expect(row.contains("| \(cambricon.tiers.map { "\($0.id) \($0.qualified ? "yes" : "no")" }.joined(separator: ", ")) |"))
         #expect(row.contains("| \(cambricon.cases.filter { $0.outcome == .passed }.count) / "))

@@ -23,7 +23,7 @@ import Testing
     }
 
     private func report(_ folder: String) throws -> Statement {
-        try Statement.decode(Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("report.json")))
+        try Statement.read(folder: URL(fileURLWithPath: folder))
     }
 
     @Test func thePinnedSoakedReferenceQualifiesForEveryTierInOneRun() throws {
