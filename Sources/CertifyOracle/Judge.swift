@@ -40,11 +40,14 @@ package enum Judge {
     /// message says so when only the second set is outside the standard tolerance.
     /// `oracle`, when given, supplies the expectations for an input set (1 or 2) and its inputs in
     /// place of computing them (the oracle cache); it must answer what `expectations` would.
+    /// `inputs` and `secondInputs` are made only when the oracle needs them: on a cache hit a
+    /// full-suite case's inputs (a gigabyte of fp64 for a 128×27392×4096 GEMM) are never made.
     package static func judge(
-        _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: [[Double]], secondInputs: [[Double]]? = nil,
+        _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: @autoclosure () -> [[Double]],
+        secondInputs: (() -> [[Double]])? = nil,
         numerics: DeclaredNumericsModel, oracle: Oracle? = nil, into result: inout CaseResult
     ) {
-        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs, numerics: numerics)
+        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs(), numerics: numerics)
         var repeatability = Repeatability(
             runs: (outcome.timed ? 2 : 1) + outcome.repeats.count + outcome.soakRuns, maxDifferenceRatio: 0,
             bitwiseIdentical: outcome.soakMismatches == 0)
@@ -78,17 +81,17 @@ package enum Judge {
         }
     }
 
-    /// The expectations for input set 1 or 2 of a case, given its inputs.
-    package typealias Oracle = (_ inputSet: Int, _ inputs: [[Double]]) -> [Expectation]
+    /// The expectations for input set 1 or 2 of a case, given a way to make its inputs.
+    package typealias Oracle = (_ inputSet: Int, _ inputs: () -> [[Double]]) -> [Expectation]
 
     /// Judges the second input set's outputs and keeps its figures where they are worse.
     private static func judgeSecondSet(
-        _ testCase: BatteryCase, outputs: [[UInt8]], inputs: [[Double]], numerics: DeclaredNumericsModel, oracle: Oracle?,
+        _ testCase: BatteryCase, outputs: [[UInt8]], inputs: () -> [[Double]], numerics: DeclaredNumericsModel, oracle: Oracle?,
         into result: inout CaseResult
     ) {
         let firstRatio = result.standardRatio ?? 0
         var secondRatio = 0.0
-        let expectations = oracle?(2, inputs) ?? testCase.expectations(inputs, numerics: numerics)
+        let expectations = oracle?(2, inputs) ?? testCase.expectations(inputs(), numerics: numerics)
         for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
             let judged = compare(type.decode(outputs[index]), with: expected, type)

@@ -155,11 +155,14 @@ package enum Runner {
 
         if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
         let oracleStart = DispatchTime.now().uptimeNanoseconds
-        var first = testCase.encodedInputs(seed: plan.seed)
+        // Only the encoded inputs are kept while the backend runs: the oracle makes the values again
+        // if its cache has no references (`inputValues`), and a hit never needs them.
+        var first = testCase.encodedInputs(seed: plan.seed).bytes
         // Every case that computes something is executed again by the same plan on a second input
         // set; an empty tensor gives it nothing new to compute.
-        var second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2)
-        let (inputs, secondInputs) = (first.values, second?.values)
+        var second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2).bytes
+        let seed = plan.seed
+        let secondInputs: (() -> [[Double]])? = second == nil ? nil : { testCase.inputValues(seed: seed, set: 2) }
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
@@ -173,14 +176,14 @@ package enum Runner {
             // per input set in fp32).
             var request = ExecutionRequest(
                 testCase: testCase,
-                inputs: first.bytes,
+                inputs: first,
                 outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
                 warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
                 flushCaches: coldCache, soak: plan.soak)
             request.runs = plan.runs
             request.maxTimeNanoseconds = plan.maxTimeNanoseconds
-            request.secondInputs = second?.bytes
-            (first.bytes, second) = ([], nil)
+            request.secondInputs = second
+            (first, second) = ([], nil)
             outcome = try session.execute(request)
             attempts = [outcome.deviceSamples ?? outcome.hostSamples]
             // Noise is evidence of neither speed nor slowness: a noisy case is timed again, each
@@ -209,13 +212,14 @@ package enum Runner {
         }
         precondition(
             (secondInputs == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
+        // Making the values again is the oracle's time, as making them the first time was.
         let judgeStart = DispatchTime.now().uptimeNanoseconds
         var cached: [Bool] = []
         let oracle = plan.oracleCache.map { cache -> Judge.Oracle in
             { inputSet, inputs in
                 let (expectations, hit) = cache.expectations(
                     for: testCase, seed: plan.seed, inputSet: inputSet, numerics: plan.numerics
-                ) { testCase.expectations(inputs, numerics: plan.numerics) }
+                ) { testCase.expectations(inputs(), numerics: plan.numerics) }
                 cached.append(hit)
                 return expectations
             }
@@ -226,7 +230,8 @@ package enum Runner {
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            inputs: inputs, secondInputs: secondInputs, numerics: plan.numerics, oracle: oracle, into: &result)
+            inputs: testCase.inputValues(seed: seed), secondInputs: secondInputs, numerics: plan.numerics, oracle: oracle,
+            into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
         if !cached.isEmpty { result.oracleCached = !cached.contains(false) }

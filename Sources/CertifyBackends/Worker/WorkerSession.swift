@@ -114,8 +114,11 @@ package final class WorkerSession: BackendSession {
         }
         let header = base.bindMemory(to: UInt32.self, capacity: 1)
         header.pointee = WorkerPhase.idle.rawValue
-        layout.copyInputs(request.inputs, to: base)
-        if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
+        guard layout.writeInputs(request.inputs, toFile: worker.memoryFD),
+            layout.writeInputs(request.secondInputs ?? [], toFile: worker.memoryFD, role: .secondInput)
+        else {
+            throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(String(cString: strerror(errno)))")
+        }
 
         // The executes after the timed loop: the second input set's, and the soak.
         let after = request.soak + (request.secondInputs == nil ? 0 : 1)
