@@ -33,29 +33,18 @@ extension BatteryCase {
     /// The inputs as the backend receives them: `inputs(seed:set:)` in storage, with the NaN
     /// payloads a Double cannot carry written into the bits (the nan-payload cases).
     package func encodedInputs(seed: UInt64, set inputSet: Int = 1) -> (values: [[Double]], bytes: [[UInt8]]) {
-        let values = inputValues(seed: seed, set: inputSet)
+        var values = inputs(seed: seed, set: inputSet)
         var bytes = zip(inputTypes, values).map { $0.encode($1) }
-        for (n, payload) in nanPayloads.enumerated() where values[0].indices.contains(n * 7) {
-            withUnsafeBytes(of: payload.littleEndian) { bytes[0].replaceSubrange(n * 28..<n * 28 + 4, with: $0) }
+        if pattern == .nanPayload, inputTypes[0] == .fp32 {
+            // Signalling and quiet NaNs of both signs whose payload is only in the 13 low bits fp16
+            // drops (and the 16 bf16 drops): a converter that truncates makes ±Inf of them.
+            let payloads: [UInt32] = [0x7F80_0001, 0xFF80_0001, 0x7F80_1000, 0x7FC0_0001, 0xFF80_FFFF, 0x7F80_0100]
+            for (n, payload) in payloads.enumerated() where values[0].indices.contains(n * 7) {
+                withUnsafeBytes(of: payload.littleEndian) { bytes[0].replaceSubrange(n * 28..<n * 28 + 4, with: $0) }
+                values[0][n * 7] = .nan
+            }
         }
         return (values, bytes)
-    }
-
-    /// The values `encodedInputs` encodes, as the oracle sees them: `inputs(seed:set:)` with a NaN
-    /// where a nan-payload case writes a payload into the bits. The runner makes them again for the
-    /// oracle only when its cache has no references, rather than hold them while the backend runs.
-    package func inputValues(seed: UInt64, set inputSet: Int = 1) -> [[Double]] {
-        var values = inputs(seed: seed, set: inputSet)
-        for n in nanPayloads.indices where values[0].indices.contains(n * 7) { values[0][n * 7] = .nan }
-        return values
-    }
-
-    /// The fp32 NaNs a nan-payload case writes at every 7th element of its first input: signalling
-    /// and quiet NaNs of both signs whose payload is only in the 13 low bits fp16 drops (and the 16
-    /// bf16 drops), so that a converter that truncates makes ±Inf of them. None for other cases.
-    private var nanPayloads: [UInt32] {
-        guard pattern == .nanPayload, inputTypes[0] == .fp32 else { return [] }
-        return [0x7F80_0001, 0xFF80_0001, 0x7F80_1000, 0x7FC0_0001, 0xFF80_FFFF, 0x7F80_0100]
     }
 
     /// Embedding ids: the first and last rows of the table always among them (a clamp or an

@@ -44,20 +44,6 @@ package enum Chunks {
             }
         }
     }
-
-    /// `values.map(transform)`, formed in chunks on every core. (Not generic: unspecialised across
-    /// modules, a generic one moves each element through its value witnesses.)
-    package static func map(_ values: [Double], _ transform: (Double) -> Double) -> [Double] {
-        [Double](unsafeUninitializedCapacity: values.count) { buffer, initialized in
-            let output = UncheckedPointer(buffer.baseAddress)
-            values.withUnsafeBufferPointer { values in
-                forEach(values.count) { range in
-                    for index in range { (output.pointer! + index).initialize(to: transform(values[index])) }
-                }
-            }
-            initialized = values.count
-        }
-    }
 }
 
 /// A pointer handed to chunk tasks, each of which writes only its own range.

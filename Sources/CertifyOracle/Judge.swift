@@ -40,14 +40,23 @@ package enum Judge {
     /// message says so when only the second set is outside the standard tolerance.
     /// `oracle`, when given, supplies the expectations for an input set (1 or 2) and its inputs in
     /// place of computing them (the oracle cache); it must answer what `expectations` would.
-    /// `inputs` and `secondInputs` are made only when the oracle needs them: on a cache hit a
-    /// full-suite case's inputs (a gigabyte of fp64 for a 128×27392×4096 GEMM) are never made.
     package static func judge(
-        _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: @autoclosure () -> [[Double]],
-        secondInputs: (() -> [[Double]])? = nil,
+        _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: [[Double]], secondInputs: [[Double]]? = nil,
         numerics: DeclaredNumericsModel, oracle: Oracle? = nil, into result: inout CaseResult
     ) {
-        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs(), numerics: numerics)
+        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs, numerics: numerics)
+        let secondExpectations = outcome.second == nil ? nil : secondInputs.map { inputs in
+            oracle?(2, inputs) ?? testCase.expectations(inputs, numerics: numerics)
+        }
+        judge(testCase, outputs: outcome, references: expectations, secondReferences: secondExpectations, into: &result)
+    }
+
+    /// `judge` on the oracle's references of each input set, formed beforehand (the runner forms
+    /// them before the backend runs, so that it need not keep the inputs' values through the execute).
+    package static func judge(
+        _ testCase: BatteryCase, outputs outcome: ObservedOutputs, references expectations: [Expectation],
+        secondReferences: [Expectation]?, into result: inout CaseResult
+    ) {
         var repeatability = Repeatability(
             runs: (outcome.timed ? 2 : 1) + outcome.repeats.count + outcome.soakRuns, maxDifferenceRatio: 0,
             bitwiseIdentical: outcome.soakMismatches == 0)
@@ -76,22 +85,20 @@ package enum Judge {
             }
         }
         result.repeatability = repeatability
-        if let secondInputs, let second = outcome.second {
-            judgeSecondSet(testCase, outputs: second, inputs: secondInputs, numerics: numerics, oracle: oracle, into: &result)
+        if let secondReferences, let second = outcome.second {
+            judgeSecondSet(testCase, outputs: second, references: secondReferences, into: &result)
         }
     }
 
-    /// The expectations for input set 1 or 2 of a case, given a way to make its inputs.
-    package typealias Oracle = (_ inputSet: Int, _ inputs: () -> [[Double]]) -> [Expectation]
+    /// The expectations for input set 1 or 2 of a case, given its inputs.
+    package typealias Oracle = (_ inputSet: Int, _ inputs: [[Double]]) -> [Expectation]
 
     /// Judges the second input set's outputs and keeps its figures where they are worse.
     private static func judgeSecondSet(
-        _ testCase: BatteryCase, outputs: [[UInt8]], inputs: () -> [[Double]], numerics: DeclaredNumericsModel, oracle: Oracle?,
-        into result: inout CaseResult
+        _ testCase: BatteryCase, outputs: [[UInt8]], references expectations: [Expectation], into result: inout CaseResult
     ) {
         let firstRatio = result.standardRatio ?? 0
         var secondRatio = 0.0
-        let expectations = oracle?(2, inputs) ?? testCase.expectations(inputs(), numerics: numerics)
         for (index, expected) in expectations.enumerated() {
             let type = testCase.outputTypes[index]
             let judged = compare(type.decode(outputs[index]), with: expected, type)

@@ -10,35 +10,22 @@ import Foundation
 /// host, signer) and the digests of the two side files; the records are the same JSON as before,
 /// a top-level array in the statement's case order, in the statement's canonical encoding (sorted
 /// keys, no whitespace, non-finite numbers as strings, the latency samples in latency.bin).
-package enum CaseRecordFile {
+package enum CaseRecordFile: SideFile {
     /// The side file's name in a report folder.
     package static let name = "cases.json"
     /// `SideFileRecord.format` for this layout.
     package static let format = "certify-cases/1"
+    package static let content = "the case records"
+    package static var recordKey: WritableKeyPath<CertificationPredicate, SideFileRecord?> { \.caseRecords }
 
     /// The file's bytes for `cases`.
     package static func encode(_ cases: [CaseResult]) throws -> Data {
         try Statement.canonicalEncoder(samplesElsewhere: true).encode(cases)
     }
 
-    /// How the statement names the side file whose bytes are `data`.
-    package static func record(_ data: Data) -> SideFileRecord {
-        SideFileRecord(file: name, format: format, contents: data)
-    }
-
-    /// Puts the case records the side file in `folder` holds into `statement`, after checking the
-    /// file is the one the statement signs. A statement that names no case file (cases inline) is
-    /// left as it is.
-    package static func attach(to statement: inout Statement, folder: URL) throws(VerificationError) {
-        guard let record = statement.predicate.caseRecords else { return }
-        try attach(try record.contents(in: folder, what: "the case records"), to: &statement, record: record)
-    }
-
     /// Puts the case records in `data`, already known to be the file `record` names, into `statement`.
     package static func attach(_ data: Data, to statement: inout Statement, record: SideFileRecord) throws(VerificationError) {
-        guard record.format == format else {
-            throw VerificationError(.malformed, "the case records are in format '\(record.format)'; this certify reads '\(format)'")
-        }
+        try checkFormat(of: record)
         guard statement.predicate.cases.isEmpty else {
             throw VerificationError(.malformed, "the statement holds case records inline and names \(record.file) as well")
         }

@@ -10,11 +10,13 @@ import Foundation
 /// varints — the number of cases, and for each case in the statement's order the byte length of
 /// its id, the id in UTF-8, the number of samples, and every sample in timing order as the
 /// zigzag-encoded difference from the one before it (the first from 0), in nanoseconds.
-package enum LatencySampleFile {
+package enum LatencySampleFile: SideFile {
     /// The side file's name in a report folder.
     package static let name = "latency.bin"
-    /// `LatencySamplesRecord.format` for this layout.
+    /// `SideFileRecord.format` for this layout.
     package static let format = "certify-latency-samples/1"
+    package static let content = "the latency samples"
+    package static var recordKey: WritableKeyPath<CertificationPredicate, SideFileRecord?> { \.latencySamples }
     static let magic: [UInt8] = Array("CLAT".utf8) + [1]
 
     /// The file's bytes for the samples of every case of `cases` that has a latency.
@@ -68,24 +70,9 @@ package enum LatencySampleFile {
         return samples
     }
 
-    /// How the statement names the side file whose bytes are `data`.
-    package static func record(_ data: Data) -> SideFileRecord {
-        SideFileRecord(file: name, format: format, contents: data)
-    }
-
-    /// Puts the samples the side file in `folder` holds into `statement`'s cases, after checking the
-    /// file is the one the statement signs (`SideFileRecord.contents`). A statement that names no
-    /// side file (a report written before it, samples inline) is left as it is.
-    package static func attach(to statement: inout Statement, folder: URL) throws(VerificationError) {
-        guard let record = statement.predicate.latencySamples else { return }
-        try attach(try record.contents(in: folder, what: "the latency samples"), to: &statement, record: record)
-    }
-
     /// Puts the samples in `data`, already known to be the file `record` names, into `statement`'s cases.
     package static func attach(_ data: Data, to statement: inout Statement, record: SideFileRecord) throws(VerificationError) {
-        guard record.format == format else {
-            throw VerificationError(.malformed, "the latency samples are in format '\(record.format)'; this certify reads '\(format)'")
-        }
+        try checkFormat(of: record)
         let samples: [String: [UInt64]]
         do {
             samples = try decode(data)

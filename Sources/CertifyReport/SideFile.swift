@@ -44,6 +44,43 @@ package struct SideFileRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// One kind of side file: its name and layout, where the statement records it, and how its
+/// content goes back into the statement.
+package protocol SideFile {
+    /// The file's name in a report folder.
+    static var name: String { get }
+    /// `SideFileRecord.format` for the layout this certify writes and reads.
+    static var format: String { get }
+    /// What the file holds, as the errors name it ("the latency samples").
+    static var content: String { get }
+    /// Where the statement records the file.
+    static var recordKey: WritableKeyPath<CertificationPredicate, SideFileRecord?> { get }
+    /// Puts the content of `data`, already known to be the file `record` names, into `statement`.
+    static func attach(_ data: Data, to statement: inout Statement, record: SideFileRecord) throws(VerificationError)
+}
+
+extension SideFile {
+    /// How the statement names the side file whose bytes are `data`.
+    package static func record(_ data: Data) -> SideFileRecord {
+        SideFileRecord(file: name, format: format, contents: data)
+    }
+
+    /// Puts what the side file in `folder` holds into `statement`, after checking the file is the
+    /// one the statement signs (`SideFileRecord.contents`). A statement that names no such file (a
+    /// report written before it, its content inline) is left as it is.
+    package static func attach(to statement: inout Statement, folder: URL) throws(VerificationError) {
+        guard let record = statement.predicate[keyPath: recordKey] else { return }
+        try attach(try record.contents(in: folder, what: content), to: &statement, record: record)
+    }
+
+    /// Throws `.malformed` unless `record` names this certify's layout.
+    static func checkFormat(of record: SideFileRecord) throws(VerificationError) {
+        guard record.format == format else {
+            throw VerificationError(.malformed, "\(content) are in format '\(record.format)'; this certify reads '\(format)'")
+        }
+    }
+}
+
 extension Statement {
     /// Puts back what the statement's side files in `folder` hold: first the case records, then the
     /// latency samples into them. A statement that names no side file (written before them) is

@@ -155,14 +155,28 @@ package enum Runner {
 
         if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
         let oracleStart = DispatchTime.now().uptimeNanoseconds
-        // Only the encoded inputs are kept while the backend runs: the oracle makes the values again
-        // if its cache has no references (`inputValues`), and a hit never needs them.
-        var first = testCase.encodedInputs(seed: plan.seed).bytes
+        var cached: [Bool] = []
+        // The oracle's references of each input set are formed before the backend runs (never
+        // while it is timed), each set's values dropped once encoded: through the execute certify
+        // holds the encoded inputs and the references — for a GEMM, C-sized — and not the fp64
+        // values (a full-suite GEMM's B is 0.9 GB per set).
+        func prepare(_ inputSet: Int) -> (bytes: [[UInt8]], references: [Expectation]) {
+            let inputs = testCase.encodedInputs(seed: plan.seed, set: inputSet)
+            guard let cache = plan.oracleCache else {
+                return (inputs.bytes, testCase.expectations(inputs.values, numerics: plan.numerics))
+            }
+            let (references, hit) = cache.expectations(for: testCase, seed: plan.seed, inputSet: inputSet, numerics: plan.numerics) {
+                testCase.expectations(inputs.values, numerics: plan.numerics)
+            }
+            cached.append(hit)
+            return (inputs.bytes, references)
+        }
+        var (first, references) = prepare(1)
         // Every case that computes something is executed again by the same plan on a second input
         // set; an empty tensor gives it nothing new to compute.
-        var second = testCase.shape.contains(0) ? nil : testCase.encodedInputs(seed: plan.seed, set: 2).bytes
-        let seed = plan.seed
-        let secondInputs: (() -> [[Double]])? = second == nil ? nil : { testCase.inputValues(seed: seed, set: 2) }
+        var second: [[UInt8]]?
+        var secondReferences: [Expectation]?
+        if !testCase.shape.contains(0) { (second, secondReferences) = prepare(2) }
         var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
@@ -172,8 +186,7 @@ package enum Runner {
         var attempts: [[UInt64]]
         do {
             // The request alone holds the encoded inputs, so that they are freed when it goes out
-            // of scope, before the oracle allocates its references (a full-suite GEMM's B is 0.45 GB
-            // per input set in fp32).
+            // of scope (a full-suite GEMM's B is 0.45 GB per input set in fp32).
             var request = ExecutionRequest(
                 testCase: testCase,
                 inputs: first,
@@ -211,27 +224,16 @@ package enum Runner {
             return result
         }
         precondition(
-            (secondInputs == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
-        // Making the values again is the oracle's time, as making them the first time was.
+            (secondReferences == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
         let judgeStart = DispatchTime.now().uptimeNanoseconds
-        var cached: [Bool] = []
-        let oracle = plan.oracleCache.map { cache -> Judge.Oracle in
-            { inputSet, inputs in
-                let (expectations, hit) = cache.expectations(
-                    for: testCase, seed: plan.seed, inputSet: inputSet, numerics: plan.numerics
-                ) { testCase.expectations(inputs(), numerics: plan.numerics) }
-                cached.append(hit)
-                return expectations
-            }
-        }
         Judge.judge(
             testCase,
             outputs: ObservedOutputs(
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            inputs: testCase.inputValues(seed: seed), secondInputs: secondInputs, numerics: plan.numerics, oracle: oracle,
-            into: &result)
+            references: references, secondReferences: secondReferences, into: &result)
+        (references, secondReferences) = ([], nil)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
         if !cached.isEmpty { result.oracleCached = !cached.contains(false) }

@@ -41,14 +41,17 @@ import Testing
         #expect(read == Dictionary(uniqueKeysWithValues: statement.predicate.cases.compactMap { c in c.latency.map { (c.id, $0.samples) } }))
     }
 
-    @Test func verifyRefusesAnAlteredOrMissingSideFileWithExit21() throws {
+    /// Each side file is as much signed as the statement: an altered or missing one is refused, by
+    /// certify (21: verify, explain, gate) and by the Python verifier.
+    @Test(arguments: [("latency.bin", "the latency samples"), ("cases.json", "the case records")])
+    func verifyRefusesAnAlteredOrMissingSideFileWithExit21(file: String, content: String) throws {
         let run = try #require(SignedRun.shared)
         let scratch = try TemporaryDirectory()
         let copy = scratch.path("report")
         try FileManager.default.copyItem(atPath: run.report, toPath: copy)
-        let side = URL(fileURLWithPath: copy).appendingPathComponent("latency.bin")
-        let statement = try Statement.read(folder: URL(fileURLWithPath: copy))
-        let recorded = try #require(statement.predicate.latencySamples?.sha256)
+        let side = URL(fileURLWithPath: copy).appendingPathComponent(file)
+        let statement = try Statement.decode(Data(contentsOf: URL(fileURLWithPath: copy).appendingPathComponent("report.json")))
+        let recorded = try #require([statement.predicate.latencySamples, statement.predicate.caseRecords].compactMap { $0 }.first { $0.file == file }?.sha256)
         #expect(try CLI.run(["verify", copy, "--trust", run.root]).status == 0)
 
         var bytes = try Data(contentsOf: side)
@@ -60,12 +63,12 @@ import Testing
         let digest = try Tool.run("sha256sum", [side.path]).stdout.prefix(64)
         #expect(
             altered.stderr
-                == "error: \(copy)/report.dsse.json: the latency samples '\(side.path)' (sha256 \(digest)) are not the ones the signed "
+                == "error: \(copy)/report.dsse.json: \(content) '\(side.path)' (sha256 \(digest)) are not the ones the signed "
                 + "statement records (sha256 \(recorded)): the file was altered or belongs to another report\n")
         let script = CLI.repositoryRoot.appendingPathComponent("scripts/verify_envelope.py").path
         #expect(
             try Tool.run("python3", [script, copy, run.root]).stdout
-                == "REJECTED: ValueError: latency.bin is not the file whose sha256 the statement records\n")
+                == "REJECTED: ValueError: \(file) is not the file whose sha256 the statement records\n")
         #expect(try CLI.run(["explain", copy, "--trust", run.root]).status == 21)
         #expect(try CLI.run(["gate", "--baseline", run.report, "--candidate", copy, "--trust", run.root]).status == 21)
 
@@ -74,50 +77,11 @@ import Testing
         #expect(missing.status == 21)
         #expect(
             missing.stderr
-                == "error: \(copy)/report.dsse.json: the latency samples '\(side.path)' are missing; the signed statement records them "
-                + "by sha256 \(recorded): keep latency.bin with report.dsse.json\n")
+                == "error: \(copy)/report.dsse.json: \(content) '\(side.path)' are missing; the signed statement records them "
+                + "by sha256 \(recorded): keep \(file) with report.dsse.json\n")
         #expect(
             try Tool.run("python3", [script, copy, run.root]).stdout
-                == "REJECTED: ValueError: latency.bin is missing; the statement records its sha256 \(recorded)\n")
-    }
-
-    /// cases.json is as much signed as the statement: an altered or missing one is refused, by
-    /// certify (21) and by the Python verifier, as latency.bin is.
-    @Test func verifyRefusesAnAlteredOrMissingCaseFileWithExit21() throws {
-        let run = try #require(SignedRun.shared)
-        let scratch = try TemporaryDirectory()
-        let copy = scratch.path("report")
-        try FileManager.default.copyItem(atPath: run.report, toPath: copy)
-        let side = URL(fileURLWithPath: copy).appendingPathComponent("cases.json")
-        let recorded = try #require(try Statement.decode(Data(contentsOf: URL(fileURLWithPath: copy).appendingPathComponent("report.json"))).predicate.caseRecords?.sha256)
-        // A passed case turned failed: the verdict a forger would want to hide.
-        let text = try String(contentsOf: side, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"outcome\":\"passed\"", with: "\"outcome\":\"failed\"", options: [], range: text.range(of: "\"outcome\":\"passed\""))
-            .write(to: side, atomically: true, encoding: .utf8)
-        let digest = try Tool.run("sha256sum", [side.path]).stdout.prefix(64)
-        let altered = try CLI.run(["verify", copy, "--trust", run.root])
-        #expect(altered.status == 21)
-        #expect(
-            altered.stderr
-                == "error: \(copy)/report.dsse.json: the case records '\(side.path)' (sha256 \(digest)) are not the ones the signed "
-                + "statement records (sha256 \(recorded)): the file was altered or belongs to another report\n")
-        let script = CLI.repositoryRoot.appendingPathComponent("scripts/verify_envelope.py").path
-        #expect(
-            try Tool.run("python3", [script, copy, run.root]).stdout
-                == "REJECTED: ValueError: cases.json is not the file whose sha256 the statement records\n")
-        #expect(try CLI.run(["explain", copy, "--trust", run.root]).status == 21)
-        #expect(try CLI.run(["gate", "--baseline", run.report, "--candidate", copy, "--trust", run.root]).status == 21)
-
-        try FileManager.default.removeItem(at: side)
-        let missing = try CLI.run(["verify", copy, "--trust", run.root])
-        #expect(missing.status == 21)
-        #expect(
-            missing.stderr
-                == "error: \(copy)/report.dsse.json: the case records '\(side.path)' are missing; the signed statement records them "
-                + "by sha256 \(recorded): keep cases.json with report.dsse.json\n")
-        #expect(
-            try Tool.run("python3", [script, copy, run.root]).stdout
-                == "REJECTED: ValueError: cases.json is missing; the statement records its sha256 \(recorded)\n")
+                == "REJECTED: ValueError: \(file) is missing; the statement records its sha256 \(recorded)\n")
     }
 
     /// A report gated against itself reads both sides' samples: no finding, and the report-against-report

@@ -24,12 +24,13 @@ import Testing
     }
 
     @Test(arguments: counts)
-    func mapEqualsTheSequentialMap(count: Int) {
+    func updateInPlaceEqualsTheSequentialMap(count: Int) {
         var generator = SeededGenerator(seed: 1, stream: "chunks/\(count)")
         let values = (0..<count).map { _ in 1000 * generator.normal() }
         for dtype in [DType.fp16, .bf16, .fp32] {
             let sequential = values.map { dtype.round($0) }
-            let chunked = Chunks.map(values) { dtype.round($0) }
+            var chunked = values
+            Chunks.update(&chunked) { dtype.round($0) }
             #expect(sequential.map(\.bitPattern) == chunked.map(\.bitPattern), "\(dtype) rounding of \(count) values")
         }
     }

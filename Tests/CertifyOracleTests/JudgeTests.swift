@@ -25,7 +25,7 @@ import Testing
             outputs: ObservedOutputs(
                 first: [type.encode(first)], last: [type.encode(last ?? first)], repeats: repeats.map { [type.encode($0)] },
                 timed: true, soakRuns: 0, soakMismatches: 0, second: second.map { [type.encode($0)] }),
-            inputs: inputs, secondInputs: second == nil ? nil : { testCase.inputs(seed: 1, set: 2) }, numerics: numerics,
+            inputs: inputs, secondInputs: second == nil ? nil : testCase.inputs(seed: 1, set: 2), numerics: numerics,
             into: &result)
         return result
     }
@@ -34,46 +34,6 @@ import Testing
         let inputs = testCase.inputs(seed: 1, set: set)
         let dtype = testCase.floatType!
         return zip(inputs[0], inputs[1]).map { dtype.round($0 + $1) }
-    }
-
-    /// With an oracle that has the references (a cache hit), neither input set is ever made: a
-    /// full-suite GEMM's are a gigabyte of fp64 each. Without one, each set is made once.
-    @Test func inputsAreMadeOnlyWhenTheOracleNeedsThem() throws {
-        let testCase = try addCase(.fp32)
-        let type = testCase.outputTypes[0]
-        let outputs = ObservedOutputs(
-            first: [type.encode(exact(testCase))], last: [type.encode(exact(testCase))], repeats: [], timed: true, soakRuns: 0,
-            soakMismatches: 0, second: [type.encode(exact(testCase, set: 2))])
-        let references = [1, 2].map { testCase.expectations(testCase.inputs(seed: 1, set: $0), numerics: numerics) }
-        var made: [Int] = []
-        func inputs(_ set: Int) -> [[Double]] {
-            made.append(set)
-            return testCase.inputs(seed: 1, set: set)
-        }
-        var hit = CaseResult(testCase: testCase, outcome: .passed, tolerance: "t")
-        Judge.judge(
-            testCase, outputs: outputs, inputs: inputs(1), secondInputs: { inputs(2) }, numerics: numerics,
-            oracle: { set, _ in references[set - 1] }, into: &hit)
-        #expect(made.isEmpty)
-        var miss = CaseResult(testCase: testCase, outcome: .passed, tolerance: "t")
-        Judge.judge(
-            testCase, outputs: outputs, inputs: inputs(1), secondInputs: { inputs(2) }, numerics: numerics,
-            oracle: { set, make in testCase.expectations(make(), numerics: numerics) }, into: &miss)
-        #expect(made == [1, 2])
-        #expect(hit.standardRatio == miss.standardRatio)
-        #expect(try #require(hit.standardRatio) <= 1)
-    }
-
-    /// What the runner hands the oracle is what the backend was sent: the values of
-    /// `encodedInputs`, NaN where a nan-payload case writes a payload, for every quick case.
-    @Test(arguments: Battery.cases(.quick).filter { $0.refusal == nil && !$0.shape.contains(0) })
-    func inputValuesAreTheEncodedInputsValues(_ testCase: BatteryCase) {
-        let encoded = testCase.encodedInputs(seed: 7, set: 2).values
-        let values = testCase.inputValues(seed: 7, set: 2)
-        #expect(values.count == encoded.count)
-        for (a, b) in zip(values, encoded) {
-            #expect(a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
-        }
     }
 
     @Test func correctlyRoundedOutputsUseNoneOfTheImplementationsShare() throws {
