@@ -15,6 +15,16 @@ import os
 import sys
 
 
+def side_file(folder: str, record: dict) -> bytes:
+    """The bytes of the side file `record` (predicate.caseRecords or .latencySamples) names in
+    `folder`, once their SHA-256 is the one the statement records."""
+    with open(os.path.join(folder, record["file"]), "rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+        raise ValueError("%s is not the file whose sha256 report.json records" % record["file"])
+    return data
+
+
 def load(path: str) -> dict:
     """The statement of the report folder (or report.json) `path`, its cases in predicate.cases."""
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
@@ -22,11 +32,7 @@ def load(path: str) -> dict:
         statement = json.load(f)
     record = statement["predicate"].get("caseRecords")
     if record is not None:
-        with open(os.path.join(folder, record["file"]), "rb") as f:
-            data = f.read()
-        if hashlib.sha256(data).hexdigest() != record["sha256"]:
-            raise ValueError("%s is not the file whose sha256 report.json records" % record["file"])
-        statement["predicate"]["cases"] = json.loads(data)
+        statement["predicate"]["cases"] = json.loads(side_file(folder, record))
     return statement
 
 

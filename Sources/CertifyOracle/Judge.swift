@@ -38,21 +38,19 @@ package enum Judge {
     /// The second input set's outputs (`outputs.second`, computed from `secondInputs`) are judged
     /// as strictly as the first's, and the worse of the two sets decides the figures; the case's
     /// message says so when only the second set is outside the standard tolerance.
-    /// `oracle`, when given, supplies the expectations for an input set (1 or 2) and its inputs in
-    /// place of computing them (the oracle cache); it must answer what `expectations` would.
     package static func judge(
         _ testCase: BatteryCase, outputs outcome: ObservedOutputs, inputs: [[Double]], secondInputs: [[Double]]? = nil,
-        numerics: DeclaredNumericsModel, oracle: Oracle? = nil, into result: inout CaseResult
+        numerics: DeclaredNumericsModel, into result: inout CaseResult
     ) {
-        let expectations = oracle?(1, inputs) ?? testCase.expectations(inputs, numerics: numerics)
-        let secondExpectations = outcome.second == nil ? nil : secondInputs.map { inputs in
-            oracle?(2, inputs) ?? testCase.expectations(inputs, numerics: numerics)
-        }
-        judge(testCase, outputs: outcome, references: expectations, secondReferences: secondExpectations, into: &result)
+        let secondReferences = outcome.second == nil ? nil : secondInputs.map { testCase.expectations($0, numerics: numerics) }
+        judge(
+            testCase, outputs: outcome, references: testCase.expectations(inputs, numerics: numerics), secondReferences: secondReferences,
+            into: &result)
     }
 
-    /// `judge` on the oracle's references of each input set, formed beforehand (the runner forms
-    /// them before the backend runs, so that it need not keep the inputs' values through the execute).
+    /// `judge` on the oracle's references of each input set, formed beforehand: the runner forms
+    /// them before the backend runs (from its cache, or computed), so that it need not keep the
+    /// inputs' values through the execute.
     package static func judge(
         _ testCase: BatteryCase, outputs outcome: ObservedOutputs, references expectations: [Expectation],
         secondReferences: [Expectation]?, into result: inout CaseResult
@@ -89,9 +87,6 @@ package enum Judge {
             judgeSecondSet(testCase, outputs: second, references: secondReferences, into: &result)
         }
     }
-
-    /// The expectations for input set 1 or 2 of a case, given its inputs.
-    package typealias Oracle = (_ inputSet: Int, _ inputs: [[Double]]) -> [Expectation]
 
     /// Judges the second input set's outputs and keeps its figures where they are worse.
     private static func judgeSecondSet(

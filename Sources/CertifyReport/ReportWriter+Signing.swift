@@ -28,14 +28,16 @@ extension ReportWriter {
         try identity.checkUsable(at: date)
         var statement = statement
         let samples = LatencySampleFile.encode(statement.predicate.cases)
-        statement.predicate.latencySamples = LatencySampleFile.record(samples)
+        let samplesRecord = LatencySampleFile.record(samples)
+        statement.predicate.latencySamples = samplesRecord
         let cases = try CaseRecordFile.encode(statement.predicate.cases)
-        statement.predicate.caseRecords = CaseRecordFile.record(cases)
+        let casesRecord = CaseRecordFile.record(cases)
+        statement.predicate.caseRecords = casesRecord
         let signed = try identity.sign(statement, at: date)
         var verified = try ReportVerifier.verifySignature(signed.envelope)
         precondition(verified.payload == signed.payload, "the envelope does not carry the bytes just signed")
-        try CaseRecordFile.attach(cases, to: &verified.statement, record: CaseRecordFile.record(cases))
-        try LatencySampleFile.attach(samples, to: &verified.statement, record: LatencySampleFile.record(samples))
+        try CaseRecordFile.attach(cases, to: &verified.statement, record: casesRecord)
+        try LatencySampleFile.attach(samples, to: &verified.statement, record: samplesRecord)
         let reread = try CaseRecordFile.encode(verified.statement.predicate.cases)
         precondition(reread == cases, "cases.json does not read back as written")
         precondition(

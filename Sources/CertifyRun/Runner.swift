@@ -171,7 +171,8 @@ package enum Runner {
             cached.append(hit)
             return (inputs.bytes, references)
         }
-        var (first, references) = prepare(1)
+        let prepared = prepare(1)
+        var first = prepared.bytes
         // Every case that computes something is executed again by the same plan on a second input
         // set; an empty tensor gives it nothing new to compute.
         var second: [[UInt8]]?
@@ -232,8 +233,7 @@ package enum Runner {
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            references: references, secondReferences: secondReferences, into: &result)
-        (references, secondReferences) = ([], nil)
+            references: prepared.references, secondReferences: secondReferences, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
         if !cached.isEmpty { result.oracleCached = !cached.contains(false) }

@@ -27,5 +27,4 @@ package enum CaseDeadline {
         func run(executions: Int) -> Double { override ?? max(floorSeconds, 2 * (Double(executions) * perExecution + setup)) }
         return run(executions: 1 + warmup + iterations) + Double(max(runs, 1) - 1) * run(executions: 1)
     }
-
 }
