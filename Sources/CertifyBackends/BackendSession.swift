@@ -36,6 +36,9 @@ package struct ExecutionRequest: Sendable {
     /// that replays a recorded result instead of computing shows (the soak then runs on the first
     /// set again).
     package var secondInputs: [[UInt8]]? = nil
+    /// The inputs written into the backend's buffers by the supervisor once they are laid out,
+    /// in place of `inputs` and `secondInputs` (both then empty).
+    package var staged: StagedInputs? = nil
 
     package init(
         testCase: BatteryCase, inputs: [[UInt8]], outputByteCounts: [Int], warmup: Int, iterations: Int,
@@ -168,8 +171,12 @@ package protocol BackendSession: AnyObject {
     func execute(_ request: ExecutionRequest) throws(BackendError) -> ExecutionOutcome
     /// Why no further case can run (the backend crashed too often); nil while it is usable.
     var unusableReason: String? { get }
+    /// Whether `execute` writes a request's `staged` inputs itself; a session that does not is
+    /// handed them as byte arrays (`ExecutionRequest.materialized`).
+    var stagesInputs: Bool { get }
 }
 
 extension BackendSession {
     package var unusableReason: String? { nil }
+    package var stagesInputs: Bool { false }
 }

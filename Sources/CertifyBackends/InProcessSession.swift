@@ -10,6 +10,7 @@ import Glibc
 ///
 /// A crash in the plugin takes the harness down with it; the worker-process session removes that.
 package final class InProcessSession: BackendSession {
+    package var stagesInputs: Bool { true }
     package let description: BackendDescription
     let library: PluginLibrary
     let backend: OpaquePointer
@@ -103,8 +104,12 @@ package final class InProcessSession: BackendSession {
         guard let base = host.reserve(layout.totalBytes) else {
             throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
-        layout.copyInputs(request.inputs, to: base)
-        if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
+        if let staged = request.staged {
+            try staged.stage { LayoutInputBuffers(layout: layout, set: $0, target: .memory(base)) }
+        } else {
+            layout.copyInputs(request.inputs, to: base)
+            if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
+        }
         let started = Clock.nanoseconds()
         let (result, canaryViolations) = executeChecked(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in }
         return try ExecutionOutcome(

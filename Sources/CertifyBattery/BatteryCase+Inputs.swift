@@ -5,43 +5,101 @@ extension BatteryCase {
     /// Set 1 is what the case is timed and judged on; set 2 is a second input set from the same
     /// generators on another seed stream, which the same plan executes after the timed loop.
     package func inputs(seed: UInt64, set inputSet: Int = 1) -> [[Double]] {
-        zip(inputTypes, inputCounts).enumerated().map { index, spec in
-            let stream = inputSet == 1 ? "\(id)/input\(index)" : "\(id)/set\(inputSet)/input\(index)"
-            var generator = SeededGenerator(seed: seed, stream: stream)
-            let (type, count) = spec
-            // Drawing is sequential, one generator per tensor; rounding is elementwise, on every core.
-            var values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for element in 0..<count { buffer[element] = sample(input: index, element: element, &generator) }
-                initialized = count
-            }
-            if let dtype = type.floatType {
-                let keepsSubnormals = pattern == .subnormal
-                Chunks.update(&values) { value in
-                    let rounded = dtype.round(value)
-                    // Subnormals belong to the subnormal cases: elsewhere a chip that declares
-                    // flush-to-zero would see different inputs than the oracle.
-                    return !keepsSubnormals && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
-                }
-                plant(&values, input: index, dtype: dtype, &generator)
-            } else if kernel == .embedding {
-                plantIDs(&values)
-            }
-            return values
+        inputTypes.indices.map { input($0, seed: seed, set: inputSet) }
+    }
+
+    /// Input `index` of a set, as `inputs(seed:set:)` gives it.
+    package func input(_ index: Int, seed: UInt64, set inputSet: Int = 1) -> [Double] {
+        var generator = generator(input: index, seed: seed, set: inputSet)
+        let count = inputCounts[index]
+        // Drawing is sequential, one generator per tensor; rounding is elementwise, on every core.
+        var values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for element in 0..<count { buffer[element] = sample(input: index, element: element, &generator) }
+            initialized = count
+        }
+        if let dtype = inputTypes[index].floatType {
+            Chunks.update(&values, storageRounding(dtype))
+            plant(&values, input: index, dtype: dtype, &generator)
+        } else if kernel == .embedding {
+            plantIDs(&values)
+        }
+        return values
+    }
+
+    /// Tensors of at least this many elements are streamed (`streamInput`) when their pattern
+    /// plants nothing into them.
+    package static let streamedElements = 1 << 20
+
+    /// Whether input `index` can be drawn, rounded and encoded a block at a time (`streamInput`):
+    /// a floating-point tensor of at least `threshold` elements whose pattern plants no values
+    /// into it after drawing, and which holds no subnormals (they are flushed as it is drawn).
+    package func streams(input index: Int, threshold: Int = streamedElements) -> Bool {
+        guard inputTypes[index].floatType != nil, inputCounts[index] >= threshold else { return false }
+        switch pattern {
+        case .nonFinite, .subnormal, .nearTies, .nanVariety, .nanPayload: return false
+        default: return true
+        }
+    }
+
+    /// Input `index` of a set as the backend receives it, `blockElements` at a time: each block's
+    /// storage bytes and the byte offset they start at. The bytes are those of
+    /// `encodedInputs(seed:set:)`, from the same generator in the same order, without the whole
+    /// tensor ever held in fp64 (a full-suite GEMM's B is 0.9 GB of it). Only for an input
+    /// `streams(input:threshold:)` allows.
+    package func streamInput<Failure: Error>(
+        _ index: Int, seed: UInt64, set inputSet: Int = 1, blockElements: Int = 1 << 20,
+        _ body: (_ byteOffset: Int, _ bytes: [UInt8]) throws(Failure) -> Void
+    ) throws(Failure) {
+        precondition(streams(input: index, threshold: 0), "\(id): input \(index) is not one to stream")
+        let type = inputTypes[index]
+        let dtype = type.floatType!
+        let rounding = storageRounding(dtype)
+        var generator = generator(input: index, seed: seed, set: inputSet)
+        let count = inputCounts[index]
+        var block = [Double](repeating: 0, count: Swift.min(blockElements, count))
+        var start = 0
+        while start < count {
+            let length = Swift.min(blockElements, count - start)
+            if length < block.count { block.removeLast(block.count - length) }
+            for element in 0..<length { block[element] = sample(input: index, element: start + element, &generator) }
+            Chunks.update(&block, rounding)
+            try body(type.byteCount(start), dtype.encode(block))
+            start += length
+        }
+    }
+
+    private func generator(input index: Int, seed: UInt64, set inputSet: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed, stream: inputSet == 1 ? "\(id)/input\(index)" : "\(id)/set\(inputSet)/input\(index)")
+    }
+
+    /// Rounding to the storage dtype. Subnormals belong to the subnormal cases: elsewhere a chip
+    /// that declares flush-to-zero would see different inputs than the oracle.
+    private func storageRounding(_ dtype: DType) -> @Sendable (Double) -> Double {
+        let keepsSubnormals = pattern == .subnormal
+        return { value in
+            let rounded = dtype.round(value)
+            return !keepsSubnormals && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
         }
     }
 
     /// The inputs as the backend receives them: `inputs(seed:set:)` in storage, with the NaN
     /// payloads a Double cannot carry written into the bits (the nan-payload cases).
     package func encodedInputs(seed: UInt64, set inputSet: Int = 1) -> (values: [[Double]], bytes: [[UInt8]]) {
-        var values = inputs(seed: seed, set: inputSet)
-        var bytes = zip(inputTypes, values).map { $0.encode($1) }
-        if pattern == .nanPayload, inputTypes[0] == .fp32 {
+        let encoded = inputTypes.indices.map { encodedInput($0, seed: seed, set: inputSet) }
+        return (encoded.map(\.values), encoded.map(\.bytes))
+    }
+
+    /// Input `index` of `encodedInputs(seed:set:)`.
+    package func encodedInput(_ index: Int, seed: UInt64, set inputSet: Int = 1) -> (values: [Double], bytes: [UInt8]) {
+        var values = input(index, seed: seed, set: inputSet)
+        var bytes = inputTypes[index].encode(values)
+        if pattern == .nanPayload, index == 0, inputTypes[0] == .fp32 {
             // Signalling and quiet NaNs of both signs whose payload is only in the 13 low bits fp16
             // drops (and the 16 bf16 drops): a converter that truncates makes ±Inf of them.
             let payloads: [UInt32] = [0x7F80_0001, 0xFF80_0001, 0x7F80_1000, 0x7FC0_0001, 0xFF80_FFFF, 0x7F80_0100]
-            for (n, payload) in payloads.enumerated() where values[0].indices.contains(n * 7) {
-                withUnsafeBytes(of: payload.littleEndian) { bytes[0].replaceSubrange(n * 28..<n * 28 + 4, with: $0) }
-                values[0][n * 7] = .nan
+            for (n, payload) in payloads.enumerated() where values.indices.contains(n * 7) {
+                withUnsafeBytes(of: payload.littleEndian) { bytes.replaceSubrange(n * 28..<n * 28 + 4, with: $0) }
+                values[n * 7] = .nan
             }
         }
         return (values, bytes)

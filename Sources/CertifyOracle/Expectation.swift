@@ -55,9 +55,73 @@ extension BatteryCase {
         return result
     }
 
+    /// Reads `count` elements of input `index` from element `offset`, widened to fp64.
+    package typealias InputReader = (_ index: Int, _ offset: Int, _ count: Int) -> [Double]
+
+    /// `expectations(_:numerics:products:)` of inputs some of which are not held: a nil input is
+    /// read through `reading` a part at a time where the kernel allows it (B of a GEMM, a block of
+    /// columns at a time; the rows of an embedding table the ids name) and whole otherwise. Nil
+    /// inputs are the streamed ones (`BatteryCase.streams(input:)`), which hold no subnormals.
+    package func expectations(
+        _ inputs: [[Double]?], reading: InputReader, numerics: DeclaredNumericsModel
+    ) -> [Expectation] {
+        if inputs.allSatisfy({ $0 != nil }) { return expectations(inputs.map { $0! }, numerics: numerics) }
+        defer { Reference.parkThreads() }
+        var result = evaluate(numerics) { streamedOracle(inputs, reading, $0) }
+        if numerics.flushesSubnormals {
+            // A streamed input was flushed as it was drawn: only the inputs held can change.
+            let flushed = inputs.enumerated().map { index, values in
+                values.map { values in
+                    inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
+                }
+            }
+            if flushed != inputs || pattern == .subnormal {
+                let other = evaluate(numerics) { streamedOracle(flushed, reading, $0) }
+                for index in result.indices {
+                    let dtype = outputTypes[index].floatType
+                    result[index].alternative = other[index].values.map { value in
+                        guard let dtype, abs(value) < dtype.minNormal else { return value }
+                        return 0 * value
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The raw expectations of inputs some of which are read through `reading`.
+    private func streamedOracle(_ inputs: [[Double]?], _ reading: InputReader, _ model: ToleranceModel) -> [Expectation] {
+        let s = shape
+        switch kernel {
+        case .gemm where inputs[1] == nil:
+            // A (m×k) is read whole: B (k×n) is the large operand of every GEMM the battery streams.
+            let (m, n, k) = (s[0], s[1], s[2])
+            let a = inputs[0] ?? reading(0, 0, inputCounts[0])
+            let (c, scale) = Reference.gemm(a: a, m: m, n: n, k: k) { first, count, block in
+                for row in 0..<k {
+                    let values = reading(1, row * n + first, count)
+                    values.withUnsafeBufferPointer { (block + row * count).update(from: $0.baseAddress!, count: count) }
+                }
+            }
+            return [gemmExpectation(c, scale, k: k, extra: 0, model)]
+        case .embedding where inputs[0] == nil && inputs[1] != nil:
+            let width = s[2]
+            return [exact(inputs[1]!.flatMap { reading(0, Int($0) * width, width) })]
+        default:
+            let whole = inputs.enumerated().map { index, values in values ?? reading(index, 0, inputCounts[index]) }
+            return oracle(whole, model, .blas)
+        }
+    }
+
     private func evaluate(_ inputs: [[Double]], numerics: DeclaredNumericsModel, products: Reference.Products) -> [Expectation] {
+        evaluate(numerics) { oracle(inputs, $0, products) }
+    }
+
+    /// The expectations `raw` forms under the tolerance model of `numerics`, their bounds made
+    /// consistent and their values rounded where they overflow the output dtype.
+    private func evaluate(_ numerics: DeclaredNumericsModel, _ raw: (ToleranceModel) -> [Expectation]) -> [Expectation] {
         let model = ToleranceModel(for: self, numerics: numerics)
-        var outputs = oracle(inputs, model, products)
+        var outputs = raw(model)
         for index in outputs.indices {
             // A bound computed from non-finite inputs is meaningless: those elements are judged by
             // the IEEE rules for NaN and Inf alone.
@@ -200,6 +264,11 @@ extension BatteryCase {
             values += c
             products += abs
         }
+        return gemmExpectation(values, products, k: k, extra: extra, model)
+    }
+
+    /// C within γ_{k+extra}·Σ|a·b| (`products`, per element) and the final rounding.
+    private func gemmExpectation(_ values: [Double], _ products: [Double], k: Int, extra: Int, _ model: ToleranceModel) -> Expectation {
         func tolerance(_ grade: ToleranceGrade) -> [Double] {
             let g = model.gamma(k + extra, grade)
             return zip(values, products).map { c, p in g * (p.isFinite ? p : 0) + model.final(0, c) }

@@ -68,6 +68,72 @@ package enum Reference {
         }
     }
 
+    /// `gemm` (`.blas`) with B read a block of columns at a time and never held whole:
+    /// `columnsOfB(first, count, block)` writes B[0..<k, first..<first + count] into `block`, k rows
+    /// of `count`. C and the scale of its bound are formed as `gemm` forms them, a block of columns
+    /// per `cblas_dgemm` and `cblas_sgemm`; only the blocks of B take memory, 96 MiB at most.
+    package static func gemm(
+        a: [Double], m: Int, n: Int, k: Int,
+        columnsOfB: (_ first: Int, _ count: Int, _ block: UnsafeMutablePointer<Double>) -> Void
+    ) -> (c: [Double], absProducts: [Double]) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
+        precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
+        guard m > 0 && n > 0 && k > 0 else {
+            let zeros = [Double](repeating: 0, count: m * n)
+            return (zeros, zeros)
+        }
+        let width = Swift.max(1, Swift.min(n, magnitudeBlock / k))
+        var c = [Double](repeating: 0, count: m * n)
+        var sums = [Float](repeating: 0, count: m * n)
+        var block = [Double](repeating: 0, count: k * width)
+        let fp32Bound = k <= longestFP32Bound
+        let magnitudes = fp32Bound ? a.map(roundedUp) : []
+        var rounded = [Float](repeating: 0, count: fp32Bound ? k * width : 0)
+        a.withUnsafeBufferPointer { a in
+            magnitudes.withUnsafeBufferPointer { magnitudes in
+                block.withUnsafeMutableBufferPointer { block in
+                    rounded.withUnsafeMutableBufferPointer { rounded in
+                        c.withUnsafeMutableBufferPointer { c in
+                            sums.withUnsafeMutableBufferPointer { sums in
+                                for first in stride(from: 0, to: n, by: width) {
+                                    let columns = Swift.min(width, n - first)
+                                    columnsOfB(first, columns, block.baseAddress!)
+                                    BLAS.gemm(
+                                        m: m, n: columns, k: k, a: a.baseAddress!, lda: k, b: block.baseAddress!, ldb: columns,
+                                        c: c.baseAddress! + first, ldc: n)
+                                    guard fp32Bound else { continue }
+                                    for i in 0..<k * columns { rounded[i] = roundedUp(block[i]) }
+                                    BLAS.sgemm(
+                                        m: m, n: columns, k: k, a: magnitudes.baseAddress!, lda: k, b: rounded.baseAddress!,
+                                        ldb: columns, c: sums.baseAddress! + first, ldc: n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if fp32Bound && sums.allSatisfy(\.isFinite) { return (c, fp32BoundScale(sums, k: k)) }
+        // As `magnitudeProduct`: |A|·|B| in fp64, B read again a block of columns at a time.
+        var scale = [Double](repeating: 0, count: m * n)
+        let absolute = a.map(\.magnitude)
+        absolute.withUnsafeBufferPointer { a in
+            block.withUnsafeMutableBufferPointer { block in
+                scale.withUnsafeMutableBufferPointer { scale in
+                    for first in stride(from: 0, to: n, by: width) {
+                        let columns = Swift.min(width, n - first)
+                        columnsOfB(first, columns, block.baseAddress!)
+                        for i in 0..<k * columns { block[i] = block[i].magnitude }
+                        BLAS.gemm(
+                            m: m, n: columns, k: k, a: a.baseAddress!, lda: k, b: block.baseAddress!, ldb: columns,
+                            c: scale.baseAddress! + first, ldc: n)
+                    }
+                }
+            }
+        }
+        return (c, scale)
+    }
+
     /// Stops the threads the products ran on, which would otherwise keep a core busy for about
     /// 0.1 s after the last product: the oracle calls it when a case's expectations are done.
     package static func parkThreads() {
@@ -130,6 +196,11 @@ package enum Reference {
             }
         }
         guard sums.allSatisfy(\.isFinite) else { return magnitudeProduct(a, b, m: m, n: n, k: k) }
+        return fp32BoundScale(sums, k: k)
+    }
+
+    /// The upper bound on Σ_k |a_ik|·|b_kj| from its fp32 sums Ŝ, as `magnitudeBound` derives it.
+    private static func fp32BoundScale(_ sums: [Float], k: Int) -> [Double] {
         let factor = 1 + 2 * ErrorBound.gamma(k, unitRoundoff: 0x1p-24) + 0x1p-49
         let underflow = Double(k) * 0x1p-124
         return sums.map { Double($0) * factor + underflow }

@@ -154,31 +154,15 @@ package enum Runner {
         }
 
         if testCase.refusal != nil { return refuse(testCase, plan: plan, session: session, into: result) }
-        let oracleStart = DispatchTime.now().uptimeNanoseconds
-        var cached: [Bool] = []
-        // The oracle's references of each input set are formed before the backend runs (never
-        // while it is timed), each set's values dropped once encoded: through the execute certify
-        // holds the encoded inputs and the references — for a GEMM, C-sized — and not the fp64
-        // values (a full-suite GEMM's B is 0.9 GB per set).
-        func prepare(_ inputSet: Int) -> (bytes: [[UInt8]], references: [Expectation]) {
-            let inputs = testCase.encodedInputs(seed: plan.seed, set: inputSet)
-            guard let cache = plan.oracleCache else {
-                return (inputs.bytes, testCase.expectations(inputs.values, numerics: plan.numerics))
-            }
-            let (references, hit) = cache.expectations(for: testCase, seed: plan.seed, inputSet: inputSet, numerics: plan.numerics) {
-                testCase.expectations(inputs.values, numerics: plan.numerics)
-            }
-            cached.append(hit)
-            return (inputs.bytes, references)
-        }
-        let prepared = prepare(1)
-        var first = prepared.bytes
+        // Each input set is written straight into the backend's buffers once the session has laid
+        // them out, and its references formed then (InputStaging): before anything of the case
+        // runs, never while it is timed.
+        let staging = InputStaging(testCase: testCase, plan: plan)
         // Every case that computes something is executed again by the same plan on a second input
         // set; an empty tensor gives it nothing new to compute.
-        var second: [[UInt8]]?
-        var secondReferences: [Expectation]?
-        if !testCase.shape.contains(0) { (second, secondReferences) = prepare(2) }
-        var oracleTime = DispatchTime.now().uptimeNanoseconds - oracleStart
+        let staged = StagedInputs(
+            byteCounts: zip(testCase.inputTypes, testCase.inputCounts).map { $0.byteCount($1) },
+            secondSet: !testCase.shape.contains(0), write: staging.write)
         let memoryBound =
             plan.peaks?.isMemoryBound(flops: testCase.flops, bytes: testCase.bytes, type: testCase.floatType)
             ?? (testCase.flops == 0)
@@ -190,14 +174,14 @@ package enum Runner {
             // of scope (a full-suite GEMM's B is 0.45 GB per input set in fp32).
             var request = ExecutionRequest(
                 testCase: testCase,
-                inputs: first,
+                inputs: [],
                 outputByteCounts: zip(testCase.outputTypes, testCase.outputCounts).map { $0.byteCount($1) },
                 warmup: plan.warmup, iterations: plan.iterations, minTimeNanoseconds: plan.minTimeNanoseconds,
                 flushCaches: coldCache, soak: plan.soak)
             request.runs = plan.runs
             request.maxTimeNanoseconds = plan.maxTimeNanoseconds
-            request.secondInputs = second
-            (first, second) = ([], nil)
+            request.staged = staged
+            if !session.stagesInputs { request = try request.materialized() }
             outcome = try session.execute(request)
             attempts = [outcome.deviceSamples ?? outcome.hostSamples]
             // Noise is evidence of neither speed nor slowness: a noisy case is timed again, each
@@ -205,6 +189,8 @@ package enum Runner {
             // are judged on the best attempt (LatencyFigures), as load can only add time.
             var again = request
             (again.soak, again.runs, again.secondInputs) = (0, 1, nil)
+            // Staged, set 1 is written again (its references are formed already).
+            again.staged?.secondSet = false
             while attempts.count < plan.latencyAttempts,
                 LatencyStatistics(samples: attempts[attempts.count - 1]).isNoisy(threshold: plan.cvThreshold)
             {
@@ -224,8 +210,13 @@ package enum Runner {
             if error.kind == .memoryViolation { result.memoryViolation = error.message }
             return result
         }
+        guard let references = staging.references[1] else {
+            preconditionFailure("a session executed \(testCase.id) without staging its inputs")
+        }
+        let secondReferences = staging.references[2]
         precondition(
             (secondReferences == nil) == (outcome.secondOutputs == nil), "a session ignored or invented a second input set")
+        var oracleTime = staging.nanoseconds
         let judgeStart = DispatchTime.now().uptimeNanoseconds
         Judge.judge(
             testCase,
@@ -233,10 +224,10 @@ package enum Runner {
                 first: outcome.firstOutputs, last: outcome.lastOutputs, repeats: outcome.repeatOutputs,
                 timed: !outcome.hostSamples.isEmpty, soakRuns: outcome.soakRuns, soakMismatches: outcome.soakMismatches,
                 second: outcome.secondOutputs),
-            references: prepared.references, secondReferences: secondReferences, into: &result)
+            references: references, secondReferences: secondReferences, into: &result)
         oracleTime += DispatchTime.now().uptimeNanoseconds - judgeStart
         result.oracleNanoseconds = oracleTime
-        if !cached.isEmpty { result.oracleCached = !cached.contains(false) }
+        if !staging.cached.isEmpty { result.oracleCached = !staging.cached.contains(false) }
 
         let budget = plan.budget(for: testCase)
         result.latency = LatencyFigures(
@@ -316,5 +307,70 @@ extension BackendErrorKind {
         case .notFound, .notLoadable, .missingBootstrap, .abiMismatch, .hashMismatch, .createFailed, .callFailed, .invalidArgument:
             .error
         }
+    }
+}
+
+/// Writes a case's input sets into the buffers the backend reads and forms the oracle's
+/// references of each as it is written, before anything of the case runs (never while it is
+/// timed). Certify holds no tensor the battery streams (`BatteryCase.streams(input:)`): its blocks
+/// go straight into the buffers, and the oracle reads them back from there a block at a time (a
+/// full-suite GEMM's B is 0.9 GB of fp64 per input set). What it holds through the execute are
+/// the references: for a GEMM, C-sized.
+final class InputStaging: @unchecked Sendable {
+    let testCase: BatteryCase
+    let plan: RunPlan
+    /// Each set's references, once formed.
+    private(set) var references: [Int: [Expectation]] = [:]
+    /// Per set formed: whether its references came from the oracle cache.
+    private(set) var cached: [Bool] = []
+    /// Time spent making inputs and references.
+    private(set) var nanoseconds: UInt64 = 0
+
+    init(testCase: BatteryCase, plan: RunPlan) {
+        (self.testCase, self.plan) = (testCase, plan)
+    }
+
+    /// Writes input set `set` into `buffers`, then forms its references unless they are formed
+    /// already (a noisy case timed again gets set 1 written again).
+    func write(set: Int, into buffers: any InputBuffers) throws(BackendError) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { nanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        let testCase = testCase
+        let seed = plan.seed
+        var held: [[Double]?] = []
+        for index in testCase.inputTypes.indices {
+            if testCase.streams(input: index) {
+                try testCase.streamInput(index, seed: seed, set: set) { (offset, bytes) throws(BackendError) in
+                    try buffers.write(input: index, at: offset, bytes)
+                }
+                held.append(nil)
+            } else {
+                let (values, bytes) = testCase.encodedInput(index, seed: seed, set: set)
+                try buffers.write(input: index, at: 0, bytes)
+                held.append(values)
+            }
+        }
+        guard references[set] == nil else { return }
+        let numerics = plan.numerics
+        func compute() -> [Expectation] {
+            testCase.expectations(
+                held,
+                reading: { index, offset, count in
+                    let type = testCase.inputTypes[index]
+                    do throws(BackendError) {
+                        return try type.decode(buffers.read(input: index, at: type.byteCount(offset), count: type.byteCount(count)))
+                    } catch {
+                        // The bytes were written a moment ago by the same calls.
+                        preconditionFailure("\(testCase.id): \(error.message)")
+                    }
+                }, numerics: numerics)
+        }
+        guard let cache = plan.oracleCache else {
+            references[set] = compute()
+            return
+        }
+        let (formed, hit) = cache.expectations(for: testCase, seed: seed, inputSet: set, numerics: numerics, compute: compute)
+        references[set] = formed
+        cached.append(hit)
     }
 }

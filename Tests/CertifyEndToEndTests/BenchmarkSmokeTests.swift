@@ -36,7 +36,7 @@ struct BenchmarkSmoke: Sendable, CustomTestStringConvertible {
         BenchmarkSmoke(
             script: "bench-oracle",
             headline: #"^oracle per core / numpy per core: \d+\.\d+ on \d+ threads?, \d+\.\d+ on 1 thread \(.*\)\n"#
-                + #"^certify --chip Profiles/openblas\.yaml --suite quick, cold cache: wall \d+\.\d s, \d+ cases, oracle \d+\.\d s .*, 0 of \d+ from the cache, peak RSS \d+ MB, report\.dsse\.json \d+ KB, cases\.json \d+ KB, latency\.bin \d+ KB, exit \d+\n"#
+                + #"^certify --chip Profiles/openblas\.yaml --suite quick, cold cache: wall \d+\.\d s, \d+ cases, oracle \d+\.\d s .*, 0 of \d+ from the cache, peak RSS certify \d+ MB, worker \d+ MB \(ru_maxrss \d+ MB\), report\.dsse\.json \d+ KB, cases\.json \d+ KB, latency\.bin \d+ KB, exit \d+\n"#
                 + #"^certify --chip Profiles/openblas\.yaml --suite quick, warm cache: .*, (\d+) of \1 from the cache, .*\n"#
                 + #"^warm / cold wall: \d+\.\d\d$"#),
     ]

@@ -45,8 +45,8 @@ extension GuardedRequest {
         self.init(
             op: InProcessSession.op(for: request.testCase), warmup: request.warmup, iterations: request.iterations,
             minTimeNanoseconds: request.minTimeNanoseconds, maxTimeNanoseconds: request.maxTimeNanoseconds,
-            flushCaches: request.flushCaches, soak: request.soak, inputCounts: request.inputs.map(\.count), outputCounts: request.outputByteCounts, runs: request.runs,
-            secondInputSet: request.secondInputs != nil)
+            flushCaches: request.flushCaches, soak: request.soak, inputCounts: request.inputByteCounts, outputCounts: request.outputByteCounts, runs: request.runs,
+            secondInputSet: request.hasSecondSet)
     }
 }
 
@@ -361,7 +361,7 @@ extension ExecutionOutcome {
         repeatOutputs = stride(from: 2, through: request.runs, by: 1).map { run in
             read(layout.regions.filter { $0.role == .repeatOutput && $0.run == run })
         }
-        if request.secondInputs != nil { secondOutputs = read(layout.regions.filter { $0.role == .secondOutput }) }
+        if request.hasSecondSet { secondOutputs = read(layout.regions.filter { $0.role == .secondOutput }) }
     }
 
     /// A host median from which a device timer is held to `timerShareFloor` of it: below it a

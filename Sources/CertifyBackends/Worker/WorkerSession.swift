@@ -15,6 +15,7 @@ import Glibc
 /// what the plugin claims: outputs still holding the sentinel, and device times longer than the
 /// whole round trip on its own clock, are lies.
 package final class WorkerSession: BackendSession {
+    package var stagesInputs: Bool { true }
     package let description: BackendDescription
     package private(set) var unusableReason: String?
     /// Per answered request (a case's timed run, each further run, a re-measurement), the
@@ -114,14 +115,23 @@ package final class WorkerSession: BackendSession {
         }
         let header = base.bindMemory(to: UInt32.self, capacity: 1)
         header.pointee = WorkerPhase.idle.rawValue
-        guard layout.writeInputs(request.inputs, toFile: worker.memoryFD),
-            layout.writeInputs(request.secondInputs ?? [], toFile: worker.memoryFD, role: .secondInput)
-        else {
-            throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(String(cString: strerror(errno)))")
+        if let staged = request.staged {
+            do {
+                try staged.stage { LayoutInputBuffers(layout: layout, set: $0, target: .file(worker.memoryFD)) }
+            } catch {
+                worker.release(bytes: layout.totalBytes)
+                throw error
+            }
+        } else {
+            guard layout.writeInputs(request.inputs, toFile: worker.memoryFD),
+                layout.writeInputs(request.secondInputs ?? [], toFile: worker.memoryFD, role: .secondInput)
+            else {
+                throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(String(cString: strerror(errno)))")
+            }
         }
 
         // The executes after the timed loop: the second input set's, and the soak.
-        let after = request.soak + (request.secondInputs == nil ? 0 : 1)
+        let after = request.soak + (request.hasSecondSet ? 1 : 0)
         let timeout = CaseDeadline.seconds(
             for: testCase, warmup: request.warmup, iterations: request.iterations + after, runs: request.runs,
             override: caseTimeoutSeconds) + 2 * Double(request.minTimeNanoseconds) / 1e9
