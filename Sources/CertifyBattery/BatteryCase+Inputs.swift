@@ -53,7 +53,6 @@ extension BatteryCase {
         precondition(streams(input: index, threshold: 0), "\(id): input \(index) is not one to stream")
         let type = inputTypes[index]
         let dtype = type.floatType!
-        let rounding = storageRounding(dtype)
         var generator = generator(input: index, seed: seed, set: inputSet)
         let count = inputCounts[index]
         var block = [Double](repeating: 0, count: Swift.min(blockElements, count))
@@ -62,8 +61,8 @@ extension BatteryCase {
             let length = Swift.min(blockElements, count - start)
             if length < block.count { block.removeLast(block.count - length) }
             for element in 0..<length { block[element] = sample(input: index, element: start + element, &generator) }
-            Chunks.update(&block, rounding)
-            try body(type.byteCount(start), dtype.encode(block))
+            // storageRounding's rounding and flush, and the encoding, in one step per element.
+            try body(type.byteCount(start), dtype.encodeRounded(block, flushingSubnormals: pattern != .subnormal))
             start += length
         }
     }
@@ -76,9 +75,10 @@ extension BatteryCase {
     /// that declares flush-to-zero would see different inputs than the oracle.
     private func storageRounding(_ dtype: DType) -> @Sendable (Double) -> Double {
         let keepsSubnormals = pattern == .subnormal
+        let minNormal = dtype.minNormal
         return { value in
             let rounded = dtype.round(value)
-            return !keepsSubnormals && rounded != 0 && abs(rounded) < dtype.minNormal ? 0 : rounded
+            return !keepsSubnormals && rounded != 0 && abs(rounded) < minNormal ? 0 : rounded
         }
     }
 

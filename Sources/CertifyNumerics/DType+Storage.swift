@@ -11,6 +11,37 @@ extension DType {
         }
     }
 
+    /// Little-endian storage bytes of `values` each rounded once to this dtype (nearest-even), a
+    /// nonzero result below minNormal stored as +0 when `flushingSubnormals`: the bytes of
+    /// `encode(values.map(round))` with those results replaced by 0, from one rounding per
+    /// element instead of three, on every core. The battery's streamed inputs are made with it.
+    package func encodeRounded(_ values: [Double], flushingSubnormals flush: Bool) -> [UInt8] {
+        switch self {
+        case .fp32:
+            return store(values, as: UInt32.self) { x in
+                let bits = UInt32(truncatingIfNeeded: BinaryFormat.fp32.narrow(x, mode: .nearestEven, flushSubnormals: false))
+                let magnitude = bits & 0x7FFF_FFFF
+                return flush && magnitude != 0 && magnitude < 0x0080_0000 ? 0 : bits
+            }
+        case .fp16:
+            return store(values, as: UInt16.self) { x in
+                let bits = UInt16(truncatingIfNeeded: BinaryFormat.fp16.narrow(x, mode: .nearestEven, flushSubnormals: false))
+                let magnitude = bits & 0x7FFF
+                return flush && magnitude != 0 && magnitude < 0x0400 ? 0 : bits
+            }
+        case .bf16:
+            return store(values, as: UInt16.self) { x in
+                let bits = UInt16(truncatingIfNeeded: BinaryFormat.bf16.narrow(x, mode: .nearestEven, flushSubnormals: false))
+                let magnitude = bits & 0x7FFF
+                return flush && magnitude != 0 && magnitude < 0x0080 ? 0 : bits
+            }
+        case .fp64:
+            return store(values, as: UInt64.self) { x in
+                flush && x.isSubnormal ? 0 : x.bitPattern
+            }
+        }
+    }
+
     /// Values of little-endian storage bytes; the count must be a multiple of byteSize.
     ///
     /// The bytes need no particular alignment. Widening to Double is exact.
