@@ -4,11 +4,10 @@ import Glibc
 
 /// The buffers one input set of a case goes into, where the backend reads it: the worker's
 /// shared memory file, or the in-process host buffers. Offsets are in bytes within one tensor.
+/// Nothing is read back from them: the backend's worker can write there.
 package protocol InputBuffers: AnyObject {
     /// Writes `bytes` into input `index` from byte `offset`.
     func write(input index: Int, at offset: Int, _ bytes: UnsafeRawBufferPointer) throws(BackendError)
-    /// Reads back `count` bytes of input `index` from byte `offset`.
-    func read(input index: Int, at offset: Int, count: Int) throws(BackendError) -> [UInt8]
 }
 
 extension InputBuffers {
@@ -23,8 +22,9 @@ extension InputBuffers {
 
 /// A case's inputs written by the supervisor straight into the buffers the backend reads, once
 /// the session has laid them out and before anything of the case runs, instead of travelling in
-/// the request: certify then never holds a large tensor's bytes (a full-suite GEMM's B is 0.45 GB
-/// per input set in fp32), and its oracle may read them back from there a block at a time.
+/// the request: with worker isolation certify then never holds a large tensor's bytes (a
+/// full-suite GEMM's B is 0.45 GB per input set in fp32). `write` is called only from within the
+/// session's `execute`, on its caller's thread.
 package struct StagedInputs: @unchecked Sendable {
     /// Each input tensor's size in bytes, in ABI order.
     package var byteCounts: [Int]
@@ -58,12 +58,8 @@ final class ArrayInputBuffers: InputBuffers {
 
     func write(input index: Int, at offset: Int, _ bytes: UnsafeRawBufferPointer) throws(BackendError) {
         try Self.check(index, offset, bytes.count, in: tensors)
+        guard bytes.count > 0 else { return }
         tensors[index].withUnsafeMutableBytes { $0.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-    }
-
-    func read(input index: Int, at offset: Int, count: Int) throws(BackendError) -> [UInt8] {
-        try Self.check(index, offset, count, in: tensors)
-        return Array(tensors[index][offset..<offset + count])
     }
 
     static func check(_ index: Int, _ offset: Int, _ count: Int, in tensors: [[UInt8]]) throws(BackendError) {
@@ -110,38 +106,12 @@ final class LayoutInputBuffers: InputBuffers {
                 let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(start + done))
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
-                    throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(String(cString: strerror(errno)))")
+                    let reason = n == 0 ? "no byte written" : String(cString: strerror(errno))
+                    throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(reason)")
                 }
                 done += n
             }
         }
-    }
-
-    func read(input index: Int, at offset: Int, count: Int) throws(BackendError) -> [UInt8] {
-        let start = try region(index, offset, count).offset + offset
-        var bytes = [UInt8](repeating: 0, count: count)
-        switch target {
-        case .memory(let base):
-            bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: count)) }
-        case .file(let fd):
-            var done = 0
-            var failure: Int32 = 0
-            bytes.withUnsafeMutableBytes { raw in
-                while done < count {
-                    let n = pread(fd, raw.baseAddress! + done, count - done, off_t(start + done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else {
-                        failure = n == 0 ? EIO : errno
-                        return
-                    }
-                    done += n
-                }
-            }
-            guard failure == 0 else {
-                throw BackendError(.callFailed, "cannot read the inputs back from the shared memory: \(String(cString: strerror(failure)))")
-            }
-        }
-        return bytes
     }
 }
 
@@ -157,7 +127,7 @@ extension ExecutionRequest {
     package func materialized() throws(BackendError) -> ExecutionRequest {
         guard let staged else { return self }
         var request = self
-        let sets = [ArrayInputBuffers(byteCounts: staged.byteCounts), ArrayInputBuffers(byteCounts: staged.byteCounts)]
+        let sets = (staged.secondSet ? [1, 2] : [1]).map { _ in ArrayInputBuffers(byteCounts: staged.byteCounts) }
         try staged.stage { sets[$0 - 1] }
         request.inputs = sets[0].tensors
         request.secondInputs = staged.secondSet ? sets[1].tensors : nil

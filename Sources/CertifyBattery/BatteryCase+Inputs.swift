@@ -30,39 +30,54 @@ extension BatteryCase {
     /// plants nothing into them.
     package static let streamedElements = 1 << 20
 
-    /// Whether input `index` can be drawn, rounded and encoded a block at a time (`streamInput`):
-    /// a floating-point tensor of at least `threshold` elements whose pattern plants no values
-    /// into it after drawing, and which holds no subnormals (they are flushed as it is drawn).
+    /// The input that may be streamed: a GEMM's B, an embedding's table. They are the battery's
+    /// largest tensors by far (a full-suite B is 112 M elements, a table 266 M), and the oracle can
+    /// take them a block of whole rows at a time (`StreamedExpectations`).
+    package var streamedInput: Int? {
+        switch kernel {
+        case .gemm: 1
+        case .embedding: 0
+        default: nil
+        }
+    }
+
+    /// Whether input `index` is drawn, rounded and encoded a block at a time (`streamInput`) and
+    /// never held whole: the `streamedInput`, floating-point, of at least `threshold` elements,
+    /// of a pattern that plants no values into it after drawing and keeps no subnormals (they are
+    /// flushed as it is drawn).
     package func streams(input index: Int, threshold: Int = streamedElements) -> Bool {
-        guard inputTypes[index].floatType != nil, inputCounts[index] >= threshold else { return false }
+        guard index == streamedInput, inputTypes[index].floatType != nil, inputCounts[index] >= threshold else { return false }
         switch pattern {
         case .nonFinite, .subnormal, .nearTies, .nanVariety, .nanPayload: return false
         default: return true
         }
     }
 
-    /// Input `index` of a set as the backend receives it, `blockElements` at a time: each block's
-    /// storage bytes and the byte offset they start at. The bytes are those of
-    /// `encodedInputs(seed:set:)`, from the same generator in the same order, without the whole
-    /// tensor ever held in fp64 (a full-suite GEMM's B is 0.9 GB of it). Only for an input
-    /// `streams(input:threshold:)` allows.
+    /// Input `index` of a set as the backend receives it, about `blockElements` at a time in
+    /// whole rows (of a GEMM's B, of an embedding table): the element each block starts at, its
+    /// storage bytes and, `withValues`, the values those bytes hold (else empty). They are those
+    /// of `encodedInput`, from the same generator in the same order, without the whole tensor ever
+    /// held (a full-suite GEMM's B is 0.9 GB of fp64). Only for an input `streams(input:threshold:)`
+    /// allows.
     package func streamInput<Failure: Error>(
-        _ index: Int, seed: UInt64, set inputSet: Int = 1, blockElements: Int = 1 << 20,
-        _ body: (_ byteOffset: Int, _ bytes: [UInt8]) throws(Failure) -> Void
+        _ index: Int, seed: UInt64, set inputSet: Int = 1, blockElements: Int = 1 << 20, withValues: Bool = false,
+        _ body: (_ offset: Int, _ bytes: [UInt8], _ values: [Double]) throws(Failure) -> Void
     ) throws(Failure) {
         precondition(streams(input: index, threshold: 0), "\(id): input \(index) is not one to stream")
-        let type = inputTypes[index]
-        let dtype = type.floatType!
+        let dtype = inputTypes[index].floatType!
+        let row = Swift.max(1, kernel == .gemm ? shape[1] : shape[2])
+        let rowsPerBlock = Swift.max(1, blockElements / row)
         var generator = generator(input: index, seed: seed, set: inputSet)
         let count = inputCounts[index]
-        var block = [Double](repeating: 0, count: Swift.min(blockElements, count))
+        var block = [Double](repeating: 0, count: Swift.min(rowsPerBlock * row, count))
         var start = 0
         while start < count {
-            let length = Swift.min(blockElements, count - start)
+            let length = Swift.min(rowsPerBlock * row, count - start)
             if length < block.count { block.removeLast(block.count - length) }
             for element in 0..<length { block[element] = sample(input: index, element: start + element, &generator) }
             // storageRounding's rounding and flush, and the encoding, in one step per element.
-            try body(type.byteCount(start), dtype.encodeRounded(block, flushingSubnormals: pattern != .subnormal))
+            let bytes = dtype.encodeRounded(block, flushingSubnormals: pattern != .subnormal)
+            try body(start, bytes, withValues ? dtype.decode(bytes) : [])
             start += length
         }
     }

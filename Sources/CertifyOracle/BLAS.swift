@@ -10,8 +10,8 @@ enum BLAS {
     private static let lock = NSLock()
 
     /// C[m×n] = A[m×k]·B[k×n] (or A·Bᵀ with B stored n×k when `transposeB`), row-major with leading
-    /// dimensions (row strides, in elements) `lda`, `ldb` and `ldc`; C is overwritten, never read
-    /// (`cblas_dgemm` with β = 0). k = 0 gives zeros.
+    /// dimensions (row strides, in elements) `lda`, `ldb` and `ldc`; C is overwritten, never read, with
+    /// β = 0, and C + A·B formed with β = 1 (a panel of a product accumulated). k = 0 leaves β·C.
     ///
     /// OpenBLAS runs on `Reference.threads` threads for the call, and the count it had before is
     /// set back after it: a backend over OpenBLAS loaded in this process (`--isolation
@@ -20,13 +20,13 @@ enum BLAS {
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int,
         b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
-        c: UnsafeMutablePointer<Double>, ldc: Int
+        c: UnsafeMutablePointer<Double>, ldc: Int, beta: Double = 0
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
         precondition(lda >= k && ldb >= (transposeB ? k : n) && ldc >= n, "leading dimensions \(lda), \(ldb), \(ldc) below the rows they hold")
         guard m > 0 && n > 0 else { return }
         guard k > 0 else {
-            for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+            if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
             return
         }
         precondition(
@@ -35,16 +35,16 @@ enum BLAS {
         onOracleThreads {
             cblas_dgemm(
                 CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }
     }
 
-    /// C[m×n] = A[m×k]·B[k×n] in fp32 (`cblas_sgemm`, β = 0), row-major with leading dimensions
+    /// C[m×n] = A[m×k]·B[k×n] + β·C in fp32 (`cblas_sgemm`), row-major with leading dimensions
     /// `lda`, `ldb` and `ldc`, on `Reference.threads` threads as `gemm`; k must be positive.
     static func sgemm(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
     ) {
         precondition(m > 0 && n > 0 && k > 0, "SGEMM shape \(m)×\(n)×\(k) not positive")
         precondition(lda >= k && ldb >= n && ldc >= n, "leading dimensions \(lda), \(ldb), \(ldc) below the rows they hold")
@@ -54,7 +54,7 @@ enum BLAS {
         onOracleThreads {
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }
     }
 

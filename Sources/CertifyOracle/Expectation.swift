@@ -55,71 +55,13 @@ extension BatteryCase {
         return result
     }
 
-    /// Reads `count` elements of input `index` from element `offset`, widened to fp64.
-    package typealias InputReader = (_ index: Int, _ offset: Int, _ count: Int) -> [Double]
-
-    /// `expectations(_:numerics:products:)` of inputs some of which are not held: a nil input is
-    /// read through `reading` a part at a time where the kernel allows it (B of a GEMM, a block of
-    /// columns at a time; the rows of an embedding table the ids name) and whole otherwise. Nil
-    /// inputs are the streamed ones (`BatteryCase.streams(input:)`), which hold no subnormals.
-    package func expectations(
-        _ inputs: [[Double]?], reading: InputReader, numerics: DeclaredNumericsModel
-    ) -> [Expectation] {
-        if inputs.allSatisfy({ $0 != nil }) { return expectations(inputs.map { $0! }, numerics: numerics) }
-        defer { Reference.parkThreads() }
-        var result = evaluate(numerics) { streamedOracle(inputs, reading, $0) }
-        if numerics.flushesSubnormals {
-            // A streamed input was flushed as it was drawn: only the inputs held can change.
-            let flushed = inputs.enumerated().map { index, values in
-                values.map { values in
-                    inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
-                }
-            }
-            if flushed != inputs || pattern == .subnormal {
-                let other = evaluate(numerics) { streamedOracle(flushed, reading, $0) }
-                for index in result.indices {
-                    let dtype = outputTypes[index].floatType
-                    result[index].alternative = other[index].values.map { value in
-                        guard let dtype, abs(value) < dtype.minNormal else { return value }
-                        return 0 * value
-                    }
-                }
-            }
-        }
-        return result
-    }
-
-    /// The raw expectations of inputs some of which are read through `reading`.
-    private func streamedOracle(_ inputs: [[Double]?], _ reading: InputReader, _ model: ToleranceModel) -> [Expectation] {
-        let s = shape
-        switch kernel {
-        case .gemm where inputs[1] == nil:
-            // A (m×k) is read whole: B (k×n) is the large operand of every GEMM the battery streams.
-            let (m, n, k) = (s[0], s[1], s[2])
-            let a = inputs[0] ?? reading(0, 0, inputCounts[0])
-            let (c, scale) = Reference.gemm(a: a, m: m, n: n, k: k) { first, count, block in
-                for row in 0..<k {
-                    let values = reading(1, row * n + first, count)
-                    values.withUnsafeBufferPointer { (block + row * count).update(from: $0.baseAddress!, count: count) }
-                }
-            }
-            return [gemmExpectation(c, scale, k: k, extra: 0, model)]
-        case .embedding where inputs[0] == nil && inputs[1] != nil:
-            let width = s[2]
-            return [exact(inputs[1]!.flatMap { reading(0, Int($0) * width, width) })]
-        default:
-            let whole = inputs.enumerated().map { index, values in values ?? reading(index, 0, inputCounts[index]) }
-            return oracle(whole, model, .blas)
-        }
-    }
-
     private func evaluate(_ inputs: [[Double]], numerics: DeclaredNumericsModel, products: Reference.Products) -> [Expectation] {
         evaluate(numerics) { oracle(inputs, $0, products) }
     }
 
     /// The expectations `raw` forms under the tolerance model of `numerics`, their bounds made
     /// consistent and their values rounded where they overflow the output dtype.
-    private func evaluate(_ numerics: DeclaredNumericsModel, _ raw: (ToleranceModel) -> [Expectation]) -> [Expectation] {
+    fileprivate func evaluate(_ numerics: DeclaredNumericsModel, _ raw: (ToleranceModel) -> [Expectation]) -> [Expectation] {
         let model = ToleranceModel(for: self, numerics: numerics)
         var outputs = raw(model)
         for index in outputs.indices {
@@ -156,12 +98,12 @@ extension BatteryCase {
         return Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))
     }
 
-    private func exact(_ values: [Double], floor: Double = 0) -> Expectation {
+    fileprivate func exact(_ values: [Double], floor: Double = 0) -> Expectation {
         let zeros = [Double](repeating: floor, count: values.count)
         return Expectation(values: values, standard: zeros, functional: zeros)
     }
 
-    private func oracle(_ inputs: [[Double]], _ model: ToleranceModel, _ products: Reference.Products) -> [Expectation] {
+    fileprivate func oracle(_ inputs: [[Double]], _ model: ToleranceModel, _ products: Reference.Products) -> [Expectation] {
         let s = shape
         switch kernel {
         case .gemm:
@@ -268,7 +210,7 @@ extension BatteryCase {
     }
 
     /// C within γ_{k+extra}·Σ|a·b| (`products`, per element) and the final rounding.
-    private func gemmExpectation(_ values: [Double], _ products: [Double], k: Int, extra: Int, _ model: ToleranceModel) -> Expectation {
+    fileprivate func gemmExpectation(_ values: [Double], _ products: [Double], k: Int, extra: Int, _ model: ToleranceModel) -> Expectation {
         func tolerance(_ grade: ToleranceGrade) -> [Double] {
             let g = model.gamma(k + extra, grade)
             return zip(values, products).map { c, p in g * (p.isFinite ? p : 0) + model.final(0, c) }
@@ -440,6 +382,101 @@ extension BatteryCase {
             let probabilistic = ToleranceModel.lambda * squares.squareRoot()
             functional[row.outputRow + e] =
                 probabilistic + (2 * gk + u + 2 * model.intermediateUnit) * products + model.final(0, o)
+        }
+    }
+}
+
+/// The oracle of a case whose streamed inputs (`BatteryCase.streams(input:)`: a GEMM's B, an
+/// embedding table) are handed to it a block of whole rows at a time, in order, as certify draws
+/// them and writes them for the backend (`consume`), its other inputs held whole. It never reads
+/// an input back from memory the backend could write: what it computes on is what certify drew.
+/// A GEMM's panels are accumulated as they come (`Reference.PanelGEMM`), an embedding keeps the
+/// rows its ids name. `finish` gives what `expectations(_:numerics:)` gives on the whole inputs,
+/// within fp64's rounding of C and fp32's of the bound's scale.
+package final class StreamedExpectations {
+    let testCase: BatteryCase
+    let numerics: DeclaredNumericsModel
+    private let seed: UInt64
+    private let inputSet: Int
+    /// The held inputs as drawn, then flushed when the profile flushes subnormals and that changes
+    /// them (a streamed input holds none): one accumulation each, for the result and its alternative.
+    private let variants: [[[Double]?]]
+    private var products: [Reference.PanelGEMM] = []
+    private var rows: [Int: [Double]] = [:]
+
+    /// `held`: every input not streamed, nil for those that are; `seed` and `inputSet` are the
+    /// ones the inputs are drawn from, for the rare case that needs a streamed input whole again.
+    package init(_ testCase: BatteryCase, held: [[Double]?], seed: UInt64, set inputSet: Int, numerics: DeclaredNumericsModel) {
+        precondition(
+            testCase.streamedInput != nil && held.indices.allSatisfy { (held[$0] == nil) == ($0 == testCase.streamedInput) },
+            "\(testCase.id): only input \(testCase.streamedInput ?? -1) streams")
+        (self.testCase, self.numerics, self.seed, self.inputSet) = (testCase, numerics, seed, inputSet)
+        var variants = [held]
+        if numerics.flushesSubnormals {
+            let flushed = held.enumerated().map { index, values in
+                values.map { values in
+                    testCase.inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
+                }
+            }
+            if flushed != held { variants.append(flushed) }
+        }
+        self.variants = variants
+        if testCase.kernel == .gemm {
+            let s = testCase.shape
+            products = variants.map { Reference.PanelGEMM(a: $0[0]!, m: s[0], n: s[1], k: s[2]) }
+        }
+    }
+
+    /// The next block of the streamed input, from element `offset`: whole rows, in order.
+    package func consume(offset: Int, values: [Double]) {
+        switch testCase.kernel {
+        case .gemm:
+            precondition(offset == products[0].rows * testCase.shape[1], "a block of B out of order")
+            for product in products { product.add(values) }
+        default:
+            let width = testCase.shape[2]
+            precondition(offset % width == 0 && values.count % width == 0, "a block of the table not whole rows")
+            let first = offset / width
+            for id in variants[0][1]! {
+                let row = Int(id)
+                guard row >= first && row < first + values.count / width, rows[row] == nil else { continue }
+                rows[row] = Array(values[(row - first) * width..<(row - first + 1) * width])
+            }
+        }
+    }
+
+    /// The expectations, once every block has been consumed.
+    package func finish() -> [Expectation] {
+        defer { Reference.parkThreads() }
+        let raw = variants.indices.map { variant in
+            testCase.evaluate(numerics) { model in self.raw(variant, model) }
+        }
+        var result = raw[0]
+        if numerics.flushesSubnormals, raw.count > 1 {
+            for index in result.indices {
+                let dtype = testCase.outputTypes[index].floatType
+                result[index].alternative = raw[1][index].values.map { value in
+                    guard let dtype, abs(value) < dtype.minNormal else { return value }
+                    return 0 * value
+                }
+            }
+        }
+        return result
+    }
+
+    private func raw(_ variant: Int, _ model: ToleranceModel) -> [Expectation] {
+        let inputs = variants[variant]
+        switch testCase.kernel {
+        case .gemm:
+            if let (c, scale) = products[variant].result() {
+                return [testCase.gemmExpectation(c, scale, k: testCase.shape[2], extra: 0, model)]
+            }
+            // An fp32 sum of the bound overflowed: the scale is formed in fp64 from the whole B.
+            let whole = inputs.enumerated().map { $1 ?? testCase.input($0, seed: seed, set: inputSet) }
+            return testCase.oracle(whole, model, .blas)
+        default:
+            let width = testCase.shape[2]
+            return [testCase.exact(inputs[1]!.flatMap { rows[Int($0)] ?? [Double](repeating: .nan, count: width) })]
         }
     }
 }

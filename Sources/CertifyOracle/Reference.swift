@@ -68,44 +68,53 @@ package enum Reference {
         }
     }
 
-    /// `gemm` (`.blas`) with B read a block of columns at a time and never held whole:
-    /// `columnsOfB(first, count, block)` writes B[0..<k, first..<first + count] into `block`, k rows
-    /// of `count`. C and the scale of its bound are formed as `gemm` forms them, a block of columns
-    /// per `cblas_dgemm` and `cblas_sgemm`; only the blocks of B take memory, 96 MiB at most.
-    package static func gemm(
-        a: [Double], m: Int, n: Int, k: Int,
-        columnsOfB: (_ first: Int, _ count: Int, _ block: UnsafeMutablePointer<Double>) -> Void
-    ) -> (c: [Double], absProducts: [Double]) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
-        precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
-        guard m > 0 && n > 0 && k > 0 else {
-            let zeros = [Double](repeating: 0, count: m * n)
-            return (zeros, zeros)
+    /// `gemm` (`.blas`) with B handed over a panel of rows at a time, as it is drawn, and never
+    /// held whole: each panel B[r0..<r1, ·] adds A[·, r0..<r1]·B[r0..<r1, ·] to C by `cblas_dgemm`
+    /// (β = 1) and |A|·|B| of the panel to the fp32 sums of the bound's scale by `cblas_sgemm`. The
+    /// scale is `magnitudeBound`'s, its fp32 sums only parenthesised otherwise, which the bound
+    /// (any summation order) allows.
+    package final class PanelGEMM {
+        let a: [Double]
+        let (m, n, k): (Int, Int, Int)
+        private var c: [Double]
+        private var sums: [Float]
+        private let magnitudes: [Float]
+        private var rounded: [Float] = []
+        /// Rows of B added so far.
+        package private(set) var rows = 0
+
+        package init(a: [Double], m: Int, n: Int, k: Int) {
+            precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM shape \(m)×\(n)×\(k)")
+            precondition(a.count == m * k, "A has \(a.count) elements, expected \(m)×\(k)")
+            precondition(k <= Reference.longestFP32Bound, "K = \(k) beyond the fp32 bound's reach")
+            (self.a, self.m, self.n, self.k) = (a, m, n, k)
+            c = [Double](repeating: 0, count: m * n)
+            sums = [Float](repeating: 0, count: m * n)
+            magnitudes = a.map(Reference.roundedUp)
         }
-        let width = Swift.max(1, Swift.min(n, magnitudeBlock / k))
-        var c = [Double](repeating: 0, count: m * n)
-        var sums = [Float](repeating: 0, count: m * n)
-        var block = [Double](repeating: 0, count: k * width)
-        let fp32Bound = k <= longestFP32Bound
-        let magnitudes = fp32Bound ? a.map(roundedUp) : []
-        var rounded = [Float](repeating: 0, count: fp32Bound ? k * width : 0)
-        a.withUnsafeBufferPointer { a in
-            magnitudes.withUnsafeBufferPointer { magnitudes in
-                block.withUnsafeMutableBufferPointer { block in
-                    rounded.withUnsafeMutableBufferPointer { rounded in
-                        c.withUnsafeMutableBufferPointer { c in
-                            sums.withUnsafeMutableBufferPointer { sums in
-                                for first in stride(from: 0, to: n, by: width) {
-                                    let columns = Swift.min(width, n - first)
-                                    columnsOfB(first, columns, block.baseAddress!)
+
+        /// Adds the next rows of B, `panel` (whole rows of n, row-major).
+        package func add(_ panel: [Double]) {
+            precondition(panel.count % Swift.max(n, 1) == 0, "a panel of \(panel.count) elements is not whole rows of \(n)")
+            let count = n == 0 ? 0 : panel.count / n
+            precondition(rows + count <= k, "more than \(k) rows of B")
+            defer { rows += count }
+            guard m > 0 && count > 0 else { return }
+            if rounded.count < panel.count { rounded = [Float](repeating: 0, count: panel.count) }
+            let first = rows
+            a.withUnsafeBufferPointer { a in
+                magnitudes.withUnsafeBufferPointer { magnitudes in
+                    panel.withUnsafeBufferPointer { panel in
+                        rounded.withUnsafeMutableBufferPointer { rounded in
+                            c.withUnsafeMutableBufferPointer { c in
+                                sums.withUnsafeMutableBufferPointer { sums in
                                     BLAS.gemm(
-                                        m: m, n: columns, k: k, a: a.baseAddress!, lda: k, b: block.baseAddress!, ldb: columns,
-                                        c: c.baseAddress! + first, ldc: n)
-                                    guard fp32Bound else { continue }
-                                    for i in 0..<k * columns { rounded[i] = roundedUp(block[i]) }
+                                        m: m, n: n, k: count, a: a.baseAddress! + first, lda: k, b: panel.baseAddress!, ldb: n,
+                                        c: c.baseAddress!, ldc: n, beta: 1)
+                                    for i in 0..<panel.count { rounded[i] = Reference.roundedUp(panel[i]) }
                                     BLAS.sgemm(
-                                        m: m, n: columns, k: k, a: magnitudes.baseAddress!, lda: k, b: rounded.baseAddress!,
-                                        ldb: columns, c: sums.baseAddress! + first, ldc: n)
+                                        m: m, n: n, k: count, a: magnitudes.baseAddress! + first, lda: k, b: rounded.baseAddress!,
+                                        ldb: n, c: sums.baseAddress!, ldc: n, beta: 1)
                                 }
                             }
                         }
@@ -113,25 +122,14 @@ package enum Reference {
                 }
             }
         }
-        if fp32Bound && sums.allSatisfy(\.isFinite) { return (c, fp32BoundScale(sums, k: k)) }
-        // As `magnitudeProduct`: |A|·|B| in fp64, B read again a block of columns at a time.
-        var scale = [Double](repeating: 0, count: m * n)
-        let absolute = a.map(\.magnitude)
-        absolute.withUnsafeBufferPointer { a in
-            block.withUnsafeMutableBufferPointer { block in
-                scale.withUnsafeMutableBufferPointer { scale in
-                    for first in stride(from: 0, to: n, by: width) {
-                        let columns = Swift.min(width, n - first)
-                        columnsOfB(first, columns, block.baseAddress!)
-                        for i in 0..<k * columns { block[i] = block[i].magnitude }
-                        BLAS.gemm(
-                            m: m, n: columns, k: k, a: a.baseAddress!, lda: k, b: block.baseAddress!, ldb: columns,
-                            c: scale.baseAddress! + first, ldc: n)
-                    }
-                }
-            }
+
+        /// C and the bound's scale once all k rows are in; nil when an fp32 sum overflowed (the
+        /// scale must then be formed in fp64 from the whole B, `gemm`).
+        package func result() -> (c: [Double], absProducts: [Double])? {
+            precondition(rows == k, "\(rows) of \(k) rows of B added")
+            guard sums.allSatisfy(\.isFinite) else { return nil }
+            return (c, Reference.fp32BoundScale(sums, k: k))
         }
-        return (c, scale)
     }
 
     /// Stops the threads the products ran on, which would otherwise keep a core busy for about
@@ -156,7 +154,7 @@ package enum Reference {
     private static let magnitudeBlock = 1 << 23
 
     /// The longest reduction the fp32 bound is formed for: there γ_k(2⁻²⁴) ≤ ⅓.
-    private static let longestFP32Bound = 1 << 22
+    static let longestFP32Bound = 1 << 22
 
     /// An upper bound on Σ_k |a_ik|·|b_kj| for each element, from one `cblas_sgemm` (twice the
     /// speed of fp64) of |A| and |B| rounded up to fp32 normals.
@@ -200,7 +198,7 @@ package enum Reference {
     }
 
     /// The upper bound on Σ_k |a_ik|·|b_kj| from its fp32 sums Ŝ, as `magnitudeBound` derives it.
-    private static func fp32BoundScale(_ sums: [Float], k: Int) -> [Double] {
+    static func fp32BoundScale(_ sums: [Float], k: Int) -> [Double] {
         let factor = 1 + 2 * ErrorBound.gamma(k, unitRoundoff: 0x1p-24) + 0x1p-49
         let underflow = Double(k) * 0x1p-124
         return sums.map { Double($0) * factor + underflow }
@@ -209,7 +207,7 @@ package enum Reference {
     /// |x| rounded up to a Float that is zero or normal: at least |x| (+inf beyond fp32's range,
     /// NaN for NaN), and never subnormal, so that no denormals-are-zero mode can drop it.
     @inline(__always)
-    private static func roundedUp(_ x: Double) -> Float {
+    static func roundedUp(_ x: Double) -> Float {
         let magnitude = x.magnitude
         var rounded = Float(magnitude)
         if Double(rounded) < magnitude { rounded = rounded.nextUp }

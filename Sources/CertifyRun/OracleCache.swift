@@ -83,22 +83,34 @@ package struct OracleCache: Sendable {
         for testCase: BatteryCase, seed: UInt64, inputSet: Int, numerics: DeclaredNumericsModel,
         compute: () -> [Expectation]
     ) -> (expectations: [Expectation], cached: Bool) {
-        let key = Key(code: code, testCase: testCase, seed: seed, inputSet: inputSet, numerics: numerics)
-        let keyText = Self.text(key)
-        let url = entry(named: keyText)
-        if let stored = Self.read(url, keyText: keyText, testCase: testCase) {
-            // Recently used entries are the last evicted.
-            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
-            return (stored, true)
-        }
+        if let stored = stored(for: testCase, seed: seed, inputSet: inputSet, numerics: numerics) { return (stored, true) }
         let start = DispatchTime.now().uptimeNanoseconds
         let computed = compute()
-        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        keep(computed, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, for: testCase, seed: seed, inputSet: inputSet, numerics: numerics)
+        return (computed, false)
+    }
+
+    /// The expectations a sound entry holds for `testCase` on input set `inputSet` of `seed`, or nil.
+    package func stored(for testCase: BatteryCase, seed: UInt64, inputSet: Int, numerics: DeclaredNumericsModel) -> [Expectation]? {
+        let keyText = Self.text(Key(code: code, testCase: testCase, seed: seed, inputSet: inputSet, numerics: numerics))
+        let url = entry(named: keyText)
+        guard let stored = Self.read(url, keyText: keyText, testCase: testCase) else { return nil }
+        // Recently used entries are the last evicted.
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
+        return stored
+    }
+
+    /// Stores `computed`, the expectations of `testCase` on input set `inputSet` of `seed` that took
+    /// `nanoseconds` to form, when they are worth keeping.
+    package func keep(
+        _ computed: [Expectation], nanoseconds: UInt64, for testCase: BatteryCase, seed: UInt64, inputSet: Int,
+        numerics: DeclaredNumericsModel
+    ) {
+        let keyText = Self.text(Key(code: code, testCase: testCase, seed: seed, inputSet: inputSet, numerics: numerics))
         let bytes = computed.reduce(keyText.utf8.count + 100) { total, e in
             total + 8 * (e.values.count + e.standard.count + e.functional.count + e.unavoidable.count + (e.alternative?.count ?? 0) + 5)
         }
-        if Self.worthKeeping(bytes: bytes, nanoseconds: elapsed) { store(computed, keyText: keyText, at: url) }
-        return (computed, false)
+        if Self.worthKeeping(bytes: bytes, nanoseconds: nanoseconds) { store(computed, keyText: keyText, at: entry(named: keyText)) }
     }
 
     /// The file of the entry whose key is `keyText`.

@@ -170,8 +170,8 @@ package enum Runner {
         let outcome: ExecutionOutcome
         var attempts: [[UInt64]]
         do {
-            // The request alone holds the encoded inputs, so that they are freed when it goes out
-            // of scope (a full-suite GEMM's B is 0.45 GB per input set in fp32).
+            // The inputs are staged: the session writes them into its buffers, and certify
+            // holds none of them in the request.
             var request = ExecutionRequest(
                 testCase: testCase,
                 inputs: [],
@@ -312,65 +312,74 @@ extension BackendErrorKind {
 
 /// Writes a case's input sets into the buffers the backend reads and forms the oracle's
 /// references of each as it is written, before anything of the case runs (never while it is
-/// timed). Certify holds no tensor the battery streams (`BatteryCase.streams(input:)`): its blocks
-/// go straight into the buffers, and the oracle reads them back from there a block at a time (a
-/// full-suite GEMM's B is 0.9 GB of fp64 per input set). What it holds through the execute are
-/// the references: for a GEMM, C-sized.
-final class InputStaging: @unchecked Sendable {
+/// timed). A streamed tensor (`BatteryCase.streams(input:)`) goes into the buffers a block at a
+/// time, and on a cache miss each block is handed to the oracle as it is drawn
+/// (`StreamedExpectations`): the oracle never reads an input back from the shared memory, which
+/// the backend's worker can write. With worker isolation certify then never holds the tensor (a
+/// full-suite GEMM's B is 0.9 GB of fp64 per input set); what it holds through the execute are the
+/// references, for a GEMM C-sized. Called only from within the session's `execute`.
+final class InputStaging {
     let testCase: BatteryCase
     let plan: RunPlan
     /// Each set's references, once formed.
     private(set) var references: [Int: [Expectation]] = [:]
     /// Per set formed: whether its references came from the oracle cache.
     private(set) var cached: [Bool] = []
-    /// Time spent making inputs and references.
+    /// Time spent making each set's inputs and references the first time it is written.
     private(set) var nanoseconds: UInt64 = 0
 
     init(testCase: BatteryCase, plan: RunPlan) {
         (self.testCase, self.plan) = (testCase, plan)
     }
 
-    /// Writes input set `set` into `buffers`, then forms its references unless they are formed
-    /// already (a noisy case timed again gets set 1 written again).
+    /// Writes input set `set` into `buffers` and forms its references, unless they are formed
+    /// already: a noisy case timed again gets set 1 written again, and nothing more.
     func write(set: Int, into buffers: any InputBuffers) throws(BackendError) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { nanoseconds += DispatchTime.now().uptimeNanoseconds - start }
-        let testCase = testCase
-        let seed = plan.seed
-        var held: [[Double]?] = []
-        for index in testCase.inputTypes.indices {
-            if testCase.streams(input: index) {
-                try testCase.streamInput(index, seed: seed, set: set) { (offset, bytes) throws(BackendError) in
-                    try buffers.write(input: index, at: offset, bytes)
-                }
-                held.append(nil)
-            } else {
-                let (values, bytes) = testCase.encodedInput(index, seed: seed, set: set)
-                try buffers.write(input: index, at: 0, bytes)
-                held.append(values)
-            }
-        }
-        guard references[set] == nil else { return }
-        let numerics = plan.numerics
-        func compute() -> [Expectation] {
-            testCase.expectations(
-                held,
-                reading: { index, offset, count in
-                    let type = testCase.inputTypes[index]
-                    do throws(BackendError) {
-                        return try type.decode(buffers.read(input: index, at: type.byteCount(offset), count: type.byteCount(count)))
-                    } catch {
-                        // The bytes were written a moment ago by the same calls.
-                        preconditionFailure("\(testCase.id): \(error.message)")
-                    }
-                }, numerics: numerics)
-        }
-        guard let cache = plan.oracleCache else {
-            references[set] = compute()
+        let (testCase, seed, numerics) = (self.testCase, plan.seed, plan.numerics)
+        guard references[set] == nil else {
+            _ = try writeInputs(set, into: buffers, oracle: nil)
             return
         }
-        let (formed, hit) = cache.expectations(for: testCase, seed: seed, inputSet: set, numerics: numerics, compute: compute)
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { nanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        if let stored = plan.oracleCache?.stored(for: testCase, seed: seed, inputSet: set, numerics: numerics) {
+            _ = try writeInputs(set, into: buffers, oracle: nil)
+            references[set] = stored
+            cached.append(true)
+            return
+        }
+        let formed = try writeInputs(set, into: buffers, oracle: numerics)
         references[set] = formed
-        cached.append(hit)
+        guard let cache = plan.oracleCache else { return }
+        cache.keep(
+            formed, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, for: testCase, seed: seed, inputSet: set,
+            numerics: numerics)
+        cached.append(false)
+    }
+
+    /// Writes the set's inputs, the held ones first, then the streamed one block by block; with
+    /// `oracle` (the declared numerics), forms the references of what was written.
+    private func writeInputs(_ set: Int, into buffers: any InputBuffers, oracle numerics: DeclaredNumericsModel?) throws(BackendError) -> [Expectation] {
+        let (testCase, seed) = (self.testCase, plan.seed)
+        var held: [[Double]?] = []
+        for index in testCase.inputTypes.indices {
+            guard !testCase.streams(input: index) else {
+                held.append(nil)
+                continue
+            }
+            let (values, bytes) = testCase.encodedInput(index, seed: seed, set: set)
+            try buffers.write(input: index, at: 0, bytes)
+            held.append(numerics == nil ? [] : values)
+        }
+        guard let streamed = held.firstIndex(where: { $0 == nil }) else {
+            return numerics.map { testCase.expectations(held.map { $0! }, numerics: $0) } ?? []
+        }
+        let oracle = numerics.map { StreamedExpectations(testCase, held: held, seed: seed, set: set, numerics: $0) }
+        let type = testCase.inputTypes[streamed]
+        try testCase.streamInput(streamed, seed: seed, set: set, withValues: oracle != nil) { (offset, bytes, values) throws(BackendError) in
+            try buffers.write(input: streamed, at: type.byteCount(offset), bytes)
+            oracle?.consume(offset: offset, values: values)
+        }
+        return oracle?.finish() ?? []
     }
 }
