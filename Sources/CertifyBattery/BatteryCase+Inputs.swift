@@ -74,12 +74,32 @@ extension BatteryCase {
         while start < count {
             let length = Swift.min(rowsPerBlock * row, count - start)
             if length < block.count { block.removeLast(block.count - length) }
-            for element in 0..<length { block[element] = sample(input: index, element: start + element, &generator) }
+            if oneDrawPerElement(input: index) {
+                // The sequence drawn on every core, each chunk from its own element onward; here
+                // `generator` stays at the tensor's first element.
+                let first = generator
+                block.withUnsafeMutableBufferPointer { buffer in
+                    let shared = UncheckedPointer(buffer.baseAddress)
+                    Chunks.forEach(length) { range in
+                        var chunk = first.advanced(by: UInt64(start + range.lowerBound))
+                        for element in range { shared.pointer![element] = sample(input: index, element: start + element, &chunk) }
+                    }
+                }
+            } else {
+                for element in 0..<length { block[element] = sample(input: index, element: start + element, &generator) }
+            }
             // storageRounding's rounding and flush, and the encoding, in one step per element.
             let bytes = dtype.encodeRounded(block, flushingSubnormals: pattern != .subnormal)
             try body(start, bytes, withValues ? dtype.decode(bytes) : [])
             start += length
         }
+    }
+
+    /// Whether `sample(input:element:)` takes exactly one output of the generator per element of
+    /// input `index`, whatever it draws: a GEMM's operands of every pattern but mantissa-bits
+    /// (`uniform`). Such a tensor is drawn on every core (`SeededGenerator.advanced(by:)`).
+    private func oneDrawPerElement(input index: Int) -> Bool {
+        [.gemm, .gemmBatched].contains(kernel) && pattern != .mantissaBits
     }
 
     private func generator(input index: Int, seed: UInt64, set inputSet: Int) -> SeededGenerator {

@@ -348,18 +348,27 @@ final class InputStaging {
             cached.append(true)
             return
         }
-        let formed = try writeInputs(set, into: buffers, oracle: numerics)
+        var oracleTime: UInt64 = 0
+        let formed = try writeInputs(set, into: buffers, oracle: numerics) { oracleTime += $0 }
         references[set] = formed
         guard let cache = plan.oracleCache else { return }
-        cache.keep(
-            formed, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, for: testCase, seed: seed, inputSet: set,
-            numerics: numerics)
+        // Whether an entry is worth keeping weighs the oracle's own time, not the drawing.
+        cache.keep(formed, nanoseconds: oracleTime, for: testCase, seed: seed, inputSet: set, numerics: numerics)
         cached.append(false)
     }
 
     /// Writes the set's inputs, the held ones first, then the streamed one block by block; with
-    /// `oracle` (the declared numerics), forms the references of what was written.
-    private func writeInputs(_ set: Int, into buffers: any InputBuffers, oracle numerics: DeclaredNumericsModel?) throws(BackendError) -> [Expectation] {
+    /// `oracle` (the declared numerics), forms the references of what was written, telling
+    /// `timing` each stretch of time that takes.
+    private func writeInputs(
+        _ set: Int, into buffers: any InputBuffers, oracle numerics: DeclaredNumericsModel?,
+        timing: (UInt64) -> Void = { _ in }
+    ) throws(BackendError) -> [Expectation] {
+        func timed<T>(_ work: () -> T) -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { timing(DispatchTime.now().uptimeNanoseconds - start) }
+            return work()
+        }
         let (testCase, seed) = (self.testCase, plan.seed)
         var held: [[Double]?] = []
         for index in testCase.inputTypes.indices {
@@ -372,14 +381,15 @@ final class InputStaging {
             held.append(numerics == nil ? [] : values)
         }
         guard let streamed = held.firstIndex(where: { $0 == nil }) else {
-            return numerics.map { testCase.expectations(held.map { $0! }, numerics: $0) } ?? []
+            guard let numerics else { return [] }
+            return timed { testCase.expectations(held.map { $0! }, numerics: numerics) }
         }
-        let oracle = numerics.map { StreamedExpectations(testCase, held: held, seed: seed, set: set, numerics: $0) }
+        let oracle = numerics.map { numerics in timed { StreamedExpectations(testCase, held: held, seed: seed, set: set, numerics: numerics) } }
         let type = testCase.inputTypes[streamed]
         try testCase.streamInput(streamed, seed: seed, set: set, withValues: oracle != nil) { (offset, bytes, values) throws(BackendError) in
             try buffers.write(input: streamed, at: type.byteCount(offset), bytes)
-            oracle?.consume(offset: offset, values: values)
+            if let oracle { timed { oracle.consume(offset: offset, values: values) } }
         }
-        return oracle?.finish() ?? []
+        return oracle.map { oracle in timed { oracle.finish() } } ?? []
     }
 }

@@ -130,3 +130,15 @@ struct SeededGeneratorTests {
         #expect(PortableMath.log(.nan).isNaN)
     }
 }
+
+/// `advanced(by:)` against the sequence itself.
+@Suite struct GeneratorJumpTests {
+    @Test(arguments: [0, 1, 2, 63, 64, 1000, 65_537, 1_048_576, 3_000_001] as [UInt64])
+    func movingAheadIsDrawingThatMany(_ steps: UInt64) {
+        var sequential = SeededGenerator(seed: 11, stream: "jump")
+        let start = sequential
+        for _ in 0..<steps { _ = sequential.next() }
+        var jumped = start.advanced(by: steps)
+        for _ in 0..<4 { #expect(jumped.next() == sequential.next(), "after \(steps) steps") }
+    }
+}

@@ -55,6 +55,17 @@ private func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.is
         }
     }
 
+    /// Blocks of the default size, each drawn on every core in chunks: the smallest GEMM weight of
+    /// more than one block the standard suite streams.
+    @Test func aStreamedWeightInDefaultBlocksIsTheEncodedOne() throws {
+        let testCase = try #require(
+            Battery.cases(.standard).filter { $0.kernel == .gemm && $0.streams(input: 1) && $0.inputCounts[1] > 1 << 20 }.min { $0.inputCounts[1] < $1.inputCounts[1] })
+        #expect(testCase.inputCounts[1] > 1 << 20, "\(testCase.id): more than one block")
+        var bytes: [UInt8] = []
+        testCase.streamInput(1, seed: 5, set: 2) { _, block, _ in bytes += block }
+        #expect(bytes == testCase.encodedInput(1, seed: 5, set: 2).bytes, "\(testCase.id)")
+    }
+
     @Test(arguments: cases, [keeping, flushing])
     func streamedReferencesAreTheWholeOnes(_ testCase: BatteryCase, numerics: DeclaredNumericsModel) throws {
         let index = try #require(testCase.streamedInput)
