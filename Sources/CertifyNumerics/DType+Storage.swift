@@ -17,28 +17,22 @@ extension DType {
     /// element instead of three, on every core. The battery's streamed inputs are made with it.
     package func encodeRounded(_ values: [Double], flushingSubnormals flush: Bool) -> [UInt8] {
         switch self {
-        case .fp32:
-            return store(values, as: UInt32.self) { x in
-                let bits = UInt32(truncatingIfNeeded: BinaryFormat.fp32.narrow(x, mode: .nearestEven, flushSubnormals: false))
-                let magnitude = bits & 0x7FFF_FFFF
-                return flush && magnitude != 0 && magnitude < 0x0080_0000 ? 0 : bits
-            }
-        case .fp16:
-            return store(values, as: UInt16.self) { x in
-                let bits = UInt16(truncatingIfNeeded: BinaryFormat.fp16.narrow(x, mode: .nearestEven, flushSubnormals: false))
-                let magnitude = bits & 0x7FFF
-                return flush && magnitude != 0 && magnitude < 0x0400 ? 0 : bits
-            }
-        case .bf16:
-            return store(values, as: UInt16.self) { x in
-                let bits = UInt16(truncatingIfNeeded: BinaryFormat.bf16.narrow(x, mode: .nearestEven, flushSubnormals: false))
-                let magnitude = bits & 0x7FFF
-                return flush && magnitude != 0 && magnitude < 0x0080 ? 0 : bits
-            }
-        case .fp64:
-            return store(values, as: UInt64.self) { x in
-                flush && x.isSubnormal ? 0 : x.bitPattern
-            }
+        case .fp32: return storeRounded(values, .fp32, as: UInt32.self, flush: flush)
+        case .fp16: return storeRounded(values, .fp16, as: UInt16.self, flush: flush)
+        case .bf16: return storeRounded(values, .bf16, as: UInt16.self, flush: flush)
+        case .fp64: return store(values, as: UInt64.self) { x in flush && x.isSubnormal ? 0 : x.bitPattern }
+        }
+    }
+
+    private func storeRounded<Bits: FixedWidthInteger & UnsignedInteger>(
+        _ values: [Double], _ format: BinaryFormat, as _: Bits.Type, flush: Bool
+    ) -> [UInt8] {
+        let sign = Bits(1) << (format.exponentBits + format.fractionBits)
+        let smallestNormal = Bits(1) << format.fractionBits
+        return store(values, as: Bits.self) { x in
+            let bits = Bits(truncatingIfNeeded: format.narrow(x, mode: .nearestEven, flushSubnormals: false))
+            let magnitude = bits & ~sign
+            return flush && magnitude != 0 && magnitude < smallestNormal ? 0 : bits
         }
     }
 
