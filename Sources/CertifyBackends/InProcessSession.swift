@@ -104,12 +104,7 @@ package final class InProcessSession: BackendSession {
         guard let base = host.reserve(layout.totalBytes) else {
             throw BackendError(.callFailed, "cannot map \(layout.totalBytes) bytes of host buffers")
         }
-        if let staged = request.staged {
-            try staged.stage { LayoutInputBuffers(layout: layout, set: $0, target: .memory(base)) }
-        } else {
-            layout.copyInputs(request.inputs, to: base)
-            if let second = request.secondInputs { layout.copyInputs(second, to: base, role: .secondInput) }
-        }
+        try request.staging.stage { LayoutInputBuffers(layout: layout, set: $0, target: .memory(base)) }
         let started = Clock.nanoseconds()
         let (result, canaryViolations) = executeChecked(guarded, layout: layout, base: base, errorSlot: host.errorSlot) { _ in }
         return try ExecutionOutcome(

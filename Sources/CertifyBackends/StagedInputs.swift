@@ -40,6 +40,13 @@ package struct StagedInputs: @unchecked Sendable {
         (self.byteCounts, self.secondSet, self.write) = (byteCounts, secondSet, write)
     }
 
+    /// Byte arrays already made (a request's `inputs` and `secondInputs`), written as they are.
+    init(inputs: [[UInt8]], secondInputs: [[UInt8]]?) {
+        self.init(byteCounts: inputs.map(\.count), secondSet: secondInputs != nil) { set, buffers throws(BackendError) in
+            for (index, bytes) in (set == 1 ? inputs : secondInputs ?? []).enumerated() { try buffers.write(input: index, at: 0, bytes) }
+        }
+    }
+
     /// Writes both sets, each into the buffers `buffers(set)` gives.
     func stage(_ buffers: (Int) -> any InputBuffers) throws(BackendError) {
         try write(1, buffers(1))
@@ -57,15 +64,16 @@ final class ArrayInputBuffers: InputBuffers {
     }
 
     func write(input index: Int, at offset: Int, _ bytes: UnsafeRawBufferPointer) throws(BackendError) {
-        try Self.check(index, offset, bytes.count, in: tensors)
+        try checkInputBytes(index, offset, bytes.count, sizes: tensors.map(\.count))
         guard bytes.count > 0 else { return }
         tensors[index].withUnsafeMutableBytes { $0.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
     }
+}
 
-    static func check(_ index: Int, _ offset: Int, _ count: Int, in tensors: [[UInt8]]) throws(BackendError) {
-        guard tensors.indices.contains(index), offset >= 0, count >= 0, offset + count <= tensors[index].count else {
-            throw BackendError(.callFailed, "bytes \(offset)..<\(offset + count) of input \(index) lie outside its buffer")
-        }
+/// Throws unless bytes `offset..<offset + count` of input `index` lie within its size.
+private func checkInputBytes(_ index: Int, _ offset: Int, _ count: Int, sizes: [Int]) throws(BackendError) {
+    guard sizes.indices.contains(index), offset >= 0, count >= 0, offset + count <= sizes[index] else {
+        throw BackendError(.callFailed, "bytes \(offset)..<\(offset + count) of input \(index) lie outside its buffer")
     }
 }
 
@@ -75,8 +83,8 @@ final class LayoutInputBuffers: InputBuffers {
     private let target: Target
 
     enum Target {
-        /// The shared memory file, written and read with pwrite and pread: the pages then count in
-        /// the worker that reads them, not in certify.
+        /// The shared memory file, written with pwrite, not through the mapping: the pages then
+        /// count in the worker that reads them, not in certify.
         case file(Int32)
         /// Host buffers mapped in this process (in-process isolation).
         case memory(UnsafeMutableRawPointer)
@@ -87,15 +95,9 @@ final class LayoutInputBuffers: InputBuffers {
         self.target = target
     }
 
-    private func region(_ index: Int, _ offset: Int, _ count: Int) throws(BackendError) -> SharedLayout.Region {
-        guard regions.indices.contains(index), offset >= 0, count >= 0, offset + count <= regions[index].count else {
-            throw BackendError(.callFailed, "bytes \(offset)..<\(offset + count) of input \(index) lie outside its buffer")
-        }
-        return regions[index]
-    }
-
     func write(input index: Int, at offset: Int, _ bytes: UnsafeRawBufferPointer) throws(BackendError) {
-        let start = try region(index, offset, bytes.count).offset + offset
+        try checkInputBytes(index, offset, bytes.count, sizes: regions.map(\.count))
+        let start = regions[index].offset + offset
         guard bytes.count > 0 else { return }
         switch target {
         case .memory(let base):
@@ -116,6 +118,9 @@ final class LayoutInputBuffers: InputBuffers {
 }
 
 extension ExecutionRequest {
+    /// How the session writes the inputs: the staged ones, or the byte arrays the request holds.
+    var staging: StagedInputs { staged ?? StagedInputs(inputs: inputs, secondInputs: secondInputs) }
+
     /// Each input tensor's size in bytes, in ABI order.
     package var inputByteCounts: [Int] { staged?.byteCounts ?? inputs.map(\.count) }
 

@@ -41,6 +41,12 @@ extension BatteryCase {
         }
     }
 
+    /// The length of a row of the streamed input, the unit its blocks come in: N of a GEMM's
+    /// K×N B, the width of an embedding table.
+    package var streamedRowLength: Int {
+        Swift.max(1, kernel == .gemm ? shape[1] : shape[2])
+    }
+
     /// Whether input `index` is drawn, rounded and encoded a block at a time (`streamInput`) and
     /// never held whole: the `streamedInput`, floating-point, of at least `threshold` elements,
     /// of a pattern that plants no values into it after drawing and keeps no subnormals (they are
@@ -65,7 +71,7 @@ extension BatteryCase {
     ) throws(Failure) {
         precondition(streams(input: index, threshold: 0), "\(id): input \(index) is not one to stream")
         let dtype = inputTypes[index].floatType!
-        let row = Swift.max(1, kernel == .gemm ? shape[1] : shape[2])
+        let row = streamedRowLength
         let rowsPerBlock = Swift.max(1, blockElements / row)
         var generator = generator(input: index, seed: seed, set: inputSet)
         let count = inputCounts[index]
@@ -74,7 +80,7 @@ extension BatteryCase {
         while start < count {
             let length = Swift.min(rowsPerBlock * row, count - start)
             if length < block.count { block.removeLast(block.count - length) }
-            if oneDrawPerElement(input: index) {
+            if drawsOncePerElement {
                 // The sequence drawn on every core, each chunk from its own element onward; here
                 // `generator` stays at the tensor's first element.
                 let first = generator
@@ -96,10 +102,10 @@ extension BatteryCase {
     }
 
     /// Whether `sample(input:element:)` takes exactly one output of the generator per element of
-    /// input `index`, whatever it draws: a GEMM's operands of every pattern but mantissa-bits
-    /// (`uniform`). Such a tensor is drawn on every core (`SeededGenerator.advanced(by:)`).
-    private func oneDrawPerElement(input index: Int) -> Bool {
-        [.gemm, .gemmBatched].contains(kernel) && pattern != .mantissaBits
+    /// the streamed input: a GEMM's B of every pattern but mantissa-bits (`uniform`). Such a
+    /// tensor is drawn on every core (`SeededGenerator.advanced(by:)`).
+    private var drawsOncePerElement: Bool {
+        kernel == .gemm && pattern != .mantissaBits
     }
 
     private func generator(input index: Int, seed: UInt64, set inputSet: Int) -> SeededGenerator {

@@ -36,20 +36,27 @@ extension BatteryCase {
     ) -> [Expectation] {
         // The backend's next timed execute follows: OpenBLAS's threads must not be spinning then.
         defer { Reference.parkThreads() }
-        var result = evaluate(inputs, numerics: numerics, products: products)
-        if numerics.flushesSubnormals {
-            let flushed = inputs.enumerated().map { index, values in
-                inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
-            }
-            if flushed != inputs || pattern == .subnormal {
-                let other = evaluate(flushed, numerics: numerics, products: products)
-                for index in result.indices {
-                    let dtype = outputTypes[index].floatType
-                    result[index].alternative = other[index].values.map { value in
-                        guard let dtype, abs(value) < dtype.minNormal else { return value }
-                        return 0 * value
-                    }
-                }
+        let result = evaluate(inputs, numerics: numerics, products: products)
+        guard numerics.flushesSubnormals else { return result }
+        let flushed = inputs.enumerated().map { flushingSubnormals($1, input: $0) }
+        guard flushed != inputs || pattern == .subnormal else { return result }
+        return withAlternative(result, from: evaluate(flushed, numerics: numerics, products: products))
+    }
+
+    /// Input `index`'s `values` with every subnormal made a zero of its sign.
+    fileprivate func flushingSubnormals(_ values: [Double], input index: Int) -> [Double] {
+        inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
+    }
+
+    /// `result` with each output's alternative: `flushed`'s values (from inputs with their
+    /// subnormals flushed), subnormal results flushed too.
+    fileprivate func withAlternative(_ result: [Expectation], from flushed: [Expectation]) -> [Expectation] {
+        var result = result
+        for index in result.indices {
+            let dtype = outputTypes[index].floatType
+            result[index].alternative = flushed[index].values.map { value in
+                guard let dtype, abs(value) < dtype.minNormal else { return value }
+                return 0 * value
             }
         }
         return result
@@ -413,11 +420,7 @@ package final class StreamedExpectations {
         (self.testCase, self.numerics, self.seed, self.inputSet) = (testCase, numerics, seed, inputSet)
         var variants = [held]
         if numerics.flushesSubnormals {
-            let flushed = held.enumerated().map { index, values in
-                values.map { values in
-                    testCase.inputTypes[index].floatType.map { dtype in values.map { abs($0) < dtype.minNormal ? 0 * $0 : $0 } } ?? values
-                }
-            }
+            let flushed = held.enumerated().map { index, values in values.map { testCase.flushingSubnormals($0, input: index) } }
             if flushed != held { variants.append(flushed) }
         }
         self.variants = variants
@@ -431,10 +434,10 @@ package final class StreamedExpectations {
     package func consume(offset: Int, values: [Double]) {
         switch testCase.kernel {
         case .gemm:
-            precondition(offset == products[0].rows * testCase.shape[1], "a block of B out of order")
+            precondition(offset == products[0].rows * testCase.streamedRowLength, "a block of B out of order")
             for product in products { product.add(values) }
         default:
-            let width = testCase.shape[2]
+            let width = testCase.streamedRowLength
             precondition(offset % width == 0 && values.count % width == 0, "a block of the table not whole rows")
             let first = offset / width
             for id in variants[0][1]! {
@@ -451,17 +454,7 @@ package final class StreamedExpectations {
         let raw = variants.indices.map { variant in
             testCase.evaluate(numerics) { model in self.raw(variant, model) }
         }
-        var result = raw[0]
-        if numerics.flushesSubnormals, raw.count > 1 {
-            for index in result.indices {
-                let dtype = testCase.outputTypes[index].floatType
-                result[index].alternative = raw[1][index].values.map { value in
-                    guard let dtype, abs(value) < dtype.minNormal else { return value }
-                    return 0 * value
-                }
-            }
-        }
-        return result
+        return raw.count > 1 ? testCase.withAlternative(raw[0], from: raw[1]) : raw[0]
     }
 
     private func raw(_ variant: Int, _ model: ToleranceModel) -> [Expectation] {
@@ -475,7 +468,7 @@ package final class StreamedExpectations {
             let whole = inputs.enumerated().map { $1 ?? testCase.input($0, seed: seed, set: inputSet) }
             return testCase.oracle(whole, model, .blas)
         default:
-            let width = testCase.shape[2]
+            let width = testCase.streamedRowLength
             return [testCase.exact(inputs[1]!.flatMap { rows[Int($0)] ?? [Double](repeating: .nan, count: width) })]
         }
     }

@@ -2,7 +2,6 @@ import CertifyBase
 import CertifyBattery
 import CertifyOracle
 import CertifyTrust
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -76,19 +75,6 @@ package struct OracleCache: Sendable {
     }
 
     static let format = "certify-oracle-cache 1"
-
-    /// The expectations of `testCase` on input set `inputSet` of `seed`: read from the cache when a
-    /// sound entry is there (`cached` true), else `compute()`d and stored.
-    package func expectations(
-        for testCase: BatteryCase, seed: UInt64, inputSet: Int, numerics: DeclaredNumericsModel,
-        compute: () -> [Expectation]
-    ) -> (expectations: [Expectation], cached: Bool) {
-        if let stored = stored(for: testCase, seed: seed, inputSet: inputSet, numerics: numerics) { return (stored, true) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let computed = compute()
-        keep(computed, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, for: testCase, seed: seed, inputSet: inputSet, numerics: numerics)
-        return (computed, false)
-    }
 
     /// The expectations a sound entry holds for `testCase` on input set `inputSet` of `seed`, or nil.
     package func stored(for testCase: BatteryCase, seed: UInt64, inputSet: Int, numerics: DeclaredNumericsModel) -> [Expectation]? {

@@ -35,7 +35,7 @@ private func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.is
 
     /// Blocks of three rows: several per tensor, the last one short.
     private static func block(_ testCase: BatteryCase) -> Int {
-        3 * (testCase.kernel == .gemm ? testCase.shape[1] : testCase.shape[2])
+        3 * testCase.streamedRowLength
     }
 
     @Test(arguments: cases)

@@ -195,3 +195,18 @@ import Testing
         #expect(OracleCache.defaultDirectory(environment: ["HOME": "/home/a"]).path == "/home/a/.cache/certify/oracle")
     }
 }
+
+extension OracleCache {
+    /// What the runner does with the cache on each input set: the stored references when a sound
+    /// entry is there (`cached` true), else `compute()`d and kept when worth keeping.
+    fileprivate func expectations(
+        for testCase: BatteryCase, seed: UInt64, inputSet: Int, numerics: DeclaredNumericsModel,
+        compute: () -> [CertifyOracle.Expectation]
+    ) -> (expectations: [CertifyOracle.Expectation], cached: Bool) {
+        if let stored = stored(for: testCase, seed: seed, inputSet: inputSet, numerics: numerics) { return (stored, true) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let computed = compute()
+        keep(computed, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, for: testCase, seed: seed, inputSet: inputSet, numerics: numerics)
+        return (computed, false)
+    }
+}

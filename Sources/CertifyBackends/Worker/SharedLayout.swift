@@ -110,36 +110,6 @@ struct SharedLayout: Equatable {
         return view
     }
 
-    /// Copies the request's input tensors into their regions (`.secondInput`: the second set's).
-    func copyInputs(_ inputs: [[UInt8]], to base: UnsafeMutableRawPointer, role: Role = .input) {
-        for (region, bytes) in zip(regions.filter { $0.role == role }, inputs) {
-            bytes.withUnsafeBytes { raw in
-                if let source = raw.baseAddress { memcpy(base + region.offset, source, raw.count) }
-            }
-        }
-    }
-
-    /// Writes the request's input tensors into their regions of the shared memory file `fd`
-    /// (`.secondInput`: the second set's) with pwrite, not through the mapping: the pages then
-    /// count in the worker that reads them and not in certify as well (a full-suite GEMM's two
-    /// weight sets are 0.9 GB). False, with errno set, when the file cannot take them.
-    func writeInputs(_ inputs: [[UInt8]], toFile fd: Int32, role: Role = .input) -> Bool {
-        for (region, bytes) in zip(regions.filter { $0.role == role }, inputs) {
-            let written = bytes.withUnsafeBytes { raw -> Bool in
-                var done = 0
-                while done < raw.count {
-                    let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(region.offset + done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { return false }
-                    done += n
-                }
-                return true
-            }
-            guard written else { return false }
-        }
-        return true
-    }
-
     /// Fills every buffer's slack with the canary and every output with the sentinel.
     func prepareCanaries(at base: UnsafeMutableRawPointer) {
         for region in regions {

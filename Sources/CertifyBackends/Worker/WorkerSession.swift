@@ -115,19 +115,11 @@ package final class WorkerSession: BackendSession {
         }
         let header = base.bindMemory(to: UInt32.self, capacity: 1)
         header.pointee = WorkerPhase.idle.rawValue
-        if let staged = request.staged {
-            do {
-                try staged.stage { LayoutInputBuffers(layout: layout, set: $0, target: .file(worker.memoryFD)) }
-            } catch {
-                worker.release(bytes: layout.totalBytes)
-                throw error
-            }
-        } else {
-            guard layout.writeInputs(request.inputs, toFile: worker.memoryFD),
-                layout.writeInputs(request.secondInputs ?? [], toFile: worker.memoryFD, role: .secondInput)
-            else {
-                throw BackendError(.callFailed, "cannot write the inputs into the shared memory: \(String(cString: strerror(errno)))")
-            }
+        do {
+            try request.staging.stage { LayoutInputBuffers(layout: layout, set: $0, target: .file(worker.memoryFD)) }
+        } catch {
+            worker.release(bytes: layout.totalBytes)
+            throw error
         }
 
         // The executes after the timed loop: the second input set's, and the soak.
