@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "1.3.0"
+    package static let version = "1.4.0"
 
     /// The dimensions of a GLM model's layers.
     package struct ModelDimensions: Sendable {

@@ -49,6 +49,13 @@ struct BatteryCommand: ParsableCommand {
                     String(Int(testCase.flops)), String(testCase.bytes), model.derivation(for: testCase), testCase.origin,
                 ].joined(separator: "\t") + "\n")
         }
+        let shape = DecoderShape.forSuite(suite)
+        Console.output(
+            "\nmodel-level check (L2): a GLM decoder with seeded weights, \(shape.summary), through the backend's "
+                + "\(ModelCheckRecord.kernels.map(\.rawValue).joined(separator: ", ")) in bf16 (else fp16, else fp32); "
+                + "each position's logits within \(Format.number(DecoderComparison.logitFactor))× the logit error and "
+                + "\(Format.number(DecoderComparison.logitFactor * DecoderComparison.logitFactor))× the KL divergence of the same model "
+                + "with every kernel's output rounded to the dtype (BATTERY.md); origin: \(shape.origin)\n")
     }
 }
 

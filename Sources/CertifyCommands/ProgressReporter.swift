@@ -21,6 +21,12 @@ final class ProgressReporter {
             } else {
                 Console.error(line)
             }
+        case .modelCheckStarted(let shape):
+            let line = "model-level check: a GLM decoder (\(shape.summary)) through the backend's kernels …"
+            if live { Console.errorRaw("\r\u{1B}[2K\(line)") } else { Console.error(line) }
+        case .modelCheckFinished(let record):
+            if live { Console.errorRaw("\r\u{1B}[2K") }
+            Console.error(record.headline)
         }
     }
 

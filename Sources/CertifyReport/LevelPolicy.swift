@@ -61,6 +61,9 @@ package struct LevelContext: Sendable, Codable, Equatable {
     package var soakCompleted: Bool
     /// Where the run's seed came from; absent in older reports.
     package var seedOrigin: SeedOrigin?
+    /// The model-level check (`ModelCheck`), which L2 requires; absent in reports of battery 1.3.0
+    /// and before, which L2 did not hold to it, and in a shard that did not run it.
+    package var modelCheck: ModelCheckRecord?
 
     package init(
         backendPinned: Bool, memorySafetyChecked: Bool = false, soakCompleted: Bool = false, seedOrigin: SeedOrigin? = nil
@@ -77,7 +80,8 @@ package struct LevelContext: Sendable, Codable, Equatable {
 /// - L1 Compatible: every core case supported, no errors, within the functional tolerance, no lie
 ///   caught, no write outside its buffers; no case at all crashed or hung the backend.
 /// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
-///   executions agree within it; no case wrote outside its buffers; every case has a p50 budget (or the tier's percentile) and meets it.
+///   executions agree within it; no case wrote outside its buffers; every case has a p50 budget (or the tier's percentile) and meets it;
+///   the model-level check ran and every position is within its limits (scaled as the tolerances are).
 /// - L3 Critical: bitwise-identical repeated executions (first, last and every soak execution);
 ///   every case meets a p99 budget; the backend binary is pinned by SHA-256; memory checked by the
 ///   worker's guard pages (a violation there is a crash); a soak without errors.
@@ -97,7 +101,7 @@ package enum LevelPolicy {
         listLimit: Int = 3
     ) -> LevelAssessment {
         let requirements = [
-            l1(results, toleranceScale), l2(results, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
+            l1(results, toleranceScale), l2(results, context, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
         ]
         let reached = requirements.prefix { $0.isEmpty }.count
         let gaps = requirements.enumerated().dropFirst(reached).map { LevelGap(level: Level(integerLiteral: $0.offset + 1), reasons: $0.element) }
@@ -159,8 +163,11 @@ package enum LevelPolicy {
         return "\(result.id) \(percentile.rawValue) \(Format.microseconds(measured)) exceeds its budget of \(Format.microseconds(limit))\(attempts)\(noise)"
     }
 
-    private static func l2(_ results: [CaseResult], _ scale: Double, _ percentile: BudgetPercentile, _ limit: Int) -> [String] {
-        var reasons: [String] = []
+    private static func l2(
+        _ results: [CaseResult], _ context: LevelContext, _ scale: Double, _ percentile: BudgetPercentile, _ limit: Int
+    ) -> [String] {
+        // Kernel by kernel evidence is not model-level evidence: the chain must give the model's tokens.
+        var reasons: [String] = [context.modelCheck?.shortfall(scale: scale)].compactMap { $0 }
         var missingBudgets: [String] = []
         for result in results {
             switch result.outcome {

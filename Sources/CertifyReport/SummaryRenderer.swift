@@ -50,6 +50,7 @@ package enum SummaryRenderer {
             let hits = cached.filter { $0 }.count
             lines.append("oracle: \(hits) of \(cached.count) cases' references read from the oracle cache, \(cached.count - hits) computed")
         }
+        if let check = p.levelContext.modelCheck { lines.append(check.headline) }
         let unstable = ReportFacts.unstableLatencies(p.cases)
         if !unstable.isEmpty {
             lines.append("unstable latency (\(ReportFacts.unstableExplanation)):")

@@ -192,17 +192,33 @@ package enum CertificationRun {
         if request.oracleCache, let code = OracleCache.executableDigest { plan.oracleCache = OracleCache(code: code) }
         if let shard { plan.cases = shard.cases(of: plan.cases) }
         Interruption.install()
-        let summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)
+        var summary = Runner.run(plan, on: session, finished: finished, record: journal.append, progress: progress)
+        // The round-trip figure speaks of the cases' requests, before the model-level check's.
+        let overhead = (session as? WorkerSession)?.overheadSummary(cases: summary.results.count)
+        // The suite's model-level check runs once: in the whole run, or in shard 1 of a sharded one.
+        var modelCheck: ModelCheckRecord?
+        if let shape = plan.modelCheck, (shard?.index ?? 1) == 1 {
+            if summary.end == .completed {
+                progress(.modelCheckStarted(shape))
+                let record = ModelCheck.run(shape, seed: plan.seed, numerics: plan.numerics, on: session)
+                progress(.modelCheckFinished(record))
+                if record.outcome == .notRun, let signal = Interruption.signal { summary.end = .interrupted(signal: signal) }
+                modelCheck = record
+            } else {
+                modelCheck = ModelCheckRecord(
+                    shape: shape, type: nil, outcome: .notRun, message: "the run ended before it, after the cases")
+            }
+        }
         if let worker = session as? WorkerSession {
             // The worker's exit overlaps writing the report.
             worker.stop()
-            if let overhead = worker.overheadSummary(cases: summary.results.count) { note(overhead) }
+            if let overhead { note(overhead) }
         }
         let assembly = StatementAssembly(
             profile: profile, chipPath: chipPath, tiers: tiers, library: library, plan: plan, choice: choice,
             isolation: request.isolation, backend: session.description, started: started, shard: shard,
             backendOptions: request.backendOptions)
-        let statement = try assembly.statement(summary, folder: folder)
+        let statement = try assembly.statement(summary, modelCheck: modelCheck, folder: folder)
         let text = SummaryRenderer.render(statement)
         do {
             try ReportWriter.write(statement, summary: text, signedBy: identity, at: Date(), to: folder)

@@ -24,6 +24,7 @@ extension RunPlan {
         self.soak = tiers.compactMap(\.soak).reduce(soak, max)
         self.runs = tiers.compactMap(\.runs).reduce(runs, max)
         peaks = profile.peaks
+        modelCheck = .forSuite(suite)
     }
 }
 

@@ -46,6 +46,8 @@ package struct RunPlan: Sendable {
     package var peaks: DeclaredPeaks?
     /// Where the oracle's expectations are remembered between runs; nil: always computed.
     package var oracleCache: OracleCache?
+    /// The decoder of the model-level check run after the cases; nil: none (a plan made by hand).
+    package var modelCheck: DecoderShape?
 
     package init(
         cases: [BatteryCase], seed: UInt64, numerics: DeclaredNumericsModel, warmup: Int, iterations: Int,
@@ -68,6 +70,9 @@ package struct RunPlan: Sendable {
 package enum RunEvent: Sendable {
     case started(index: Int, total: Int, testCase: BatteryCase)
     case finished(index: Int, total: Int, result: CaseResult)
+    /// The model-level check, after the cases.
+    case modelCheckStarted(DecoderShape)
+    case modelCheckFinished(ModelCheckRecord)
 }
 
 /// How a run ended.

@@ -22,13 +22,15 @@ package struct StatementAssembly {
     /// `--backend-option` pairs given over the profile's backend.options.
     package var backendOptions: [String] = []
 
-    /// The statement for `summary`; `folder` is where `--resume` would continue it.
-    package func statement(_ summary: RunSummary, folder: URL) throws(Failure) -> Statement {
+    /// The statement for `summary` and the run's model-level check; `folder` is where `--resume`
+    /// would continue it.
+    package func statement(_ summary: RunSummary, modelCheck: ModelCheckRecord? = nil, folder: URL) throws(Failure) -> Statement {
         let results = summary.results
         let soaked = plan.soak > 0 && summary.end == .completed && results.allSatisfy { $0.outcome != .notRun }
-        let context = LevelContext(
+        var context = LevelContext(
             backendPinned: profile.backend.sha256 != nil, memorySafetyChecked: isolation == .worker, soakCompleted: soaked,
             seedOrigin: choice.origin)
+        context.modelCheck = modelCheck
         let incompleteReason: String? =
             switch summary.end {
             case .completed: nil

@@ -21,6 +21,11 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix(ExplainTests.notVerified("no signed envelope next to '\(lone)'")))
         let below3 = result.stdout.components(separatedBy: "To reach L3 Critical:")[0]
+        // The chained kernels give other logits too: the model-level check's reason, as the report
+        // records it (its figures are the oracle's, in fp64 on this host's BLAS).
+        let statement = try Statement.decode(Data(contentsOf: folder.url.appendingPathComponent("report/report.json")))
+        let modelCheck = try #require(statement.predicate.levelContext.modelCheck?.shortfall())
+        #expect(modelCheck.hasPrefix("the model-level check failed at position 1 (prefill) "), "\(modelCheck)")
         #expect(
             below3 == ExplainTests.notVerified("no signed envelope next to '\(lone)'") + """
                 To reach L1 Compatible:
@@ -42,6 +47,8 @@ import Testing
                     rope.fp16.plan-key-offset-8000.2x4x128x64: is outside the standard tolerance (worst element at 1.52e+05× its bound)
                     rope.bf16.plan-key-offset-0.2x4x128x64: is outside the standard tolerance (worst element at 4.45e+04× its bound)
                     rope.bf16.plan-key-offset-8000.2x4x128x64: is outside the standard tolerance (worst element at 4.66e+04× its bound)
+                  and:
+                    - \(modelCheck)
 
                 """)
         #expect(result.stdout.contains("    - the chip profile does not pin the backend library's SHA-256 (backend.sha256)\n"))

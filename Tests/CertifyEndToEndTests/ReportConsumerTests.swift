@@ -38,9 +38,11 @@ final class CrashedRun: @unchecked Sendable {
         let junit = crashed.folder.path("report/junit.xml")
         let result = try Tool.run(Self.checkJUnit, [junit])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        // The cases and the level's verdict, L0 Not certified: a failure.
-        let counts = "\(cases.count + 1) tests, \(count(.failed) + 1) failures, "
-            + "\(count(.error, .crashed, .timedOut, .lied, .untrustworthy)) errors, \(count(.unsupported, .notRun)) skipped"
+        // The cases, the model-level check (not run: the backend became unusable first, so
+        // skipped) and the level's verdict, L0 Not certified: a failure.
+        #expect(crashed.statement.predicate.levelContext.modelCheck?.outcome == .notRun)
+        let counts = "\(cases.count + 2) tests, \(count(.failed) + 1) failures, "
+            + "\(count(.error, .crashed, .timedOut, .lied, .untrustworthy)) errors, \(count(.unsupported, .notRun) + 1) skipped"
         #expect(result.stdout.hasPrefix("OK \(junit): \(counts) (junitparser "), "\(result.stdout)")
     }
 

@@ -54,7 +54,7 @@ package enum HTMLRenderer {
             ("Host", facts.host),
             ("Battery", "\(p.run.batteryVersion), suite \(p.run.suite.rawValue), seed \(p.run.seedDescription)"),
             ("Date", "\(p.run.startedAt) to \(p.run.finishedAt)"), ("Signed by", facts.signature), ("Cases", facts.caseCounts),
-        ] + facts.auditRows {
+        ] + (p.levelContext.modelCheck.map { [("Model-level check", $0.headline)] } ?? []) + facts.auditRows {
             html += "<dt>\(escape(key))</dt><dd>\(escape(value))</dd>\n"
         }
         html += "</dl>\n"

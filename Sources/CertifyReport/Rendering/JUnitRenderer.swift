@@ -19,6 +19,12 @@ package enum JUnitRenderer {
                 TestCase(classname: "certify.\(kernel.name)", name: c.id, time: seconds([c]), result: result(c))
             })
         }
+        if let check = p.levelContext.modelCheck {
+            suites.append(
+                Suite(name: "certify.model", time: 0, cases: [
+                    TestCase(classname: "certify.model", name: "model-level check", time: 0, result: result(check))
+                ]))
+        }
         suites.append(Suite(name: "certify.verdict", time: 0, cases: verdicts(facts)))
         let timestamp = localTimestamp(p.run.startedAt)
         let properties: [(String, String)] = [
@@ -90,6 +96,15 @@ package enum JUnitRenderer {
         case .crashed, .timedOut, .lied: .error(type: c.outcome.rawValue, message: c.message ?? c.outcome.rawValue)
         case .untrustworthy: .error(type: "untrustworthy", message: c.message ?? "untrustworthy oracle output")
         case .failed: .failure(type: "tolerance", message: figures(c), text: figures(c))
+        }
+    }
+
+    private static func result(_ check: ModelCheckRecord) -> Result {
+        switch check.outcome {
+        case .passed: .passed
+        case .failed: .failure(type: "model-level", message: check.message ?? check.headline, text: check.headline)
+        case .unsupported, .notRun: .skipped(check.headline)
+        default: .error(type: check.outcome.rawValue, message: check.headline)
         }
     }
 

@@ -1,3 +1,5 @@
+import CertifyBattery
+
 /// report.md: the verdict first, then the run, then one table per kernel.
 package enum MarkdownRenderer {
     /// The Markdown document for `statement` (GitHub-flavoured tables); `root` is the root the
@@ -48,6 +50,7 @@ package enum MarkdownRenderer {
                 for reason in gap.reasons { lines.append("- \(escape(reason))") }
             }
         }
+        if let check = p.levelContext.modelCheck { lines += modelCheck(check) }
         let unstable = ReportFacts.unstableLatencies(p.cases)
         if !unstable.isEmpty {
             lines.append("")
@@ -72,6 +75,26 @@ package enum MarkdownRenderer {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The model-level check: its headline, then one row per position compared.
+    private static func modelCheck(_ check: ModelCheckRecord) -> [String] {
+        var lines = ["", "## Model-level check", "", escape(check.headline), ""]
+        guard !check.steps.isEmpty else { return lines }
+        lines.append("Origin: \(escape(check.shape.origin)). Teacher-forced: each decode step feeds the fp64 model's top-1 token.")
+        lines.append("")
+        lines.append("| position | step | model's top-1 | lead | backend's top-1 | worst logit error | KL divergence | rounded model: logit error | rounded model: KL |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for step in check.steps {
+            let cells = [
+                "\(step.position)", step.step == 0 ? "prefill" : "decode \(step.step)", "\(step.expectedToken)",
+                ModelCheckRecord.format(step.margin), "\(step.backendToken)", ModelCheckRecord.format(step.maxLogitError),
+                ModelCheckRecord.format(step.klDivergence), ModelCheckRecord.format(step.roundedMaxLogitError),
+                ModelCheckRecord.format(step.roundedKLDivergence),
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines
     }
 
     private static func escape(_ text: String) -> String {

@@ -122,9 +122,11 @@ package enum ShardMerge {
         var statement = shards[0].report.statement
         var p = statement.predicate
         let contexts = predicates.map(\.levelContext)
-        let context = LevelContext(
+        var context = LevelContext(
             backendPinned: p.levelContext.backendPinned, memorySafetyChecked: contexts.allSatisfy(\.memorySafetyChecked),
             soakCompleted: contexts.allSatisfy(\.soakCompleted), seedOrigin: p.levelContext.seedOrigin)
+        // Shard 1 runs the model-level check for the suite.
+        context.modelCheck = contexts.compactMap(\.modelCheck).first
         p.run.startedAt = predicates.map(\.run.startedAt).min()!
         p.run.finishedAt = predicates.map(\.run.finishedAt).max()!
         // Each shard's device is its own; `shards` names each one's options.

@@ -1,0 +1,193 @@
+import Foundation
+
+/// The shape of the GLM decoder the model-level check runs: the real layer structure of
+/// ChatGLM3-6B and GLM-4-9B (RMSNorm, QKV with bias, RoPE on half of each head in adjacent pairs,
+/// multi-query attention over a KV cache, dense projection, residual, RMSNorm, SwiGLU FFN,
+/// residual; final RMSNorm, LM head, argmax), at the width a suite asks for.
+package struct DecoderShape: Sendable, Codable, Equatable, Hashable {
+    package var layers: Int
+    package var hidden: Int
+    package var heads: Int
+    package var kvGroups: Int
+    package var headDim: Int
+    /// Dimensions of each head RoPE rotates (ChatGLM: half the head).
+    package var rotary: Int
+    package var ropeBase: Double
+    package var ffn: Int
+    package var vocabulary: Int
+    package var eps: Double
+    /// Tokens of the prompt, run as one prefill.
+    package var prompt: Int
+    /// Decode steps after the prompt, one token each.
+    package var decodeSteps: Int
+    /// Where the widths come from.
+    package var origin: String
+
+    /// Columns of the fused QKV projection: h·d query, g·d key and g·d value columns.
+    package var qkvColumns: Int { (heads + 2 * kvGroups) * headDim }
+
+    /// The decoder each suite runs. Quick keeps the structure at a width that runs in
+    /// milliseconds; standard and full run ChatGLM3-6B's true layer width (hidden 4096, 32 heads
+    /// over 2 KV groups of 128, rot 64, FFN 13696) with a vocabulary of 8192 columns: the LM head's
+    /// reduction is the model's (K = 4096), its width is not (65024 would hold 0.5 GB of weights
+    /// in each of certify and the backend for one GEMM).
+    package static func forSuite(_ suite: Suite) -> DecoderShape {
+        switch suite {
+        case .quick:
+            DecoderShape(
+                layers: 2, hidden: 128, heads: 4, kvGroups: 2, headDim: 32, rotary: 16, ropeBase: 10000, ffn: 344,
+                vocabulary: 512, eps: 1e-5, prompt: 8, decodeSteps: 4,
+                origin: "ChatGLM3-6B's structure at 1/32 of its width")
+        case .standard:
+            DecoderShape(
+                layers: 1, hidden: 4096, heads: 32, kvGroups: 2, headDim: 128, rotary: 64, ropeBase: 10000, ffn: 13696,
+                vocabulary: 8192, eps: 1e-5, prompt: 16, decodeSteps: 4,
+                origin: "one ChatGLM3-6B layer at its true width; vocabulary 8192")
+        case .full:
+            DecoderShape(
+                layers: 2, hidden: 4096, heads: 32, kvGroups: 2, headDim: 128, rotary: 64, ropeBase: 10000, ffn: 13696,
+                vocabulary: 8192, eps: 1e-5, prompt: 32, decodeSteps: 8,
+                origin: "two ChatGLM3-6B layers at their true width; vocabulary 8192")
+        }
+    }
+
+    /// "2 layers, hidden 128, 4 heads over 2 KV groups of 32, rot 16, FFN 344, vocabulary 512".
+    package var summary: String {
+        "\(layers) layer\(layers == 1 ? "" : "s"), hidden \(hidden), \(heads) heads over \(kvGroups) KV groups of \(headDim), "
+            + "rot \(rotary), FFN \(ffn), vocabulary \(vocabulary); prompt \(prompt), \(decodeSteps) decode steps"
+    }
+}
+
+/// One position the model-level check compares: the backend's logits for the next token against
+/// the fp64 model's.
+package struct ModelCheckStep: Sendable, Codable, Equatable {
+    /// Position of the token whose successor is predicted (0-based).
+    package var position: Int
+    /// 0 for the prompt's prefill, then 1, 2, … for each decode step.
+    package var step: Int
+    /// The fp64 model's top-1 token, and its lead over its runner-up in logits.
+    package var expectedToken: Int
+    package var margin: Double
+    /// The token the backend's argmax kernel chose from the backend's logits.
+    package var backendToken: Int
+    /// max |logit − fp64 logit| over the vocabulary; NaN when a logit is not finite.
+    package var maxLogitError: Double
+    /// KL(p_fp64 ‖ p_backend) of the softmax of the logits, in nats.
+    package var klDivergence: Double
+    /// The same two figures for the fp64 model with every kernel's output rounded to the storage
+    /// dtype: the error a correct backend cannot avoid.
+    package var roundedMaxLogitError: Double
+    package var roundedKLDivergence: Double
+
+    package init(
+        position: Int, step: Int, expectedToken: Int, margin: Double, backendToken: Int, maxLogitError: Double,
+        klDivergence: Double, roundedMaxLogitError: Double, roundedKLDivergence: Double
+    ) {
+        (self.position, self.step, self.expectedToken, self.margin) = (position, step, expectedToken, margin)
+        (self.backendToken, self.maxLogitError, self.klDivergence) = (backendToken, maxLogitError, klDivergence)
+        (self.roundedMaxLogitError, self.roundedKLDivergence) = (roundedMaxLogitError, roundedKLDivergence)
+    }
+}
+
+/// The model-level check of a run: a GLM decoder with seeded synthetic weights, run through the
+/// backend's own kernels for a prompt and decode steps, against the same model on the fp64 oracle.
+package struct ModelCheckRecord: Sendable, Codable, Equatable {
+    package var shape: DecoderShape
+    /// The storage dtype of weights and activations; nil when no dtype had every kernel.
+    package var type: TensorType?
+    /// passed, failed, unsupported (a kernel the chain needs is missing), error, crashed,
+    /// timed-out or not-run.
+    package var outcome: CaseOutcome
+    /// Why it did not pass, in words: the step, the disagreement, the divergence.
+    package var message: String?
+    /// The limits the steps are held to (BATTERY.md, "The model-level check").
+    package var logitLimit: Double?
+    package var klLimit: Double?
+    package var steps: [ModelCheckStep]
+
+    package init(
+        shape: DecoderShape, type: TensorType?, outcome: CaseOutcome, message: String? = nil, logitLimit: Double? = nil,
+        klLimit: Double? = nil, steps: [ModelCheckStep] = []
+    ) {
+        (self.shape, self.type, self.outcome, self.message) = (shape, type, outcome, message)
+        (self.logitLimit, self.klLimit, self.steps) = (logitLimit, klLimit, steps)
+    }
+
+    /// The kernels the chain calls, each in the model's dtype.
+    package static let kernels: [Kernel] = [.embedding, .rmsnorm, .gemm, .add, .rope, .attention, .swiglu, .argmax]
+
+    /// The largest figure over the limit it is held to, over every step: ≤ 1 is within the limits;
+    /// infinite when a logit is not finite; nil when nothing was compared.
+    package var worstRatio: Double? {
+        guard let logitLimit, let klLimit, !steps.isEmpty else { return nil }
+        return steps.map { step in
+            guard step.maxLogitError.isFinite, step.klDivergence.isFinite else { return Double.infinity }
+            return max(step.maxLogitError / logitLimit, step.klDivergence / klLimit)
+        }.max()
+    }
+
+    /// Why the check falls short with every limit scaled by `scale` (a tier may tighten), or nil
+    /// when it passes: the first step over a limit, with its top-1 tokens and divergence.
+    package func shortfall(scale: Double = 1) -> String? {
+        guard outcome == .passed || outcome == .failed, let logitLimit, let klLimit else {
+            return "the model-level check \(outcomeWords): \(message ?? "no details")"
+        }
+        let (logits, kl) = (logitLimit * scale, klLimit * scale * scale)
+        for step in steps {
+            let within = step.maxLogitError <= logits && step.klDivergence <= kl
+            let flipped = step.backendToken != step.expectedToken && step.margin > 2 * logits
+            guard !within || flipped else { continue }
+            var what = "at position \(step.position) (\(step.step == 0 ? "prefill" : "decode step \(step.step)"))"
+            if step.backendToken != step.expectedToken {
+                what += " the backend's top-1 token is \(step.backendToken) where the model's is \(step.expectedToken) (lead \(Self.format(step.margin)))"
+            } else {
+                what += " the top-1 token agrees (\(step.expectedToken))"
+            }
+            what += "; worst logit error \(Self.format(step.maxLogitError)) (limit \(Self.format(logits))), KL divergence \(Self.format(step.klDivergence)) (limit \(Self.format(kl)))"
+            return "the model-level check failed \(what)"
+        }
+        return nil
+    }
+
+    private var outcomeWords: String {
+        switch outcome {
+        case .unsupported: "could not run"
+        case .crashed: "crashed the backend"
+        case .timedOut: "hung the backend"
+        case .notRun: "was not run"
+        default: "failed to run"
+        }
+    }
+
+    /// One line for the terminal and the report pages: the outcome, what ran, and the figures.
+    package var headline: String {
+        let what = "a GLM decoder in \(type?.rawValue ?? "no dtype") (\(shape.summary))"
+        guard outcome == .passed || outcome == .failed, let logitLimit, let klLimit else {
+            return "model-level check: \(outcome.rawValue), \(what): \(message ?? "no details")"
+        }
+        let worstLogit = steps.map(\.maxLogitError).max { a, b in a.isNaN ? false : (b.isNaN || a < b) } ?? 0
+        let worstKL = steps.map(\.klDivergence).max { a, b in a.isNaN ? false : (b.isNaN || a < b) } ?? 0
+        var line =
+            "model-level check: \(outcome.rawValue), \(what); top-1 agreed at \(agreements) of \(steps.count) positions; "
+            + "worst logit error \(Self.format(worstLogit)) (limit \(Self.format(logitLimit))), "
+            + "worst KL divergence \(Self.format(worstKL)) (limit \(Self.format(klLimit)))"
+        if let message, outcome == .failed { line += ": \(message)" }
+        return line
+    }
+
+    /// Top-1 agreements over the steps compared.
+    package var agreements: Int { steps.filter { $0.backendToken == $0.expectedToken }.count }
+
+    package static func format(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf") }
+        if value == 0 { return "0" }
+        let magnitude = abs(value)
+        if magnitude >= 0.01 && magnitude < 1e4 {
+            var text = String(format: "%.4f", value)
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text
+        }
+        return String(format: "%.3e", value)
+    }
+}
