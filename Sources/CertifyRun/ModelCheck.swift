@@ -5,7 +5,7 @@ import CertifyOracle
 
 /// The decoder's kernels through a backend session: each call is one execute of one kernel,
 /// untimed, on the values the previous kernel returned, as a serving engine chains them.
-package final class SessionDecoderKernels: DecoderKernels {
+final class SessionDecoderKernels: DecoderKernels {
     let session: any BackendSession
     let type: TensorType
     /// The kernel being executed, for the message when it fails.
@@ -178,4 +178,3 @@ package enum ModelCheck {
         var message: String
     }
 }
-package enum SessionDecoderKernelsProbe { package static func make(_ s: any BackendSession) -> SessionDecoderKernels { SessionDecoderKernels(session: s, type: .bf16) } }
