@@ -16,6 +16,11 @@ package enum Battery {
         hidden: 4096, ffn: 13696, fusedGateUp: 27392, qkvOut: 4608, heads: 32, kvGroups: 2, headDim: 128, rotaryDim: 64,
         vocab: 65024, ropeBase: 10000, rmsEps: 1e-5)
 
+    /// GLM-4-9B(-chat), where it differs: its vocabulary, and RoPE with rope_ratio 500 (base
+    /// 10000·500) over a 131072-token context (its config.json: padded_vocab_size, rope_ratio,
+    /// seq_length).
+    package static let GLM4 = (vocab: 151_552, ropeBase: 5_000_000.0, context: 131_072)
+
     /// The shapes of one suite.
     private struct Dimensions {
         var gemms: [(String, [Int], String)]
@@ -32,6 +37,10 @@ package enum Battery {
         var positiveGemm, oddGemm, oddBatched, oddW4, oddSoftmax, offsetRows, longRope: [Int]
         var chunkedPrefill, scoredDecode, oddGroups, longDecode, vocabularyRows, positiveRows: [Int]
         var oddLength: Int
+        // Battery 1.4.0: GLM-4's vocabulary and long context (rows of the logits, the embedding
+        // table's tile, RoPE's tokens × heads, one decode query's KV), and the LM heads.
+        var glm4Logits, glm4Embedding, glm4Rope, glm4Decode: [Int]
+        var lmHeads: [(String, [Int], String)]
     }
 
     private static func dimensions(_ suite: Suite) -> Dimensions {
@@ -53,7 +62,9 @@ package enum Battery {
                 oddSoftmax: [4, 1001], offsetRows: [2, 512], longRope: [4, 4, GLM.headDim, GLM.rotaryDim],
                 chunkedPrefill: [16, 80, 4, GLM.kvGroups, GLM.headDim], scoredDecode: [1, 256, 4, GLM.kvGroups, GLM.headDim],
                 oddGroups: [4, 64, 12, 4, GLM.headDim], longDecode: [1, 1024, 4, GLM.kvGroups, GLM.headDim],
-                vocabularyRows: [4, 4096], positiveRows: [4, 4096], oddLength: 1031)
+                vocabularyRows: [4, 4096], positiveRows: [4, 4096], oddLength: 1031,
+                glm4Logits: [2, GLM4.vocab], glm4Embedding: [8, GLM4.vocab, 8], glm4Rope: [4, 4, GLM.headDim, GLM.rotaryDim],
+                glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], lmHeads: [])
         case .standard:
             return Dimensions(
                 gemms: [
@@ -72,7 +83,10 @@ package enum Battery {
                 chunkedPrefill: [64, 320, GLM.heads, GLM.kvGroups, GLM.headDim],
                 scoredDecode: [1, 2048, GLM.heads, GLM.kvGroups, GLM.headDim], oddGroups: [16, 256, 12, 4, GLM.headDim],
                 longDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim], vocabularyRows: [4, GLM.vocab],
-                positiveRows: [32, GLM.ffn], oddLength: 65537)
+                positiveRows: [32, GLM.ffn], oddLength: 65537,
+                glm4Logits: [4, GLM4.vocab], glm4Embedding: [16, GLM4.vocab, 128],
+                glm4Rope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim], glm4Decode: [1, 32768, GLM.heads, GLM.kvGroups, GLM.headDim],
+                lmHeads: [])
         case .full:
             return Dimensions(
                 gemms: [
@@ -93,7 +107,14 @@ package enum Battery {
                 longRope: [128, GLM.heads, GLM.headDim, GLM.rotaryDim], chunkedPrefill: [512, 2560, GLM.heads, GLM.kvGroups, GLM.headDim],
                 scoredDecode: [1, 8192, GLM.heads, GLM.kvGroups, GLM.headDim], oddGroups: [64, 1024, 12, 4, GLM.headDim],
                 longDecode: [1, 32768, GLM.heads, GLM.kvGroups, GLM.headDim], vocabularyRows: [16, GLM.vocab],
-                positiveRows: [128, GLM.ffn], oddLength: (1 << 20) + 1)
+                positiveRows: [128, GLM.ffn], oddLength: (1 << 20) + 1,
+                glm4Logits: [16, GLM4.vocab], glm4Embedding: [128, GLM4.vocab, 128],
+                glm4Rope: [128, GLM.heads, GLM.headDim, GLM.rotaryDim],
+                glm4Decode: [1, GLM4.context, GLM.heads, GLM.kvGroups, GLM.headDim],
+                lmHeads: [
+                    ("lm-head-chatglm3", [1, GLM.vocab, h], "ChatGLM3-6B's LM head for one decoded token: 65024 logits, K=4096"),
+                    ("lm-head-glm4", [1, GLM4.vocab, h], "GLM-4-9B's LM head for one decoded token: 151552 logits, K=4096"),
+                ])
         }
     }
 
@@ -243,6 +264,19 @@ package enum Battery {
         add("short-rows", .argmax, [.fp32, .fp16], .edge, [4096, 5], "many rows of five: the index arithmetic of a short-row path")
         add("wide-range", .swiglu, floats, .edge, [1, d.oddLength], pattern: .wideRange,
             "gate and up over [−80, 100] (odd width): exp overflows in a naive SiLU")
+
+        // GLM-4 (battery 1.4.0): a vocabulary past 2¹⁶ (an index kept in 16 bits wraps), RoPE at the
+        // end of a 128K context with GLM-4's base, and one query over that context.
+        add("glm4-vocabulary", .embedding, [.fp32, .bf16], .extended, d.glm4Embedding,
+            "gather from GLM-4's 151552-entry vocabulary (a tile of each row): ids past 2¹⁶, which ChatGLM3's 65024 never reach")
+        add("glm4-next-token", .argmax, floats, .extended, d.glm4Logits, "greedy decoding over GLM-4's 151552 logits")
+        add("glm4-sampling", .topk, halves, .extended, d.glm4Logits + [d.topK], "top-k candidates over GLM-4's 151552 logits")
+        add("glm4-long-context", .rope, floats, .extended, d.glm4Rope,
+            scalars: [GLM4.ropeBase, Double(GLM4.context - d.glm4Rope[0])],
+            "GLM-4-9B-chat's RoPE (base 10000 × rope_ratio 500) on the last tokens of its 131072-token context")
+        add("glm4-long-decode", .attention, halves, .extended, d.glm4Decode, scalars: attentionScale,
+            "one query over a KV cache of \(d.glm4Decode[1]) tokens (GLM-4-9B-chat serves 131072)")
+        for (name, shape, origin) in d.lmHeads { add(name, .gemm, halves, .extended, shape, origin) }
 
         // Plan caches (threat model P2, P3): a backend that keys cached plans by less than the whole
         // op (leaving out a scalar, or keeping only a shape's element count) executes a plan made

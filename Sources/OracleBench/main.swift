@@ -9,7 +9,29 @@ import Foundation
 //   certify-oracle-bench [quick|standard|full] [repeats] [threads]
 // Prints one line per shape: batches m n k, the threads the oracle ran on (default: every core, as
 // in certify), the fastest of `repeats` timings in nanoseconds, and the ids of the cases of that shape.
+//   certify-oracle-bench cases ID…
+// Times, for each full-suite case named, drawing its inputs (one set, seed 1) and the oracle's
+// references of them (fp32 accumulation declared), one line each: id, seconds drawing, seconds
+// in the oracle.
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "cases" {
+    let numerics = DeclaredNumericsModel(
+        accumulation: [.fp32: .fp32, .fp16: .fp32, .bf16: .fp32], flushesSubnormals: false, rounding: .nearestEven)
+    let byID = Dictionary(Battery.cases(.full).map { ($0.id, $0) }) { first, _ in first }
+    for id in arguments.dropFirst() {
+        guard let testCase = byID[id] else {
+            FileHandle.standardError.write(Data("certify-oracle-bench: no case '\(id)' in the full suite\n".utf8))
+            exit(65)
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let values = (0..<testCase.inputTypes.count).map { testCase.encodedInput($0, seed: 1).values }
+        let drawn = DispatchTime.now().uptimeNanoseconds
+        _ = testCase.expectations(values, numerics: numerics)
+        let done = DispatchTime.now().uptimeNanoseconds
+        print("\(id) \(Double(drawn - start) / 1e9) \(Double(done - drawn) / 1e9)")
+    }
+    exit(0)
+}
 guard arguments.count <= 3, let suite = Suite(rawValue: arguments.first ?? "full"),
     let repeats = Int(arguments.count > 1 ? arguments[1] : "3"), repeats > 0,
     let threads = Int(arguments.count > 2 ? arguments[2] : "\(Reference.threads)"), threads > 0
