@@ -40,6 +40,8 @@ package enum Battery {
         // Battery 1.4.0: GLM-4's vocabulary and long context (rows of the logits, the embedding
         // table's tile, RoPE's tokens × heads, one decode query's KV), and the LM heads.
         var glm4Logits, glm4Embedding, glm4Rope, glm4Decode: [Int]
+        /// nil in the quick suite: a reference top-k over 151552 columns takes tens of ms a call.
+        var glm4Sampling: [Int]?
         var lmHeads: [(String, [Int], String)]
     }
 
@@ -63,8 +65,8 @@ package enum Battery {
                 chunkedPrefill: [16, 80, 4, GLM.kvGroups, GLM.headDim], scoredDecode: [1, 256, 4, GLM.kvGroups, GLM.headDim],
                 oddGroups: [4, 64, 12, 4, GLM.headDim], longDecode: [1, 1024, 4, GLM.kvGroups, GLM.headDim],
                 vocabularyRows: [4, 4096], positiveRows: [4, 4096], oddLength: 1031,
-                glm4Logits: [2, GLM4.vocab], glm4Embedding: [8, GLM4.vocab, 8], glm4Rope: [4, 4, GLM.headDim, GLM.rotaryDim],
-                glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], lmHeads: [])
+                glm4Logits: [1, GLM4.vocab], glm4Embedding: [8, GLM4.vocab, 8], glm4Rope: [4, 4, GLM.headDim, GLM.rotaryDim],
+                glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], glm4Sampling: nil, lmHeads: [])
         case .standard:
             return Dimensions(
                 gemms: [
@@ -86,7 +88,7 @@ package enum Battery {
                 positiveRows: [32, GLM.ffn], oddLength: 65537,
                 glm4Logits: [4, GLM4.vocab], glm4Embedding: [16, GLM4.vocab, 128],
                 glm4Rope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim], glm4Decode: [1, 32768, GLM.heads, GLM.kvGroups, GLM.headDim],
-                lmHeads: [])
+                glm4Sampling: [4, GLM4.vocab, 50], lmHeads: [])
         case .full:
             return Dimensions(
                 gemms: [
@@ -110,7 +112,7 @@ package enum Battery {
                 positiveRows: [128, GLM.ffn], oddLength: (1 << 20) + 1,
                 glm4Logits: [16, GLM4.vocab], glm4Embedding: [128, GLM4.vocab, 128],
                 glm4Rope: [128, GLM.heads, GLM.headDim, GLM.rotaryDim],
-                glm4Decode: [1, GLM4.context, GLM.heads, GLM.kvGroups, GLM.headDim],
+                glm4Decode: [1, GLM4.context, GLM.heads, GLM.kvGroups, GLM.headDim], glm4Sampling: [16, GLM4.vocab, 50],
                 lmHeads: [
                     ("lm-head-chatglm3", [1, GLM.vocab, h], "ChatGLM3-6B's LM head for one decoded token: 65024 logits, K=4096"),
                     ("lm-head-glm4", [1, GLM4.vocab, h], "GLM-4-9B's LM head for one decoded token: 151552 logits, K=4096"),
@@ -186,7 +188,12 @@ package enum Battery {
         add("overflow", .convert, [.fp32], .edge, [256], pattern: .overflow, destination: .fp16, "fp32 beyond fp16's range must become ±Inf")
         add("nan", .gemm, [.fp32], .edge, [4, 16, 64], pattern: .nonFinite, "a NaN in A poisons its row")
         add("non-finite", .add, floats, .edge, [256], pattern: .nonFinite, "NaN and ±Inf propagate; Inf + (−Inf) is NaN")
-        add("non-finite", .silu, [.fp32, .fp16], .edge, [256], pattern: .nonFinite, "silu(NaN) is NaN, silu(+Inf) is +Inf")
+        add("non-finite", .silu, [.fp32, .fp16], .edge, [256], pattern: .nonFinite,
+            "silu(NaN) is NaN, silu(+Inf) is +Inf, silu(−Inf) its limit 0 or NaN (the header allows both)")
+        for kernel in [Kernel.geluErf, .geluTanh] {
+            add("non-finite", kernel, [.fp32], .edge, [256], pattern: .nonFinite,
+                "gelu(NaN) is NaN, gelu(+Inf) is +Inf, gelu(−Inf) its limit 0 or NaN (the header allows both)")
+        }
         add("non-finite", .convert, [.fp32], .edge, [256], pattern: .nonFinite, destination: .bf16, "NaN and ±Inf survive conversion")
         add("nan", .reduceMax, floats, .edge, [4, 256], pattern: .nonFinite, "a NaN in a row makes its max NaN")
         add("nan", .argmax, [.fp32], .edge, [4, 256], pattern: .nonFinite, "the first NaN is the largest")
@@ -270,7 +277,9 @@ package enum Battery {
         add("glm4-vocabulary", .embedding, [.fp32, .bf16], .extended, d.glm4Embedding,
             "gather from GLM-4's 151552-entry vocabulary (a tile of each row): ids past 2¹⁶, which ChatGLM3's 65024 never reach")
         add("glm4-next-token", .argmax, floats, .extended, d.glm4Logits, "greedy decoding over GLM-4's 151552 logits")
-        add("glm4-sampling", .topk, halves, .extended, d.glm4Logits + [d.topK], "top-k candidates over GLM-4's 151552 logits")
+        if let sampling = d.glm4Sampling {
+            add("glm4-sampling", .topk, halves, .extended, sampling, "top-k candidates over GLM-4's 151552 logits")
+        }
         add("glm4-long-context", .rope, floats, .extended, d.glm4Rope,
             scalars: [GLM4.ropeBase, Double(GLM4.context - d.glm4Rope[0])],
             "GLM-4-9B-chat's RoPE (base 10000 × rope_ratio 500) on the last tokens of its 131072-token context")

@@ -266,7 +266,8 @@ extension BatteryCase {
         let specials: [Double]
         switch kernel {
         case .silu, .geluErf, .geluTanh:
-            specials = [.nan, .infinity]
+            // −∞ since battery 1.4.0: the limit (±0) or NaN, as the header allows.
+            specials = [.nan, .infinity, -.infinity]
         case .add, .convert:
             specials = [.nan, .infinity, -.infinity]
         default:

@@ -54,7 +54,8 @@ extension BatteryCase {
         var result = result
         for index in result.indices {
             let dtype = outputTypes[index].floatType
-            result[index].alternative = flushed[index].values.map { value in
+            // The flushed result's own alternative (a limit at −∞) stays acceptable.
+            result[index].alternative = (flushed[index].alternative ?? flushed[index].values).map { value in
                 guard let dtype, abs(value) < dtype.minNormal else { return value }
                 return 0 * value
             }
@@ -100,9 +101,16 @@ extension BatteryCase {
         let y = x.map(f)
         func tolerance(_ grade: ToleranceGrade) -> [Double] {
             let u = model.u(grade)
-            return zip(x, y).map { xi, yi in bound(xi, yi, u) + model.final(0, yi) }
+            // At ±∞ the result is exact (±∞, a limit or NaN): no bound grows with |x| there.
+            return zip(x, y).map { xi, yi in (xi.isFinite ? bound(xi, yi, u) : 0) + model.final(0, yi) }
         }
-        return Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))
+        var expectation = Expectation(values: y, standard: tolerance(.standard), functional: tolerance(.functional))
+        // At −∞ an activation whose formula is 0·∞ or ∞/∞ there may give its limit (±0) or NaN
+        // (certify_backend.h, "Non-finite inputs"): the other convention is the alternative.
+        if x.contains(-.infinity) {
+            expectation.alternative = zip(x, y).map { xi, yi in xi == -.infinity ? (yi.isNaN ? -0.0 : .nan) : yi }
+        }
+        return expectation
     }
 
     fileprivate func exact(_ values: [Double], floor: Double = 0) -> Expectation {

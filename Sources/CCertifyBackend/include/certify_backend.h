@@ -50,6 +50,15 @@
  *   or print: "not implemented" is CB_STATUS_UNSUPPORTED, an answer, not a
  *   crash.
  *
+ *   An asynchronous device may find an error only after execute() returned
+ *   CB_STATUS_OK (a fault in the kernel, a lost device). It reports it from
+ *   the next synchronize() (or download(), which waits too) on that backend,
+ *   with the status and message it would have given from execute(), and
+ *   keeps reporting CB_STATUS_DEVICE_ERROR until the plan and buffers
+ *   involved are released. The harness calls synchronize() after every
+ *   execute(), so such an error is charged to the case that caused it;
+ *   a backend must never leave it for a later, unrelated call to find.
+ *
  * Device model (also for CPU backends)
  *   alloc → upload → prepare (plan/compile; its time is first-call latency)
  *   → execute (may be asynchronous) → synchronize → download → free.
@@ -125,7 +134,8 @@ typedef enum cb_rounding {
  *                         outputs = {Y}. flags: CB_SOFTMAX_CAUSAL masks
  *                         column j of row i when j > i + (c − r) (a query
  *                         block at the end of a KV sequence); CB_SOFTMAX_MASK
- *                         adds input M, I8 [r×c], 0 = masked, 1 = kept.
+ *                         adds input M, I8 [r×c], 0 = masked, any other
+ *                         value (1, −1, 127 …) = kept, as a C boolean.
  *                         Masked entries are −∞ before the softmax. A row
  *                         with every entry masked outputs all zeros.
  * CB_KERNEL_RMSNORM       Y[r×c] = X / sqrt(mean(X², row) + eps) · W[c]
@@ -217,8 +227,26 @@ typedef enum cb_rounding {
  *                         shape = {n}; inputs = {X}; outputs = {Y}.
  *
  * A capability query names the kernel and T; for GEMM_I8, T = I8; for
- * CONVERT, T is the source dtype and the backend answers for every
- * destination it supports (the harness asks prepare() for the pair).
+ * CONVERT, T is the source dtype and supported = 1 means at least one
+ * destination: cb_capability cannot list destinations, so the harness asks
+ * prepare() for each pair, and UNSUPPORTED from prepare() for a CONVERT
+ * pair is an answer, never a lie (as for any op with flags).
+ *
+ * cb_op.flags: for every kernel but CONVERT a bitmask of the kernel's
+ * CB_<KERNEL>_* bits (0 when it has none; a bit the backend does not know is
+ * UNSUPPORTED from prepare()). CONVERT alone carries a value there, the
+ * destination cb_dtype; kernels added after 1.1 use bitmasks only.
+ *
+ * Non-finite inputs: every kernel propagates NaN as IEEE arithmetic does;
+ * ±∞ gives what the kernel's formula gives in IEEE arithmetic, except
+ * where the formula is 0·∞ or ∞/∞ at a point where the function has a
+ * limit: SILU, SWIGLU's gate, GELU_ERF and GELU_TANH at −∞ may give either
+ * that limit (−0 or +0) or NaN (x/(1 + e^−x) and x·σ(x) give NaN there; a
+ * guarded implementation gives the limit; the harness accepts both); at +∞
+ * they give +∞.
+ * SOFTMAX of a row holding +∞ is NaN in that row (∞ − ∞), and −∞ entries
+ * give 0 when any entry is finite; a row of only −∞ entries, none of them
+ * masked, is NaN (0/0), while a fully masked row is zeros (above).
  */
 typedef enum cb_kernel {
     CB_KERNEL_GEMM = 1,
