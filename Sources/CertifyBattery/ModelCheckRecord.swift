@@ -23,11 +23,15 @@ package struct DecoderShape: Sendable, Codable, Equatable, Hashable {
     /// Where the widths come from.
     package var origin: String
 
+    /// The longest dot product the chain forms: the FFN's down projection, the hidden width, or
+    /// attention over every token (prompt and decode steps) of the cache.
+    package var longestSum: Int { max(ffn, hidden, prompt + decodeSteps, heads * headDim) }
+
     /// Columns of the fused QKV projection: h·d query, g·d key and g·d value columns.
     package var qkvColumns: Int { (heads + 2 * kvGroups) * headDim }
 
-    /// The decoder each suite runs. Quick keeps the structure at a width that runs in
-    /// milliseconds; standard and full run ChatGLM3-6B's true layer width (hidden 4096, 32 heads
+    /// The decoder each suite runs. Quick keeps the structure (two layers) at a width that runs in
+    /// milliseconds; standard and full run one layer at ChatGLM3-6B's true width (hidden 4096, 32 heads
     /// over 2 KV groups of 128, rot 64, FFN 13696) with a vocabulary of 8192 columns: the LM head's
     /// reduction is the model's (K = 4096), its width is not (65024 would hold 0.5 GB of weights
     /// in each of certify and the backend for one GEMM).
@@ -45,9 +49,9 @@ package struct DecoderShape: Sendable, Codable, Equatable, Hashable {
                 origin: "one ChatGLM3-6B layer at its true width; vocabulary 8192")
         case .full:
             DecoderShape(
-                layers: 2, hidden: 4096, heads: 32, kvGroups: 2, headDim: 128, rotary: 64, ropeBase: 10000, ffn: 13696,
+                layers: 1, hidden: 4096, heads: 32, kvGroups: 2, headDim: 128, rotary: 64, ropeBase: 10000, ffn: 13696,
                 vocabulary: 8192, eps: 1e-5, prompt: 32, decodeSteps: 8,
-                origin: "two ChatGLM3-6B layers at their true width; vocabulary 8192")
+                origin: "one ChatGLM3-6B layer at its true width; vocabulary 8192; a longer prompt and more steps")
         }
     }
 

@@ -309,14 +309,27 @@ package enum DecoderComparison {
 
     /// The limits for logits `exact` (every position compared) given what the rounded model
     /// strayed by: `logitFactor` times its worst logit error and the factor's square times its
-    /// worst KL divergence. Neither falls below what rounding the logits alone would cost,
-    /// `logitFactor` times half an ulp u of the largest logit, and for the divergence its square
-    /// times u²/8 (KL ≈ ½·Var_p(δ) with |δ| ≤ u/2), so a model whose roundings happen to land
-    /// exactly does not get a zero limit.
-    package static func limits(exact: [Double], roundedErrors: [(maxError: Double, kl: Double)], type: DType) -> (logit: Double, kl: Double) {
+    /// worst KL divergence, each widened by `accumulationFactor`. Neither falls below what rounding
+    /// the logits alone would cost, `logitFactor` times half an ulp u of the largest logit, and for
+    /// the divergence its square times u²/8 (KL ≈ ½·Var_p(δ) with |δ| ≤ u/2), so a model whose
+    /// roundings happen to land exactly does not get a zero limit.
+    package static func limits(
+        exact: [Double], roundedErrors: [(maxError: Double, kl: Double)], type: DType, accumulation: DType, longestSum: Int
+    ) -> (logit: Double, kl: Double) {
         let ulp = type.ulp(at: exact.map(\.magnitude).max() ?? 0)
-        let logit = logitFactor * max(roundedErrors.map(\.maxError).max() ?? 0, ulp / 2)
-        let kl = logitFactor * logitFactor * max(roundedErrors.map(\.kl).max() ?? 0, ulp * ulp / 8)
+        let widen = accumulationFactor(type: type, accumulation: accumulation, longestSum: longestSum)
+        let logit = logitFactor * max(widen * (roundedErrors.map(\.maxError).max() ?? 0), ulp / 2)
+        let kl = logitFactor * logitFactor * max(widen * widen * (roundedErrors.map(\.kl).max() ?? 0), ulp * ulp / 8)
         return (logit, kl)
+    }
+
+    /// How much a correct backend's sums may add to the rounded model's error: the rounded model
+    /// rounds each kernel's output once (relative u_storage), a backend also accumulates its
+    /// longest dot product of K terms in the declared accumulation type, which adds about
+    /// √K·u_acc relative (a random walk of K roundings). So the figures scale by
+    /// 1 + √K·u_acc/u_storage: 1.002 for bf16 with fp32 sums (K = 13696), 118 for an fp32 model
+    /// or fp16 sums, whose accumulation error the output rounding no longer hides.
+    package static func accumulationFactor(type: DType, accumulation: DType, longestSum: Int) -> Double {
+        1 + Double(max(longestSum, 1)).squareRoot() * accumulation.unitRoundoff / type.unitRoundoff
     }
 }

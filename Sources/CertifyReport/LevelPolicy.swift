@@ -81,7 +81,9 @@ package struct LevelContext: Sendable, Codable, Equatable {
 ///   caught, no write outside its buffers; no case at all crashed or hung the backend.
 /// - L2 Validated: every case (core, extended and edge) within the standard tolerance; the first and last
 ///   executions agree within it; no case wrote outside its buffers; every case has a p50 budget (or the tier's percentile) and meets it;
-///   the model-level check ran and every position is within its limits (scaled as the tolerances are).
+///   the model-level check ran and every position is within its limits (a tier's scale multiplies
+///   the logit limit, its square the KL limit). A crash or hang during the check costs L1, as a
+///   case's does.
 /// - L3 Critical: bitwise-identical repeated executions (first, last and every soak execution);
 ///   every case meets a p99 budget; the backend binary is pinned by SHA-256; memory checked by the
 ///   worker's guard pages (a violation there is a crash); a soak without errors.
@@ -101,19 +103,24 @@ package enum LevelPolicy {
         listLimit: Int = 3
     ) -> LevelAssessment {
         let requirements = [
-            l1(results, toleranceScale), l2(results, context, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
+            l1(results, context, toleranceScale), l2(results, context, toleranceScale, percentile, listLimit), l3(results, context, listLimit),
         ]
         let reached = requirements.prefix { $0.isEmpty }.count
         let gaps = requirements.enumerated().dropFirst(reached).map { LevelGap(level: Level(integerLiteral: $0.offset + 1), reasons: $0.element) }
         return LevelAssessment(reached: Level(integerLiteral: reached), gaps: gaps)
     }
 
-    private static func l1(_ results: [CaseResult], _ scale: Double) -> [String] {
+    private static func l1(_ results: [CaseResult], _ context: LevelContext, _ scale: Double) -> [String] {
         let core = results.filter { $0.role == .core }
         if core.isEmpty { return ["no core case ran"] }
         // "No crash" covers every case, core or edge.
         let crashes = results.filter { $0.role != .core && ($0.outcome == .crashed || $0.outcome == .timedOut) }
-        return core.compactMap { result in
+        // The model-level check runs the core kernels: a crash or hang there is one of the backend's.
+        let chain: [String] = [context.modelCheck].compactMap { check in
+            guard let check, check.outcome == .crashed || check.outcome == .timedOut else { return nil }
+            return check.shortfall()
+        }
+        return chain + core.compactMap { result in
             switch result.outcome {
             case .unsupported: return "\(result.id) is not supported by the backend"
             case .error: return "\(result.id) failed to run: \(result.message ?? "unknown error")"

@@ -136,7 +136,9 @@ package enum ModelCheck {
             tokens = [DecoderComparison.topTwo(expected[(tokens.count - 1) * v..<tokens.count * v]).first]
         }
         if !roundedFigures.isEmpty {
-            let limits = DecoderComparison.limits(exact: exactLogits, roundedErrors: roundedFigures, type: dtype)
+            let limits = DecoderComparison.limits(
+                exact: exactLogits, roundedErrors: roundedFigures, type: dtype, accumulation: numerics.accumulation(for: dtype),
+                longestSum: shape.longestSum)
             (record.logitLimit, record.klLimit) = (limits.logit, limits.kl)
         }
         if record.outcome == .passed, let shortfall = record.shortfall() {

@@ -78,13 +78,27 @@ private func context(_ check: ModelCheckRecord?) -> LevelContext {
         #expect(LevelPolicy.assess(passingCases(), context: context(check), toleranceScale: 0.5).reached == .compatible)
     }
 
-    @Test(arguments: [CaseOutcome.unsupported, .crashed, .notRun])
-    func aCheckThatDidNotRunCostsL2(_ outcome: CaseOutcome) {
+    /// A check that could not run costs L2; one that crashed or hung the backend costs L1, as a
+    /// case that did would.
+    @Test(arguments: [
+        (CaseOutcome.unsupported, Level.compatible), (.notRun, .compatible), (.error, .compatible),
+        (.crashed, .notCertified), (.timedOut, .notCertified),
+    ])
+    func aCheckThatDidNotRunCostsL2AndACrashL1(_ outcome: CaseOutcome, _ reached: Level) {
         let check = ModelCheckRecord(shape: .forSuite(.quick), type: nil, outcome: outcome, message: "why")
         let assessment = LevelPolicy.assess(passingCases(), context: context(check))
-        #expect(assessment.reached == .compatible)
+        #expect(assessment.reached == reached)
         #expect(assessment.gaps.first?.reasons.first?.hasPrefix("the model-level check ") == true)
         #expect(assessment.gaps.first?.reasons.first?.hasSuffix(": why") == true)
+    }
+
+    /// Battery 1.4.0 reports carry the check; a merge of them without one records it as not run.
+    @Test func reportsFromBattery140OnCarryTheCheck() {
+        #expect(!ShardMerge.hasModelCheck(battery: "1.3.0"))
+        #expect(!ShardMerge.hasModelCheck(battery: "1.0.0"))
+        #expect(ShardMerge.hasModelCheck(battery: "1.4.0"))
+        #expect(ShardMerge.hasModelCheck(battery: "1.10.0"))
+        #expect(ShardMerge.hasModelCheck(battery: "2.0.0"))
     }
 
     /// The report's pages carry it: report.md a section with a row per position, junit.xml a test case.

@@ -240,7 +240,7 @@ typedef enum cb_rounding {
  * Non-finite inputs: every kernel propagates NaN as IEEE arithmetic does;
  * ±∞ gives what the kernel's formula gives in IEEE arithmetic, except
  * where the formula is 0·∞ or ∞/∞ at a point where the function has a
- * limit: SILU, SWIGLU's gate, GELU_ERF and GELU_TANH at −∞ may give either
+ * limit: SILU, GELU_ERF and GELU_TANH at −∞ may give either
  * that limit (−0 or +0) or NaN (x/(1 + e^−x) and x·σ(x) give NaN there; a
  * guarded implementation gives the limit; the harness accepts both); at +∞
  * they give +∞.

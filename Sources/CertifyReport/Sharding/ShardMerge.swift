@@ -116,6 +116,12 @@ package enum ShardMerge {
         return merged(ordered, cases: suite.map { resultByID[$0.id]! })
     }
 
+    /// Whether reports of battery `version` carry the model-level check (1.4.0 and later).
+    static func hasModelCheck(battery version: String) -> Bool {
+        let parts = version.split(separator: ".").map { Int($0) ?? 0 }
+        return parts.lexicographicallyPrecedes([1, 4, 0]) == false
+    }
+
     /// `shards` (in index order, checked) as one run of `cases`.
     private static func merged(_ shards: [Input], cases: [CaseResult]) -> Statement {
         let predicates = shards.map(\.report.statement.predicate)
@@ -125,8 +131,13 @@ package enum ShardMerge {
         var context = LevelContext(
             backendPinned: p.levelContext.backendPinned, memorySafetyChecked: contexts.allSatisfy(\.memorySafetyChecked),
             soakCompleted: contexts.allSatisfy(\.soakCompleted), seedOrigin: p.levelContext.seedOrigin)
-        // Shard 1 runs the model-level check for the suite.
+        // Shard 1 runs the model-level check for the suite; a suite of battery 1.4.0 or later
+        // without one did not pass it.
         context.modelCheck = contexts.compactMap(\.modelCheck).first
+        if context.modelCheck == nil, Self.hasModelCheck(battery: p.run.batteryVersion) {
+            context.modelCheck = ModelCheckRecord(
+                shape: .forSuite(p.run.suite), type: nil, outcome: .notRun, message: "shard 1's report carries no model-level check")
+        }
         p.run.startedAt = predicates.map(\.run.startedAt).min()!
         p.run.finishedAt = predicates.map(\.run.finishedAt).max()!
         // Each shard's device is its own; `shards` names each one's options.
