@@ -154,6 +154,11 @@ __kernel void unary(__global const S *x, __global S *y, ulong n, int op) {
     float v = LD(x, i), r;
     if (op == 0) {
         r = silu_f(v);
+    } else if (isinf(v)) {
+        /* GELU at ±∞ (certify_backend.h, "Non-finite inputs"): +∞, and at −∞ its limit. The
+         * formulas leave it to the device's tanh and erf: PoCL's tanh does not reach −1 at −∞,
+         * so 0.5·v·(1 + tanh(…)) came out −∞. */
+        r = v > 0.0f ? v : -0.0f;
     } else if (op == 1) {
         r = 0.5f * v * (1.0f + erf(v * M_SQRT1_2_F));
     } else {
