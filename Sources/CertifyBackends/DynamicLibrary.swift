@@ -7,17 +7,24 @@ import Glibc
 /// A dlopen'ed shared object, closed with dlclose when the object goes, on every path.
 final class DynamicLibrary {
     private let handle: UnsafeMutableRawPointer
+    /// The descriptor the library was opened through, held until after dlclose.
+    private let file: FileDescriptor
 
-    /// dlopen(path, RTLD_NOW | RTLD_LOCAL); throws dlerror()'s words when it refuses.
-    init(_ path: String) throws(LoadFailure) {
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+    /// dlopen(RTLD_NOW | RTLD_LOCAL) of the file open on `file`, through /proc/self/fd/N, holding
+    /// `file` open as long as the library is loaded; throws dlerror()'s words when it refuses.
+    /// glibc takes an object whose name matches one already loaded for that object, and a closed
+    /// descriptor's number is handed out again: a second plugin opened through the same number
+    /// would silently be the first one's code.
+    init(descriptor file: FileDescriptor) throws(LoadFailure) {
+        guard let handle = dlopen("/proc/self/fd/\(file.raw)", RTLD_NOW | RTLD_LOCAL) else {
             throw LoadFailure(message: dlerror().map { String(cString: $0) } ?? "unknown dlopen error")
         }
-        self.handle = handle
+        (self.handle, self.file) = (handle, file)
     }
 
     deinit {
         dlclose(handle)
+        withExtendedLifetime(file) {}
     }
 
     /// The address of `name`, or nil when the library does not export it.

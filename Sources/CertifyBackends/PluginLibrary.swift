@@ -18,7 +18,8 @@ final class PluginLibrary {
     /// Loads `path`, checks the SHA-256 pin when given, and negotiates the ABI.
     ///
     /// The bytes hashed are the bytes loaded: the file is opened once, hashed through that
-    /// descriptor and dlopen'ed through /proc/self/fd, so a file swapped in between is never run.
+    /// descriptor and dlopen'ed through /proc/self/fd, so a file swapped in between is never run;
+    /// the library holds the descriptor while it is loaded (`DynamicLibrary(descriptor:)`).
     init(path: String, expectedSHA256: String?) throws(BackendError) {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -27,9 +28,6 @@ final class PluginLibrary {
         guard let file = FileDescriptor(reading: path) else {
             throw BackendError(.notLoadable, "backend library '\(path)' cannot be read: \(String(cString: strerror(errno)))")
         }
-        // Open until dlopen has read it: an optimised build may otherwise close it after the last
-        // use of `file` itself, which is reading its number.
-        defer { withExtendedLifetime(file) {} }
         let digest: String
         do {
             digest = try FileDigest.sha256(ofDescriptor: file.raw)
@@ -43,7 +41,7 @@ final class PluginLibrary {
                 "backend library '\(path)' has SHA-256 \(digest), but the profile pins \(pin)")
         }
         do {
-            library = try DynamicLibrary("/proc/self/fd/\(file.raw)")
+            library = try DynamicLibrary(descriptor: file)
         } catch {
             throw BackendError(.notLoadable, "backend library '\(path)' is not a loadable shared library: \(error.message)")
         }

@@ -16,6 +16,23 @@ import Testing
         try compileC(source, in: folder, output: "libbroken.so", ["-shared", "-fPIC"])
     }
 
+    /// Several plugins loaded in one process (in-process isolation, a gate's A/B pair, the tests)
+    /// each run their own code: each is opened through /proc/self/fd/N, and glibc would hand back
+    /// an already loaded object of the same name if a descriptor's number were reused.
+    @Test func pluginsLoadedSideBySideAreEachTheirOwn() throws {
+        func plugin(_ name: String) -> String {
+            URL(fileURLWithPath: ExecutableLocation.directory).appendingPathComponent("libcertify_backend_\(name).so").path
+        }
+        let names = ["cpu", "ascend", "cambricon", "defective"]
+        var sessions = try names.map { try InProcessSession(path: plugin($0), expectedSHA256: nil, options: []) }
+        #expect(sessions.map(\.description.name) == names)
+        // One released, another loaded (its number may be the released one's): still its own.
+        sessions.removeFirst()
+        let hygon = try InProcessSession(path: plugin("hygon"), expectedSHA256: nil, options: [])
+        #expect(hygon.description.name == "hygon")
+        #expect(sessions.map(\.description.name) == Array(names.dropFirst()))
+    }
+
     @Test func missingLibraryNameSaysWhereItLookedAndWhatToRun() throws {
         let result = try run(library: "certify_backend_nowhere")
         #expect(result.status == ExitStatus.backendUnavailable.rawValue)
