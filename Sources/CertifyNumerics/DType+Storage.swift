@@ -43,8 +43,14 @@ extension DType {
         precondition(bytes.count % byteSize == 0, "\(bytes.count) bytes is not a whole number of \(rawValue) elements")
         switch self {
         case .fp32: return load(bytes, as: UInt32.self) { Double(Float(bitPattern: $0)) }
+        // A finite bf16 value widens exactly through Float (it is a binary32's top half), in a
+        // third of the bit-level path's time; ±Inf and NaN take that path, which keeps a NaN's
+        // payload.
         case .fp16: return load(bytes, as: UInt16.self) { BinaryFormat.fp16.widen(UInt64($0)) }
-        case .bf16: return load(bytes, as: UInt16.self) { BinaryFormat.bf16.widen(UInt64($0)) }
+        case .bf16:
+            return load(bytes, as: UInt16.self) { bits in
+                bits & 0x7F80 == 0x7F80 ? BinaryFormat.bf16.widen(UInt64(bits)) : Double(Float(bitPattern: UInt32(bits) << 16))
+            }
         case .fp64: return load(bytes, as: UInt64.self) { Double(bitPattern: $0) }
         }
     }

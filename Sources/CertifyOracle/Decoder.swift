@@ -16,26 +16,9 @@ package struct StoredMatrix: Sendable {
 
     /// Rows `range` as fp64 values (exact: every stored value is one).
     package func values(rows range: Range<Int>) -> [Double] {
-        let (first, count) = (range.lowerBound * cols, range.count * cols)
-        return [Double](unsafeUninitializedCapacity: count) { values, initialized in
-            bytes.withUnsafeBytes { raw in
-                switch type {
-                case .bf16, .fp16:
-                    let bits = raw.baseAddress!.assumingMemoryBound(to: UInt16.self) + first
-                    if type == .bf16 {
-                        for i in 0..<count { values[i] = Double(Float(bitPattern: UInt32(UInt16(littleEndian: bits[i])) << 16)) }
-                    } else {
-                        for i in 0..<count { values[i] = Double(Float16(bitPattern: UInt16(littleEndian: bits[i]))) }
-                    }
-                case .fp32:
-                    let bits = raw.baseAddress!.assumingMemoryBound(to: UInt32.self) + first
-                    for i in 0..<count { values[i] = Double(Float(bitPattern: UInt32(littleEndian: bits[i]))) }
-                case .fp64:
-                    let bits = raw.baseAddress!.assumingMemoryBound(to: UInt64.self) + first
-                    for i in 0..<count { values[i] = Double(bitPattern: UInt64(littleEndian: bits[i])) }
-                }
-            }
-            initialized = count
+        let size = type.byteSize * cols
+        return bytes.withUnsafeBytes { raw in
+            type.decode(UnsafeRawBufferPointer(rebasing: raw[range.lowerBound * size..<range.upperBound * size]))
         }
     }
 }
