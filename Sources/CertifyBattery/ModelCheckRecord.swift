@@ -1,5 +1,3 @@
-import Foundation
-
 /// The shape of the GLM decoder the model-level check runs: the real layer structure of
 /// ChatGLM3-6B and GLM-4-9B (RMSNorm, QKV with bias, RoPE on half of each head in adjacent pairs,
 /// multi-query attention over a KV cache, dense projection, residual, RMSNorm, SwiGLU FFN,
@@ -130,68 +128,6 @@ package struct ModelCheckRecord: Sendable, Codable, Equatable {
         }.max()
     }
 
-    /// Why the check falls short with every limit scaled by `scale` (a tier may tighten), or nil
-    /// when it passes: the first step over a limit, with its top-1 tokens and divergence.
-    package func shortfall(scale: Double = 1) -> String? {
-        guard outcome == .passed || outcome == .failed, let logitLimit, let klLimit else {
-            return "the model-level check \(outcomeWords): \(message ?? "no details")"
-        }
-        let (logits, kl) = (logitLimit * scale, klLimit * scale * scale)
-        for step in steps {
-            let within = step.maxLogitError <= logits && step.klDivergence <= kl
-            let flipped = step.backendToken != step.expectedToken && step.margin > 2 * logits
-            guard !within || flipped else { continue }
-            var what = "at position \(step.position) (\(step.step == 0 ? "prefill" : "decode step \(step.step)"))"
-            if step.backendToken != step.expectedToken {
-                what += " the backend's top-1 token is \(step.backendToken) where the model's is \(step.expectedToken) (lead \(Self.format(step.margin)))"
-            } else {
-                what += " the top-1 token agrees (\(step.expectedToken))"
-            }
-            what += "; worst logit error \(Self.format(step.maxLogitError)) (limit \(Self.format(logits))), KL divergence \(Self.format(step.klDivergence)) (limit \(Self.format(kl)))"
-            return "the model-level check failed \(what)"
-        }
-        return nil
-    }
-
-    private var outcomeWords: String {
-        switch outcome {
-        case .unsupported: "could not run"
-        case .crashed: "crashed the backend"
-        case .timedOut: "hung the backend"
-        case .notRun: "was not run"
-        default: "failed to run"
-        }
-    }
-
-    /// One line for the terminal and the report pages: the outcome, what ran, and the figures.
-    package var headline: String {
-        let what = "a GLM decoder in \(type?.rawValue ?? "no dtype") (\(shape.summary))"
-        guard outcome == .passed || outcome == .failed, let logitLimit, let klLimit else {
-            return "model-level check: \(outcome.rawValue), \(what): \(message ?? "no details")"
-        }
-        let worstLogit = steps.map(\.maxLogitError).max { a, b in a.isNaN ? false : (b.isNaN || a < b) } ?? 0
-        let worstKL = steps.map(\.klDivergence).max { a, b in a.isNaN ? false : (b.isNaN || a < b) } ?? 0
-        var line =
-            "model-level check: \(outcome.rawValue), \(what); top-1 agreed at \(agreements) of \(steps.count) positions; "
-            + "worst logit error \(Self.format(worstLogit)) (limit \(Self.format(logitLimit))), "
-            + "worst KL divergence \(Self.format(worstKL)) (limit \(Self.format(klLimit)))"
-        if let message, outcome == .failed { line += ": \(message)" }
-        return line
-    }
-
     /// Top-1 agreements over the steps compared.
     package var agreements: Int { steps.filter { $0.backendToken == $0.expectedToken }.count }
-
-    package static func format(_ value: Double) -> String {
-        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf") }
-        if value == 0 { return "0" }
-        let magnitude = abs(value)
-        if magnitude >= 0.01 && magnitude < 1e4 {
-            var text = String(format: "%.4f", value)
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            return text
-        }
-        return String(format: "%.3e", value)
-    }
 }

@@ -1,5 +1,6 @@
 import CertifyRun
 import CertifyBattery
+import CertifyReport
 import Foundation
 
 /// Shows the run's progress on stderr: one live line on a terminal, plain lines otherwise.

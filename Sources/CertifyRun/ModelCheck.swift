@@ -2,6 +2,7 @@ import CertifyBackends
 import CertifyBattery
 import CertifyNumerics
 import CertifyOracle
+import CertifyReport
 
 /// The decoder's kernels through a backend session: each call is one execute of one kernel,
 /// untimed, on the values the previous kernel returned, as a serving engine chains them.

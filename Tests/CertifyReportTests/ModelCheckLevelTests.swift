@@ -55,7 +55,7 @@ private func context(_ check: ModelCheckRecord?) -> LevelContext {
         #expect(assessment.reached == .compatible)
         #expect(
             assessment.gaps.first?.reasons.first
-                == "the model-level check failed at position 1 (decode step 1) the top-1 token agrees (5); worst logit error 0.9 (limit 0.4), KL divergence 1.000e-04 (limit 1.600e-03)")
+                == "the model-level check failed at position 1 (decode step 1) the top-1 token agrees (5); worst logit error 0.9 (limit 0.4), KL divergence 1.00e-04 (limit 0.0016)")
     }
 
     @Test func aWrongTokenWithAClearLeadFailsEvenWithinTheLogitLimit() {
@@ -107,7 +107,7 @@ private func context(_ check: ModelCheckRecord?) -> LevelContext {
         statement.predicate.levelContext.modelCheck = record(error: 0.9)
         let markdown = MarkdownRenderer.render(statement)
         #expect(markdown.contains("## Model-level check"))
-        #expect(markdown.contains("| 1 | decode 1 | 5 | 2 | 5 | 0.9 | 1.000e-04 | 0.1 | 1.000e-04 |"))
+        #expect(markdown.contains("| 1 | decode 1 | 5 | 2 | 5 | 0.9 | 1.00e-04 | 0.1 | 1.00e-04 |"))
         let junit = JUnitRenderer.render(statement)
         #expect(junit.contains("<testsuite name=\"certify.model\" tests=\"1\" failures=\"1\""))
         #expect(SummaryRenderer.render(statement).contains("model-level check: failed, a GLM decoder in bf16"))

@@ -88,9 +88,9 @@ package enum MarkdownRenderer {
         for step in check.steps {
             let cells = [
                 "\(step.position)", step.step == 0 ? "prefill" : "decode \(step.step)", "\(step.expectedToken)",
-                ModelCheckRecord.format(step.margin), "\(step.backendToken)", ModelCheckRecord.format(step.maxLogitError),
-                ModelCheckRecord.format(step.klDivergence), ModelCheckRecord.format(step.roundedMaxLogitError),
-                ModelCheckRecord.format(step.roundedKLDivergence),
+                Format.number(step.margin), "\(step.backendToken)", Format.number(step.maxLogitError),
+                Format.number(step.klDivergence), Format.number(step.roundedMaxLogitError),
+                Format.number(step.roundedKLDivergence),
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
