@@ -52,8 +52,9 @@ package struct DecoderWeights: Sendable {
     package init(shape: DecoderShape, type: DType, seed: UInt64) {
         (self.shape, self.type) = (shape, type)
         func stream(_ name: String) -> SeededGenerator { SeededGenerator(seed: seed, stream: "model-check.\(name)") }
-        func matrix(_ name: String, rows: Int, cols: Int, gain: Double = 1) -> StoredMatrix {
-            let bound = gain * (3 / Double(max(rows, 1))).squareRoot()
+        // Uniform in [−b, b] has variance b²/3: a projection over K inputs with variance gain²/K.
+        func projection(_ k: Int, gain: Double = 1) -> Double { gain * (3 / Double(max(k, 1))).squareRoot() }
+        func matrix(_ name: String, rows: Int, cols: Int, bound: Double) -> StoredMatrix {
             let rowBytes = type.byteSize * cols
             var bytes = [UInt8](repeating: 0, count: rowBytes * rows)
             // Blocks of rows, each drawn from a stream of its own, so that they are drawn on every
@@ -78,20 +79,20 @@ package struct DecoderWeights: Sendable {
         }
         let (h, f) = (shape.hidden, shape.ffn)
         // The table's rows are activations, not a projection: uniform in [−1, 1].
-        embedding = matrix("embedding", rows: shape.vocabulary, cols: h, gain: (Double(shape.vocabulary) / 3).squareRoot())
+        embedding = matrix("embedding", rows: shape.vocabulary, cols: h, bound: 1)
         layers = (0..<shape.layers).map { index in
             let name = "layer\(index)"
             return Layer(
                 inputNorm: vector("\(name).input-norm", count: h, 0.5, 1.5),
-                qkv: matrix("\(name).qkv", rows: h, cols: shape.qkvColumns),
+                qkv: matrix("\(name).qkv", rows: h, cols: shape.qkvColumns, bound: projection(h)),
                 qkvBias: vector("\(name).qkv-bias", count: shape.qkvColumns, -0.5, 0.5),
-                dense: matrix("\(name).dense", rows: shape.heads * shape.headDim, cols: h),
+                dense: matrix("\(name).dense", rows: shape.heads * shape.headDim, cols: h, bound: projection(shape.heads * shape.headDim)),
                 postNorm: vector("\(name).post-norm", count: h, 0.5, 1.5),
-                gateUp: matrix("\(name).gate-up", rows: h, cols: 2 * f),
-                down: matrix("\(name).down", rows: f, cols: h))
+                gateUp: matrix("\(name).gate-up", rows: h, cols: 2 * f, bound: projection(h)),
+                down: matrix("\(name).down", rows: f, cols: h, bound: projection(f)))
         }
         finalNorm = vector("final-norm", count: h, 0.5, 1.5)
-        lmHead = matrix("lm-head", rows: h, cols: shape.vocabulary, gain: 4)
+        lmHead = matrix("lm-head", rows: h, cols: shape.vocabulary, bound: projection(h, gain: 4))
         var generator = stream("prompt")
         prompt = (0..<shape.prompt).map { _ in generator.integer(0, shape.vocabulary - 1) }
     }
