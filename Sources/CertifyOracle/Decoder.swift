@@ -291,19 +291,19 @@ package enum DecoderComparison {
         return (maxError, max(kl, 0))
     }
 
-    /// The limits for logits `exact` (every position compared) given what the rounded model
-    /// strayed by: `logitFactor` times its worst logit error and the factor's square times its
+    /// The limits for logits whose largest magnitude is `largestLogit`, given what the rounded
+    /// model strayed by at every position compared (`rounded`): `logitFactor` times its worst logit error and the factor's square times its
     /// worst KL divergence, each widened by `accumulationFactor`. Neither falls below what rounding
     /// the logits alone would cost, `logitFactor` times half an ulp u of the largest logit, and for
     /// the divergence its square times u²/8 (KL ≈ ½·Var_p(δ) with |δ| ≤ u/2), so a model whose
     /// roundings happen to land exactly does not get a zero limit.
     package static func limits(
-        exact: [Double], roundedErrors: [(maxError: Double, kl: Double)], type: DType, accumulation: DType, longestSum: Int
+        largestLogit: Double, rounded: [ModelCheckStep], type: DType, accumulation: DType, longestSum: Int
     ) -> (logit: Double, kl: Double) {
-        let ulp = type.ulp(at: exact.map(\.magnitude).max() ?? 0)
+        let ulp = type.ulp(at: largestLogit)
         let widen = accumulationFactor(type: type, accumulation: accumulation, longestSum: longestSum)
-        let logit = logitFactor * max(widen * (roundedErrors.map(\.maxError).max() ?? 0), ulp / 2)
-        let kl = logitFactor * logitFactor * max(widen * widen * (roundedErrors.map(\.kl).max() ?? 0), ulp * ulp / 8)
+        let logit = logitFactor * max(widen * (rounded.map(\.roundedMaxLogitError).max() ?? 0), ulp / 2)
+        let kl = logitFactor * logitFactor * max(widen * widen * (rounded.map(\.roundedKLDivergence).max() ?? 0), ulp * ulp / 8)
         return (logit, kl)
     }
 

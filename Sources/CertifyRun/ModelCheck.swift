@@ -96,8 +96,7 @@ package enum ModelCheck {
         var (exactPass, roundedPass, backendPass) = (DecoderPass(weights), DecoderPass(weights), DecoderPass(weights))
 
         var record = ModelCheckRecord(shape: shape, type: type, outcome: .passed)
-        var exactLogits: [Double] = []
-        var roundedFigures: [(maxError: Double, kl: Double)] = []
+        var largestLogit = 0.0
         var tokens = weights.prompt
         let v = shape.vocabulary
         for step in 0...shape.decodeSteps {
@@ -116,7 +115,7 @@ package enum ModelCheck {
                 chosen = try backend.argmax(observed, rows: tokens.count, cols: v)
             } catch {
                 let error = error as? BackendError ?? BackendError(.callFailed, "\(error)")
-                record.outcome = error.kind == .unsupported ? .unsupported : error.kind.outcome
+                record.outcome = error.kind.outcome
                 record.message =
                     "\(backend.current.rawValue) in \(type.rawValue) at position \(first) (\(step == 0 ? "prefill" : "decode step \(step)")): \(error.message)"
                 break
@@ -126,19 +125,18 @@ package enum ModelCheck {
                 let top = DecoderComparison.topTwo(expected[range])
                 let measured = DecoderComparison.divergence(exact: expected[range], other: observed[range])
                 let emulated = DecoderComparison.divergence(exact: expected[range], other: nearby[range])
-                roundedFigures.append(emulated)
                 record.steps.append(
                     ModelCheckStep(
                         position: first + row, step: step, expectedToken: top.first, margin: top.margin,
                         backendToken: chosen[row], maxLogitError: measured.maxError, klDivergence: measured.kl,
                         roundedMaxLogitError: emulated.maxError, roundedKLDivergence: emulated.kl))
             }
-            exactLogits += expected
+            largestLogit = expected.reduce(largestLogit) { max($0, $1.magnitude) }
             tokens = [DecoderComparison.topTwo(expected[(tokens.count - 1) * v..<tokens.count * v]).first]
         }
-        if !roundedFigures.isEmpty {
+        if !record.steps.isEmpty {
             let limits = DecoderComparison.limits(
-                exact: exactLogits, roundedErrors: roundedFigures, type: dtype, accumulation: numerics.accumulation(for: dtype),
+                largestLogit: largestLogit, rounded: record.steps, type: dtype, accumulation: numerics.accumulation(for: dtype),
                 longestSum: shape.longestSum)
             (record.logitLimit, record.klLimit) = (limits.logit, limits.kl)
         }
