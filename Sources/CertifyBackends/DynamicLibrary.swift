@@ -22,9 +22,26 @@ final class DynamicLibrary {
         (self.handle, self.file) = (handle, file)
     }
 
+    /// dlclose need not unload (a library glibc marked NODELETE, one whose threads or TLS
+    /// destructors hold it): then it stays resident under the name /proc/self/fd/N, and closing
+    /// N would let the next plugin opened on that number be handed this one. Such a descriptor is
+    /// kept open for the life of the process, so its number is never reused.
     deinit {
         dlclose(handle)
-        withExtendedLifetime(file) {}
+        let path = "/proc/self/fd/\(file.raw)"
+        if let resident = dlopen(path, RTLD_LAZY | RTLD_NOLOAD) {
+            dlclose(resident)
+            Self.keepOpen(file)
+        }
+    }
+
+    private nonisolated(unsafe) static var resident: [FileDescriptor] = []
+    private static let residentLock = NSLock()
+
+    private static func keepOpen(_ file: FileDescriptor) {
+        residentLock.lock()
+        defer { residentLock.unlock() }
+        resident.append(file)
     }
 
     /// The address of `name`, or nil when the library does not export it.

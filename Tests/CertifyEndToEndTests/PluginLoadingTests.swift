@@ -33,6 +33,24 @@ import Testing
         #expect(sessions.map(\.description.name) == Array(names.dropFirst()))
     }
 
+    /// The same library in two sessions is one object to glibc, named by the first descriptor it
+    /// was opened through; released by that session, it stays loaded for the other, and the next
+    /// plugin opened on the freed number would be handed it. Each must still be its own.
+    @Test func aPluginOpenedAfterASharedOneIsReleasedIsItsOwn() throws {
+        func plugin(_ name: String) -> String {
+            URL(fileURLWithPath: ExecutableLocation.directory).appendingPathComponent("libcertify_backend_\(name).so").path
+        }
+        var first: InProcessSession? = try InProcessSession(path: plugin("cpu"), expectedSHA256: nil, options: [])
+        let second = try InProcessSession(path: plugin("cpu"), expectedSHA256: nil, options: [])
+        #expect(first?.description.name == "cpu")
+        first = nil
+        for name in ["defective", "ascend", "hygon"] {
+            let next = try InProcessSession(path: plugin(name), expectedSHA256: nil, options: [])
+            #expect(next.description.name == name)
+        }
+        #expect(second.description.name == "cpu")
+    }
+
     @Test func missingLibraryNameSaysWhereItLookedAndWhatToRun() throws {
         let result = try run(library: "certify_backend_nowhere")
         #expect(result.status == ExitStatus.backendUnavailable.rawValue)
