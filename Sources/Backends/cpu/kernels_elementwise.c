@@ -82,6 +82,16 @@ cb_status KERNEL(add)(uint32_t dtype, size_t count, const void *a, const void *b
     return CB_STATUS_OK;
 }
 
+/* Y[r×c] = A[r×c] + B[c]: the bias B added to every row, one fp32 add each. */
+cb_status KERNEL(add_broadcast)(uint32_t dtype, size_t rows, size_t cols, const void *a, const void *b, void *y) {
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t j = 0; j < cols; j++) {
+            store(dtype, y, r * cols + j, load(dtype, a, r * cols + j) + load(dtype, b, j));
+        }
+    }
+    return CB_STATUS_OK;
+}
+
 /* Y (dtype `to`) = X (dtype `dtype`): widening is exact, narrowing rounds to
  * nearest even; NaN stays NaN (quiet), ±Inf stays ±Inf, overflow gives ±Inf
  * (the support library's conversions, checked against IEEE-754 tables). */

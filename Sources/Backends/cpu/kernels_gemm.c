@@ -44,9 +44,10 @@ static void widen_float_rows(const void *context, size_t p0, size_t rows, size_t
     load_row(b->dtype, b->data, p0 * n, rows * n, panel);
 }
 
-/* The shared core: C[m×n] = A[m×k] · B, B reached through widen. */
-static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, widen_rows_fn widen,
-                           const void *context, void *c, cb_error *error) {
+/* The shared core: C[m×n] = A[m×k] · B, B reached through widen, C stored
+ * as out_dtype (T, or F32 for logits). */
+static cb_status gemm_core(uint32_t dtype, uint32_t out_dtype, size_t m, size_t n, size_t k, const void *a,
+                           widen_rows_fn widen, const void *context, void *c, cb_error *error) {
     if (m == 0 || n == 0) {
         return CB_STATUS_OK; /* C is empty */
     }
@@ -81,17 +82,24 @@ static cb_status gemm_core(uint32_t dtype, size_t m, size_t n, size_t k, const v
             }
         }
     }
-    store_row(dtype, c, 0, m * n, sums);
+    if (out_dtype != dtype && defect(CBS_DEFECT_LOGITS_ROUNDED_TO_STORAGE)) {
+        for (size_t e = 0; e < m * n; e++) { /* defect: the fp32 logits rounded to the 16-bit T first */
+            unsigned char narrow[4];
+            store(dtype, narrow, 0, sums[e]);
+            sums[e] = load(dtype, narrow, 0);
+        }
+    }
+    store_row(out_dtype, c, 0, m * n, sums);
     free(sums);
     free(panel);
     free(a_part);
     return CB_STATUS_OK;
 }
 
-cb_status KERNEL(gemm)(uint32_t dtype, size_t m, size_t n, size_t k, const void *a, const void *b, void *c,
-                 cb_error *error) {
+cb_status KERNEL(gemm)(uint32_t dtype, uint32_t out_dtype, size_t m, size_t n, size_t k, const void *a, const void *b,
+                 void *c, cb_error *error) {
     const float_matrix matrix = {dtype, b};
-    return gemm_core(dtype, m, n, k, a, widen_float_rows, &matrix, c, error);
+    return gemm_core(dtype, out_dtype, m, n, k, a, widen_float_rows, &matrix, c, error);
 }
 
 /* Each batch is an independent GEMM on consecutive, densely packed matrices. */
@@ -103,7 +111,7 @@ cb_status KERNEL(gemm_batched)(uint32_t dtype, size_t batch, size_t m, size_t n,
         const size_t b_batch = defect(CBS_DEFECT_GEMM_BATCHED_REUSES_B) ? 0 : i; /* defect: B[0] for all */
         const unsigned char *b_i = (const unsigned char *)b + b_batch * k * n * element;
         unsigned char *c_i = (unsigned char *)c + i * m * n * element;
-        cb_status status = KERNEL(gemm)(dtype, m, n, k, a_i, b_i, c_i, error);
+        cb_status status = KERNEL(gemm)(dtype, dtype, m, n, k, a_i, b_i, c_i, error);
         if (status != CB_STATUS_OK) {
             return status;
         }
@@ -188,7 +196,85 @@ cb_status KERNEL(gemm_wq)(uint32_t dtype, int bits, size_t m, size_t n, size_t k
     }
     load_row(dtype, s, 0, n, scales);
     const quantised_matrix matrix = {bits, w, scales};
-    cb_status status = gemm_core(dtype, m, n, k, a, widen_quantised_rows, &matrix, c, error);
+    cb_status status = gemm_core(dtype, dtype, m, n, k, a, widen_quantised_rows, &matrix, c, error);
     free(scales);
     return status;
+}
+
+typedef struct grouped_matrix {
+    int bits; /* 8: signed bytes; 4: unsigned nibbles */
+    size_t group;
+    const int8_t *w, *zeros; /* Z[k/G × n] */
+    const float *scales;     /* S[k/G × n], widened */
+    size_t groups;           /* k/G */
+} grouped_matrix;
+
+/* The dequantised weight (w − z) · s of its group, the difference exact in
+ * int, then one fp32 multiply. */
+static void widen_grouped_rows(const void *context, size_t p0, size_t rows, size_t n, float *panel) {
+    const grouped_matrix *q = context;
+    for (size_t p = 0; p < rows; p++) {
+        const size_t group = (p0 + p) / q->group;
+        for (size_t j = 0; j < n; j++) {
+            const size_t e = (p0 + p) * n + j;
+            const int value = q->bits == 8 ? q->w[e] : (int)((uint8_t)q->w[e / 2] >> (e % 2 == 0 ? 0 : 4) & 0xFu);
+            /* defect wg-scales-transposed: S read as [n × k/G], the layout of another checkpoint format */
+            const size_t at = defect(CBS_DEFECT_WG_SCALES_TRANSPOSED) ? (j * q->groups + group) % (q->groups * n)
+                                                                       : group * n + j;
+            panel[p * n + j] = (float)(value - q->zeros[group * n + j]) * q->scales[at];
+        }
+    }
+}
+
+/* Group-wise W4G / W8G: C = A · Ŵ, Ŵ[p][j] = (W[p][j] − Z[p/G][j]) · S[p/G][j]
+ * dequantised to fp32 and then summed exactly as GEMM does. */
+cb_status KERNEL(gemm_wg)(uint32_t dtype, int bits, size_t m, size_t n, size_t k, size_t group, const void *a,
+                    const int8_t *w, const void *s, const int8_t *z, void *c, cb_error *error) {
+    const size_t groups = group > 0 ? k / group : 0;
+    float *scales = groups * n > 0 ? calloc(groups * n, sizeof(float)) : NULL;
+    if (groups * n > 0 && scales == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_W%dG cannot allocate its scales", bits);
+    }
+    load_row(dtype, s, 0, groups * n, scales);
+    const grouped_matrix matrix = {bits, group, w, z, scales, groups};
+    cb_status status = gemm_core(dtype, dtype, m, n, k, a, widen_grouped_rows, &matrix, c, error);
+    free(scales);
+    return status;
+}
+
+/* C (dtype) = (A · B exact in int64, as GEMM_I8) · SA[i] · SB[j]: the sum
+ * converted to fp32, then two fp32 multiplies, rounded once to the dtype. */
+cb_status KERNEL(gemm_i8_dequant)(uint32_t dtype, size_t m, size_t n, size_t k, const int8_t *a, const int8_t *b,
+                            const float *sa, const float *sb, void *c, cb_error *error) {
+    if (m == 0 || n == 0) {
+        return CB_STATUS_OK;
+    }
+    int64_t *sums = calloc(n, sizeof(int64_t));
+    float *row = calloc(n, sizeof(float));
+    if (sums == NULL || row == NULL) {
+        free(sums);
+        free(row);
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_I8_DEQUANT cannot allocate its working space");
+    }
+    for (size_t i = 0; i < m; i++) {
+        memset(sums, 0, n * sizeof(int64_t));
+        for (size_t p = 0; p < k; p++) {
+            const int64_t a_ip = a[i * k + p];
+            const int8_t *b_row = b + p * n;
+            for (size_t j = 0; j < n; j++) {
+                sums[j] += a_ip * (int64_t)b_row[j];
+            }
+        }
+        for (size_t j = 0; j < n; j++) {
+            float sum = (float)sums[j];
+            if (defect(CBS_DEFECT_I8_DEQUANT_FP16_SUM)) {
+                sum = cbs_f16_to_f32(cbs_f32_to_f16(sum)); /* defect: the int32 sum passed through fp16 */
+            }
+            row[j] = sum * sa[i] * sb[j];
+        }
+        store_row(dtype, c, i * n, n, row);
+    }
+    free(sums);
+    free(row);
+    return CB_STATUS_OK;
 }

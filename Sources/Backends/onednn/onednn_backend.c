@@ -477,6 +477,9 @@ static cb_status od_query(cb_backend *backend, uint32_t kernel, uint32_t dtype, 
 }
 
 static cb_status od_prepare(cb_backend *backend, const cb_op *op, cb_plan **out, cb_error *error) {
+    if (cbs_refuse_abi_1_2(op, "oneDNN", error) != CB_STATUS_OK) {
+        return CB_STATUS_UNSUPPORTED;
+    }
     cb_status status = cbs_device_prepare(backend, op, sizeof(cb_plan), out, error);
     if (status == CB_STATUS_OK) {
         status = build(backend, op, &(*out)->checked.geometry, *out, error);

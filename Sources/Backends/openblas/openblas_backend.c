@@ -164,7 +164,9 @@ static void gemm_one(const cb_backend *backend, const cb_plan *plan, size_t m, s
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, fa,
                     (blasint)k, fb, (blasint)n, 0.0f, fc, (blasint)n);
     }
-    cbs_store_row(dtype, c, 0, m * n, fc, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
+    /* CB_GEMM_OUTPUT_F32 (ABI 1.2): the fp32 sums are the result, not rounded to the dtype. */
+    const uint32_t out = (plan->checked.op.flags & CB_GEMM_OUTPUT_F32) ? (uint32_t)CB_DTYPE_F32 : dtype;
+    cbs_store_row(out, c, 0, m * n, fc, CB_ROUNDING_NEAREST_EVEN, CB_DENORMALS_PRESERVE);
 }
 
 static cb_status ob_checked_execute(cb_backend *backend, cb_plan *plan, const cbs_operands *operands,

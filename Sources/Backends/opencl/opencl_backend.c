@@ -214,7 +214,7 @@ static int float_dtype(uint32_t dtype) {
     return dtype == CB_DTYPE_F32 || dtype == CB_DTYPE_F16 || dtype == CB_DTYPE_BF16;
 }
 
-/* Every kernel of the header is written in opencl_kernels.cl. */
+/* Every kernel of the header (ABI 1.2) is written in opencl_kernels.cl. */
 static int implemented(uint32_t kernel, uint32_t dtype) {
     switch (kernel) {
     case CB_KERNEL_GEMM_I8: return dtype == CB_DTYPE_I8;
@@ -225,6 +225,8 @@ static int implemented(uint32_t kernel, uint32_t dtype) {
     case CB_KERNEL_SWIGLU: case CB_KERNEL_ROPE: case CB_KERNEL_ATTENTION: case CB_KERNEL_EMBEDDING:
     case CB_KERNEL_ARGMAX: case CB_KERNEL_TOPK: case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX:
     case CB_KERNEL_ADD: case CB_KERNEL_CONVERT: return float_dtype(dtype);
+    case CB_KERNEL_ATTENTION_VARLEN: case CB_KERNEL_ATTENTION_PAGED: case CB_KERNEL_GEMM_W4G: case CB_KERNEL_GEMM_W8G:
+    case CB_KERNEL_GEMM_I8_DEQUANT: return float_dtype(dtype);
     default: return 0;
     }
 }
@@ -315,7 +317,10 @@ static cb_status build(cb_backend *backend, cb_plan *plan, cb_error *error) {
     global[0] = global[1] = global[2] = 1;
     cl_uint work_dims = 1;
     switch (op->kernel) {
-    case CB_KERNEL_GEMM: name = "gemm"; global[0] = d[1]; global[1] = d[0]; work_dims = 3; break;
+    case CB_KERNEL_GEMM:
+        name = (op->flags & CB_GEMM_OUTPUT_F32) ? "gemm_f32out" : "gemm";
+        global[0] = d[1]; global[1] = d[0]; work_dims = 3;
+        break;
     case CB_KERNEL_GEMM_BATCHED: name = "gemm"; global[0] = d[2]; global[1] = d[1]; global[2] = d[0]; work_dims = 3; break;
     case CB_KERNEL_GEMM_I8: name = "gemm_i8"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
     case CB_KERNEL_GEMM_W8: case CB_KERNEL_GEMM_W4: name = "gemm_wq"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
@@ -324,7 +329,25 @@ static cb_status build(cb_backend *backend, cb_plan *plan, cb_error *error) {
     case CB_KERNEL_LAYERNORM: name = "layernorm"; global[0] = d[0]; break;
     case CB_KERNEL_SILU: case CB_KERNEL_GELU_ERF: case CB_KERNEL_GELU_TANH: name = "unary"; global[0] = d[0]; break;
     case CB_KERNEL_SWIGLU: name = "swiglu"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
-    case CB_KERNEL_ADD: name = "add"; global[0] = d[0]; break;
+    case CB_KERNEL_ADD:
+        name = (op->flags & CB_ADD_BROADCAST) ? "add_bias" : "add";
+        global[0] = (op->flags & CB_ADD_BROADCAST) ? d[0] * d[1] : d[0];
+        break;
+    case CB_KERNEL_GEMM_W4G: case CB_KERNEL_GEMM_W8G: name = "gemm_wg"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_GEMM_I8_DEQUANT: name = "gemm_i8_dequant"; global[0] = d[1]; global[1] = d[0]; work_dims = 2; break;
+    case CB_KERNEL_ATTENTION_VARLEN: case CB_KERNEL_ATTENTION_PAGED: {
+        const int varlen = op->kernel == CB_KERNEL_ATTENTION_VARLEN;
+        const size_t head_dim = varlen ? d[5] : d[3];
+        if (head_dim > 256) {
+            return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s head dimension %zu exceeds this kernel's 256",
+                            cbs_kernel_name(op->kernel), head_dim);
+        }
+        name = varlen ? "attention_varlen" : "attention_paged";
+        global[0] = varlen ? d[3] : d[1]; /* heads */
+        global[1] = varlen ? d[1] : d[0]; /* query rows: Σq, or one per sequence */
+        work_dims = 2;
+        break;
+    }
     case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX: name = "reduce"; global[0] = d[0]; break;
     case CB_KERNEL_ARGMAX: name = "argmax"; global[0] = d[0]; break;
     case CB_KERNEL_TOPK: name = "topk"; global[0] = d[0]; break;
@@ -395,6 +418,81 @@ static void arg_f32(args *a, double value) {
     arg(a, sizeof v, &v);
 }
 
+/* Reads `count` I32 values of a device buffer into *out (malloc'd; the caller frees). */
+static cb_status read_i32(cb_backend *backend, cb_buffer *buffer, size_t count, int32_t **out, cb_error *error) {
+    *out = malloc(count > 0 ? count * sizeof **out : 1);
+    if (*out == NULL) {
+        return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "cannot allocate %zu lengths", count);
+    }
+    cl_int rc = count == 0 ? CL_SUCCESS
+                           : clEnqueueReadBuffer(backend->queue, buffer->mem, CL_TRUE, 0, count * sizeof **out, *out, 0,
+                                                 NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        free(*out);
+        *out = NULL;
+        return cl_fail(error, "clEnqueueReadBuffer", rc);
+    }
+    return CB_STATUS_OK;
+}
+
+/* The lengths and block tables of ATTENTION_VARLEN and ATTENTION_PAGED are
+ * data: read and checked before launching, as the header requires. */
+static cb_status check_sequences(cb_backend *backend, const cb_op *op, const size_t *d, cb_buffer *const *inputs,
+                                 cb_error *error) {
+    const size_t b = d[0];
+    int32_t *first = NULL, *second = NULL;
+    cb_status status = CB_STATUS_OK;
+    if (op->kernel == CB_KERNEL_ATTENTION_VARLEN) {
+        if ((status = read_i32(backend, inputs[3], b, &first, error)) != CB_STATUS_OK ||
+            (status = read_i32(backend, inputs[4], b, &second, error)) != CB_STATUS_OK) {
+            free(first);
+            return status;
+        }
+        size_t sum_q = 0, sum_kv = 0;
+        for (size_t s = 0; s < b && status == CB_STATUS_OK; s++) {
+            if (first[s] < 0 || second[s] < 0) {
+                status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                                  "ATTENTION_VARLEN sequence %zu has q %d and kv %d; lengths must be >= 0", s, first[s],
+                                  second[s]);
+            }
+            sum_q += (size_t)first[s];
+            sum_kv += (size_t)second[s];
+        }
+        if (status == CB_STATUS_OK && (sum_q != d[1] || sum_kv != d[2])) {
+            status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                              "ATTENTION_VARLEN lengths sum to %zu queries and %zu keys; the shape says %zu and %zu",
+                              sum_q, sum_kv, d[1], d[2]);
+        }
+    } else {
+        const size_t bs = d[4], nb = d[5], mb = d[6];
+        if ((status = read_i32(backend, inputs[3], b * mb, &first, error)) != CB_STATUS_OK ||
+            (status = read_i32(backend, inputs[4], b, &second, error)) != CB_STATUS_OK) {
+            free(first);
+            return status;
+        }
+        for (size_t s = 0; s < b && status == CB_STATUS_OK; s++) {
+            if (second[s] < 0 || (size_t)second[s] > mb * bs) {
+                status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                                  "ATTENTION_PAGED sequence %zu has context length %d; it must be in [0, %zu] (mb·bs)",
+                                  s, second[s], mb * bs);
+                break;
+            }
+            const size_t blocks = bs > 0 ? ((size_t)second[s] + bs - 1) / bs : 0;
+            for (size_t i = 0; i < blocks; i++) {
+                if (first[s * mb + i] < 0 || (size_t)first[s * mb + i] >= nb) {
+                    status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                                      "ATTENTION_PAGED block table entry [%zu][%zu] is %d; there are %zu blocks", s, i,
+                                      first[s * mb + i], nb);
+                    break;
+                }
+            }
+        }
+    }
+    free(first);
+    free(second);
+    return status;
+}
+
 static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *inputs, size_t n_inputs,
                              cb_buffer *const *outputs, size_t n_outputs, cb_error *error) {
     cbs_operands host; /* NULLs: the memory is the device's */
@@ -425,6 +523,12 @@ static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
             }
         }
         free(ids);
+    }
+    if (op->kernel == CB_KERNEL_ATTENTION_VARLEN || op->kernel == CB_KERNEL_ATTENTION_PAGED) {
+        status = check_sequences(backend, op, d, inputs, error);
+        if (status != CB_STATUS_OK) {
+            return status;
+        }
     }
     args a = {plan->kernel, 0, CL_SUCCESS};
     switch (op->kernel) {
@@ -466,7 +570,8 @@ static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[1]);
         break;
     case CB_KERNEL_ADD:
-        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]);
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, outputs[0]);
+        arg_u64(&a, (op->flags & CB_ADD_BROADCAST) ? d[1] : d[0]);
         break;
     case CB_KERNEL_REDUCE_SUM: case CB_KERNEL_REDUCE_MAX:
         arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]); arg_u64(&a, d[0]); arg_u64(&a, d[1]);
@@ -498,6 +603,33 @@ static cb_status ocl_execute(cb_backend *backend, cb_plan *plan, cb_buffer *cons
         break;
     case CB_KERNEL_CONVERT:
         arg_mem(&a, inputs[0]); arg_mem(&a, outputs[0]);
+        break;
+    case CB_KERNEL_GEMM_W4G: case CB_KERNEL_GEMM_W8G:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, inputs[2]); arg_mem(&a, inputs[3]);
+        arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]); arg_u64(&a, d[3]);
+        arg_i32(&a, op->kernel == CB_KERNEL_GEMM_W8G ? 8 : 4);
+        break;
+    case CB_KERNEL_GEMM_I8_DEQUANT:
+        arg_mem(&a, inputs[0]); arg_mem(&a, inputs[1]); arg_mem(&a, inputs[2]); arg_mem(&a, inputs[3]);
+        arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[1]); arg_u64(&a, d[2]);
+        break;
+    case CB_KERNEL_ATTENTION_VARLEN:
+        for (size_t i = 0; i < 5; i++) {
+            arg_mem(&a, inputs[i]);
+        }
+        arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[0]); arg_u64(&a, d[3]); arg_u64(&a, d[4]); arg_u64(&a, d[5]);
+        arg_f32(&a, op->scalars[0]);
+        break;
+    case CB_KERNEL_ATTENTION_PAGED:
+        for (size_t i = 0; i < 5; i++) {
+            arg_mem(&a, inputs[i]);
+        }
+        arg_mem(&a, outputs[0]);
+        arg_u64(&a, d[1]); arg_u64(&a, d[2]); arg_u64(&a, d[3]); arg_u64(&a, d[4]); arg_u64(&a, d[6]);
+        arg_f32(&a, op->scalars[0]);
         break;
     default: return cbs_fail(error, CB_STATUS_INTERNAL, "plan for kernel %u has no launcher", op->kernel);
     }

@@ -318,3 +318,118 @@ __kernel void embedding(__global const uchar *table, __global const int *ids, __
 __kernel void convert_f32(__global const S *x, __global float *y) { size_t i = get_global_id(0); st_f32(y, i, LD(x, i)); }
 __kernel void convert_f16(__global const S *x, __global half *y) { size_t i = get_global_id(0); st_f16(y, i, LD(x, i)); }
 __kernel void convert_bf16(__global const S *x, __global ushort *y) { size_t i = get_global_id(0); st_bf16(y, i, LD(x, i)); }
+
+/* ---- ABI 1.2 ------------------------------------------------------------ */
+
+/* Y[r×c] = A[r×c] + B[c]; global (r·c). */
+__kernel void add_bias(__global const S *a, __global const S *b, __global S *y, ulong cols) {
+    size_t i = get_global_id(0);
+    ST(y, i, LD(a, i) + LD(b, i % cols));
+}
+
+/* GEMM with C stored as fp32 (logits); global (n, m). */
+__kernel void gemm_f32out(__global const S *a, __global const S *b, __global float *c, ulong m, ulong n, ulong k) {
+    size_t j = get_global_id(0), i = get_global_id(1);
+    float sum = 0.0f;
+    for (size_t p = 0; p < k; p++) {
+        sum += LD(a, i * k + p) * LD(b, p * n + j);
+    }
+    c[i * n + j] = sum;
+}
+
+/* Group-wise W4G (unsigned nibbles, bits 4) / W8G (signed bytes, bits 8):
+ * C = A · ((W − Z)·S) per group of `group` rows; global (n, m). */
+__kernel void gemm_wg(__global const S *a, __global const char *w, __global const S *s, __global const char *z,
+                      __global S *c, ulong m, ulong n, ulong k, ulong group, int bits) {
+    size_t j = get_global_id(0), i = get_global_id(1);
+    float sum = 0.0f;
+    for (size_t p = 0; p < k; p++) {
+        size_t e = p * n + j, at = (p / group) * n + j;
+        int q = bits == 8 ? (int)w[e] : ((e % 2 == 0) ? ((int)(uchar)w[e / 2] & 15) : ((int)(uchar)w[e / 2] >> 4));
+        sum += LD(a, i * k + p) * ((float)(q - (int)z[at]) * LD(s, at));
+    }
+    ST(c, i * n + j, sum);
+}
+
+/* int8 GEMM, exact in int32, then · sa[i] · sb[j] in fp32 into this dtype; global (n, m). */
+__kernel void gemm_i8_dequant(__global const char *a, __global const char *b, __global const float *sa,
+                              __global const float *sb, __global S *c, ulong m, ulong n, ulong k) {
+    size_t j = get_global_id(0), i = get_global_id(1);
+    int sum = 0;
+    for (size_t p = 0; p < k; p++) {
+        sum += (int)a[i * k + p] * (int)b[p * n + j];
+    }
+    ST(c, i * n + j, (float)sum * sa[i] * sb[j]);
+}
+
+/* One query row of one head over `visible` keys whose rows KEY(l) (the index of
+ * key l's first element of its group) the caller defines; as `attention`. */
+#define ATTEND_ROW(QROW, OROW, VISIBLE, KEY)                                                   \
+    do {                                                                                        \
+        float acc[MAX_HEAD_DIM];                                                                \
+        for (size_t e = 0; e < d; e++) {                                                        \
+            acc[e] = 0.0f;                                                                      \
+        }                                                                                       \
+        if ((VISIBLE) == 0) {                                                                   \
+            for (size_t e = 0; e < d; e++) {                                                    \
+                ST(o, (OROW) + e, 0.0f);                                                        \
+            }                                                                                   \
+            return;                                                                             \
+        }                                                                                       \
+        float mx = -INFINITY;                                                                   \
+        for (size_t l = 0; l < (VISIBLE); l++) {                                                \
+            float sc = 0.0f;                                                                    \
+            for (size_t e = 0; e < d; e++) {                                                    \
+                sc += LD(qm, (QROW) + e) * LD(km, (KEY(l)) + e);                                \
+            }                                                                                   \
+            sc *= scale;                                                                        \
+            mx = (sc > mx || isnan(sc)) ? sc : mx;                                              \
+        }                                                                                       \
+        float total = 0.0f;                                                                     \
+        for (size_t l = 0; l < (VISIBLE); l++) {                                                \
+            float sc = 0.0f;                                                                    \
+            for (size_t e = 0; e < d; e++) {                                                    \
+                sc += LD(qm, (QROW) + e) * LD(km, (KEY(l)) + e);                                \
+            }                                                                                   \
+            float p = exp(sc * scale - mx);                                                     \
+            total += p;                                                                         \
+            for (size_t e = 0; e < d; e++) {                                                    \
+                acc[e] += p * LD(vm, (KEY(l)) + e);                                             \
+            }                                                                                   \
+        }                                                                                       \
+        for (size_t e = 0; e < d; e++) {                                                        \
+            ST(o, (OROW) + e, acc[e] / total);                                                  \
+        }                                                                                       \
+    } while (0)
+
+/* A batch of sequences (lengths checked on the host); one (query row, head)
+ * per work-item, its sequence found from the lengths; global (h, Σq). */
+__kernel void attention_varlen(__global const S *qm, __global const S *km, __global const S *vm,
+                               __global const int *ql, __global const int *kvl, __global S *o, ulong b, ulong h,
+                               ulong g, ulong d, float scale) {
+    size_t head = get_global_id(0), row = get_global_id(1);
+    size_t group = head / (h / g), q0 = 0, k0 = 0, s = 0;
+    while (s < b && row >= q0 + (size_t)ql[s]) {
+        q0 += (size_t)ql[s];
+        k0 += (size_t)kvl[s];
+        s++;
+    }
+    long nq = ql[s], nkv = kvl[s];
+    long last = (long)(row - q0) + (nkv - nq);
+    size_t visible = last < 0 ? 0 : (size_t)min(last + 1, nkv);
+#define VARLEN_KEY(l) (((k0 + (l)) * g + group) * d)
+    ATTEND_ROW((row * h + head) * d, (row * h + head) * d, visible, VARLEN_KEY);
+#undef VARLEN_KEY
+}
+
+/* One decode query per sequence over a paged cache (table and lengths checked
+ * on the host); global (h, b). */
+__kernel void attention_paged(__global const S *qm, __global const S *km, __global const S *vm,
+                              __global const int *table, __global const int *lengths, __global S *o, ulong h,
+                              ulong g, ulong d, ulong bs, ulong mb, float scale) {
+    size_t head = get_global_id(0), s = get_global_id(1);
+    size_t group = head / (h / g);
+#define PAGED_KEY(l) ((((size_t)table[s * mb + (l) / bs] * bs + (l) % bs) * g + group) * d)
+    ATTEND_ROW((s * h + head) * d, (s * h + head) * d, (size_t)lengths[s], PAGED_KEY);
+#undef PAGED_KEY
+}

@@ -219,6 +219,11 @@ const char *cbs_kernel_name(uint32_t kernel) {
     case CB_KERNEL_REDUCE_MAX: return "REDUCE_MAX";
     case CB_KERNEL_ADD: return "ADD";
     case CB_KERNEL_CONVERT: return "CONVERT";
+    case CB_KERNEL_ATTENTION_VARLEN: return "ATTENTION_VARLEN";
+    case CB_KERNEL_ATTENTION_PAGED: return "ATTENTION_PAGED";
+    case CB_KERNEL_GEMM_W4G: return "GEMM_W4G";
+    case CB_KERNEL_GEMM_W8G: return "GEMM_W8G";
+    case CB_KERNEL_GEMM_I8_DEQUANT: return "GEMM_I8_DEQUANT";
     default: return "unknown";
     }
 }

@@ -110,6 +110,21 @@ cb_status cbs_device_check_transfer(cb_backend *backend, cb_buffer *handle, cons
 
 /* ---- Plans ------------------------------------------------------------- */
 
+cb_status cbs_refuse_abi_1_2(const cb_op *op, const char *library, cb_error *error) {
+    if (op == NULL || op->struct_size < sizeof(cb_op)) {
+        return CB_STATUS_OK; /* cbs_op_geometry says what is wrong with it */
+    }
+    if (op->kernel >= CB_KERNEL_ATTENTION_VARLEN && op->kernel <= CB_KERNEL_GEMM_I8_DEQUANT) {
+        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s has no %s (ABI 1.2)", library, cbs_kernel_name(op->kernel));
+    }
+    if ((op->kernel == CB_KERNEL_ADD && (op->flags & CB_ADD_BROADCAST) != 0) ||
+        (op->kernel == CB_KERNEL_GEMM && (op->flags & CB_GEMM_OUTPUT_F32) != 0)) {
+        return cbs_fail(error, CB_STATUS_UNSUPPORTED, "%s does not implement %s with flags 0x%x (ABI 1.2)", library,
+                        cbs_kernel_name(op->kernel), op->flags);
+    }
+    return CB_STATUS_OK;
+}
+
 cb_status cbs_device_prepare(cb_backend *backend, const cb_op *op, size_t descriptor_size, cb_plan **out,
                              cb_error *error) {
     cbs_device *device = device_of(backend);

@@ -327,7 +327,9 @@ cb_status cbs_emu_execute(cb_backend *backend, cb_plan *plan, cb_buffer *const *
          * deterministic, so a test of repeatability sees it every time. */
         /* The first output is taken to be in T (CONVERT: its destination),
          * as the defect was planted: ARGMAX's I32 indices are nudged as T. */
-        const uint32_t out_dtype = op->kernel == CB_KERNEL_CONVERT ? op->flags : op->dtype;
+        const uint32_t out_dtype = op->kernel == CB_KERNEL_CONVERT                                ? op->flags
+                                   : op->kernel == CB_KERNEL_GEMM && (op->flags & CB_GEMM_OUTPUT_F32) ? (uint32_t)CB_DTYPE_F32
+                                                                                                     : op->dtype;
         const size_t bytes = checked(plan)->geometry.outputs[0].bytes;
         const size_t element = cbs_dtype_size(out_dtype);
         if (config->defect == CBS_DEFECT_ALTERNATE_CALL_ULP && backend->executes % 2 == 0 &&

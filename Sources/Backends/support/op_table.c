@@ -12,11 +12,14 @@
 
 #define T 0u    /* the op's dtype */
 #define TO 99u  /* CONVERT's destination dtype, which op->flags holds */
+#define TG 98u  /* GEMM's C: F32 with CB_GEMM_OUTPUT_F32, else T */
 #define FLOATS (1u << CB_DTYPE_F32 | 1u << CB_DTYPE_F16 | 1u << CB_DTYPE_BF16)
 
 /* One tensor: its dtype, and its element count as the product of the shape
  * entries named in `count`, by the letters of the kernel's `shape` ("mk" is
- * m·k); a digit is a factor, "/2" divides (two int4 weights per byte). */
+ * m·k); a digit is a factor, "/2" divides (two int4 weights per byte), and
+ * "/" before a letter divides by that dimension (k/G groups; check_values
+ * has made sure it divides and is not 0). */
 typedef struct tensor_rule {
     uint32_t dtype;    /* a cb_dtype, T or TO */
     const char *count; /* NULL: no such tensor */
@@ -31,7 +34,7 @@ typedef struct kernel_rule {
 
 /* In execute's order; the header's kernel list is the definition. */
 static const kernel_rule RULES[] = {
-    [CB_KERNEL_GEMM] = {"mnk", FLOATS, 0, {{T, "mk"}, {T, "kn"}}, {{T, "mn"}}},
+    [CB_KERNEL_GEMM] = {"mnk", FLOATS, CB_GEMM_OUTPUT_F32, {{T, "mk"}, {T, "kn"}}, {{TG, "mn"}}},
     [CB_KERNEL_SOFTMAX] = {"rc", FLOATS, CB_SOFTMAX_CAUSAL | CB_SOFTMAX_MASK,
                            {{T, "rc"}, {CB_DTYPE_I8, "rc"}}, {{T, "rc"}}}, /* M only with CB_SOFTMAX_MASK */
     [CB_KERNEL_RMSNORM] = {"rc", FLOATS, 0, {{T, "rc"}, {T, "c"}}, {{T, "rc"}}},
@@ -54,7 +57,26 @@ static const kernel_rule RULES[] = {
     [CB_KERNEL_REDUCE_MAX] = {"rc", FLOATS, 0, {{T, "rc"}}, {{T, "r"}}},
     [CB_KERNEL_ADD] = {"n", FLOATS, 0, {{T, "n"}, {T, "n"}}, {{T, "n"}}},
     [CB_KERNEL_CONVERT] = {"n", FLOATS, 0, {{T, "n"}}, {{TO, "n"}}},
+    /* ABI 1.2. ATTENTION_VARLEN: q, v are Σq and Σkv. ATTENTION_PAGED: s is
+     * the block size, n the block count, m the table's width. The G-kernels:
+     * q is the group size G. */
+    [CB_KERNEL_ATTENTION_VARLEN] = {"bqvhgd", FLOATS, 0,
+                                    {{T, "qhd"}, {T, "vgd"}, {T, "vgd"}, {CB_DTYPE_I32, "b"}, {CB_DTYPE_I32, "b"}},
+                                    {{T, "qhd"}}},
+    [CB_KERNEL_ATTENTION_PAGED] = {"bhgdsnm", FLOATS, 0,
+                                   {{T, "bhd"}, {T, "nsgd"}, {T, "nsgd"}, {CB_DTYPE_I32, "bm"}, {CB_DTYPE_I32, "b"}},
+                                   {{T, "bhd"}}},
+    [CB_KERNEL_GEMM_W4G] = {"mnkq", FLOATS, 0, {{T, "mk"}, {CB_DTYPE_I8, "kn/2"}, {T, "k/qn"}, {CB_DTYPE_I8, "k/qn"}},
+                            {{T, "mn"}}},
+    [CB_KERNEL_GEMM_W8G] = {"mnkq", FLOATS, 0, {{T, "mk"}, {CB_DTYPE_I8, "kn"}, {T, "k/qn"}, {CB_DTYPE_I8, "k/qn"}},
+                            {{T, "mn"}}},
+    [CB_KERNEL_GEMM_I8_DEQUANT] = {"mnk", FLOATS, 0,
+                                   {{CB_DTYPE_I8, "mk"}, {CB_DTYPE_I8, "kn"}, {CB_DTYPE_F32, "m"}, {CB_DTYPE_F32, "n"}},
+                                   {{T, "mn"}}},
 };
+
+/* ADD with CB_ADD_BROADCAST (ABI 1.2) takes another shape: a bias over rows. */
+static const kernel_rule ADD_BROADCAST_RULE = {"rc", FLOATS, CB_ADD_BROADCAST, {{T, "rc"}, {T, "c"}}, {{T, "rc"}}};
 
 static const kernel_rule *rule_of(uint32_t kernel) {
     return kernel < sizeof RULES / sizeof RULES[0] && RULES[kernel].shape != NULL ? &RULES[kernel] : NULL;
@@ -79,14 +101,19 @@ static cbs_tensor tensor(const tensor_rule *rule, const char *shape, const size_
     size_t count = 1;
     for (const char *c = rule->count; *c != '\0'; c++) {
         if (*c == '/') {
-            count /= (size_t)(*++c - '0');
+            c++;
+            const size_t divisor = *c >= '0' && *c <= '9' ? (size_t)(*c - '0') : dims[strchr(shape, *c) - shape];
+            count = divisor == 0 ? 0 : count / divisor;
         } else if (*c >= '0' && *c <= '9') {
             count = mul(count, (size_t)(*c - '0'), fits);
         } else {
             count = mul(count, dims[strchr(shape, *c) - shape], fits);
         }
     }
-    const uint32_t dtype = rule->dtype == T ? op->dtype : rule->dtype == TO ? op->flags : rule->dtype;
+    const uint32_t dtype = rule->dtype == T    ? op->dtype
+                           : rule->dtype == TO ? op->flags
+                           : rule->dtype == TG ? ((op->flags & CB_GEMM_OUTPUT_F32) ? (uint32_t)CB_DTYPE_F32 : op->dtype)
+                                               : rule->dtype;
     return (cbs_tensor){.dtype = dtype, .bytes = mul(count, cbs_dtype_size(dtype), fits)};
 }
 
@@ -125,6 +152,34 @@ static cb_status check_values(const cb_op *op, const size_t *s, const char *kern
                             "GEMM_W4 packs two weights per byte, so n·k must be even; got n %zu, k %zu", s[1], s[2]);
         }
         break;
+    case CB_KERNEL_GEMM_W4G:
+    case CB_KERNEL_GEMM_W8G:
+        if (s[3] == 0 || s[2] % s[3] != 0) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "%s group size G %zu must be >= 1 and divide k %zu", kernel, s[3], s[2]);
+        }
+        if (op->kernel == CB_KERNEL_GEMM_W4G && (s[1] * s[2]) % 2 != 0) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "GEMM_W4G packs two weights per byte, so n·k must be even; got n %zu, k %zu", s[1], s[2]);
+        }
+        break;
+    case CB_KERNEL_ATTENTION_VARLEN:
+    case CB_KERNEL_ATTENTION_PAGED: {
+        const size_t h = op->kernel == CB_KERNEL_ATTENTION_VARLEN ? s[3] : s[1];
+        const size_t g = op->kernel == CB_KERNEL_ATTENTION_VARLEN ? s[4] : s[2];
+        if (g == 0 ? h != 0 : h % g != 0) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "%s has %zu heads and %zu KV groups; h must be a multiple of g", kernel, h, g);
+        }
+        if (!isfinite(op->scalars[0])) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "%s scale is %g; it must be finite", kernel,
+                            op->scalars[0]);
+        }
+        if (op->kernel == CB_KERNEL_ATTENTION_PAGED && s[4] == 0 && s[6] != 0) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "ATTENTION_PAGED block size is 0");
+        }
+        break;
+    }
     case CB_KERNEL_ROPE:
         if (s[3] > s[2]) {
             return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT, "ROPE rot %zu is larger than the head dimension %zu",
@@ -190,6 +245,9 @@ cb_status cbs_op_geometry(const cb_op *op, cbs_geometry *geometry, cb_error *err
                         op->struct_size, sizeof(cb_op));
     }
     const kernel_rule *rule = rule_of(op->kernel);
+    if (op->kernel == CB_KERNEL_ADD && (op->flags & CB_ADD_BROADCAST) != 0) {
+        rule = &ADD_BROADCAST_RULE;
+    }
     if (rule == NULL) {
         return cbs_fail(error, CB_STATUS_UNSUPPORTED, "kernel %u is not implemented", op->kernel);
     }

@@ -1,5 +1,5 @@
 /*
- * certify_backend.h — the certify plugin C ABI, version 1.1.
+ * certify_backend.h — the certify plugin C ABI, version 1.2.
  *
  * A vendor backend is a shared library that exports exactly one symbol,
  * certify_backend_bootstrap. Everything else is reached through the function
@@ -33,6 +33,11 @@
  *
  *   1.1 added cb_capability.intermediates and cb_device_info.implementation,
  *   and wrote down the rule for output structs above.
+ *   1.2 added the serving kernels (ATTENTION_VARLEN, ATTENTION_PAGED,
+ *   GEMM_W4G, GEMM_W8G, GEMM_I8_DEQUANT) and two flags (CB_ADD_BROADCAST,
+ *   CB_GEMM_OUTPUT_F32). A harness never sends them to a plugin that
+ *   reports abi_minor < 2; such a plugin answers supported = 0 for the new
+ *   kernels and UNSUPPORTED for the new flags, as for any it does not know.
  *
  * Lifetime and threads
  *   The harness loads the library, calls certify_backend_bootstrap once, then
@@ -80,7 +85,7 @@ extern "C" {
 #endif
 
 #define CERTIFY_ABI_VERSION_MAJOR 1
-#define CERTIFY_ABI_VERSION_MINOR 1
+#define CERTIFY_ABI_VERSION_MINOR 2
 
 #if defined(_WIN32)
 #define CERTIFY_EXPORT __declspec(dllexport)
@@ -226,6 +231,71 @@ typedef enum cb_rounding {
  *                         BF16 → F32; others may be UNSUPPORTED.
  *                         shape = {n}; inputs = {X}; outputs = {Y}.
  *
+ *
+ * ABI 1.2 — serving-shaped kernels and flags:
+ *
+ * CB_KERNEL_ADD with CB_ADD_BROADCAST: Y[r×c] = A[r×c] + B[c], a bias added
+ *                         to every row (ChatGLM's and GLM-4's QKV bias).
+ *                         shape = {r, c}; inputs = {A, B}; outputs = {Y}.
+ * CB_KERNEL_GEMM with CB_GEMM_OUTPUT_F32: as GEMM, with C stored as F32
+ *                         (logits from F16 or BF16 activations and weights):
+ *                         no rounding to T. outputs = {C (F32)}.
+ * CB_KERNEL_ATTENTION_VARLEN  a batch of b sequences, each attended as
+ *                         ATTENTION attends one, with its own query count
+ *                         q_s and KV length kv_s (decode, chunked prefill and
+ *                         fresh prompts in one call): Q[Σq×h×d],
+ *                         K[Σkv×g×d], V[Σkv×g×d], O[Σq×h×d]; sequence s owns
+ *                         the query rows from Σ_{t<s} q_t and the key rows
+ *                         from Σ_{t<s} kv_t; its query i attends to its keys
+ *                         0 … i + (kv_s − q_s). QL and KVL (I32, [b]) hold
+ *                         q_s and kv_s; they must be ≥ 0 and sum to the
+ *                         shape's Σq and Σkv, else INVALID_ARGUMENT (from
+ *                         execute: the lengths are data). h, g, scale as for
+ *                         ATTENTION.
+ *                         shape = {b, Σq, Σkv, h, g, d}; scalars = {scale};
+ *                         inputs = {Q, K, V, QL, KVL}; outputs = {O}.
+ * CB_KERNEL_ATTENTION_PAGED   one decode query per sequence over a paged KV
+ *                         cache, as serving engines lay it out: KC and VC
+ *                         [nb×bs×g×d] hold nb blocks of bs token slots; BT
+ *                         (I32, [b×mb]) is each sequence's block table and L
+ *                         (I32, [b]) its context length. Key position p of
+ *                         sequence s (0 ≤ p < L_s) is slot p % bs of block
+ *                         BT[s][p / bs]; the query of sequence s (Q row s,
+ *                         the newest token, its key already in the cache)
+ *                         attends to all L_s keys. Slots past L_s and table
+ *                         entries past ⌈L_s/bs⌉ are never read (the harness
+ *                         fills them with stale values and −1). L_s must be
+ *                         in [0, mb·bs] and each block id read in [0, nb),
+ *                         else INVALID_ARGUMENT (from execute); L_s = 0
+ *                         outputs zeros. h, g, scale as for ATTENTION.
+ *                         shape = {b, h, g, d, bs, nb, mb}; scalars = {scale};
+ *                         inputs = {Q [b×h×d], KC, VC, BT, L}; outputs =
+ *                         {O [b×h×d]}.
+ * CB_KERNEL_GEMM_W4G      group-wise int4 weights with zero points, as
+ *                         GPTQ/AWQ-style checkpoints store them: C[m×n] =
+ *                         A[m×k] · Ŵ, Ŵ[p][j] = (W[p][j] − Z[p/G][j]) ·
+ *                         S[p/G][j], W unsigned 4-bit values in [0, 15]
+ *                         packed as GEMM_W4 packs them (element e = p·n + j
+ *                         in byte e/2, low nibble for even e), S (T) and Z
+ *                         (I8, any value; the difference is exact)
+ *                         [k/G × n], one scale and zero point per group of G
+ *                         rows of W and column. G ≥ 1 must divide k and n·k
+ *                         must be even, else INVALID_ARGUMENT.
+ *                         shape = {m, n, k, G}; inputs = {A, W (I8 bytes,
+ *                         n·k/2), S, Z}; outputs = {C}.
+ * CB_KERNEL_GEMM_W8G      as GEMM_W4G with W (I8) one signed byte per
+ *                         weight in [−128, 127].
+ *                         shape = {m, n, k, G}; inputs = {A, W (I8, k·n),
+ *                         S, Z}; outputs = {C}.
+ * CB_KERNEL_GEMM_I8_DEQUANT  int8 GEMM with dequantisation (SmoothQuant
+ *                         style): C[i][j] = (Σ_p A[i][p]·B[p][j]) · SA[i] ·
+ *                         SB[j], the integer sum exact, SA one F32 scale per
+ *                         row (token) and SB one per column (channel); C is T
+ *                         (F32, F16 or BF16), which is also the query's
+ *                         dtype.
+ *                         shape = {m, n, k}; inputs = {A (I8), B (I8), SA
+ *                         (F32, [m]), SB (F32, [n])}; outputs = {C}.
+ *
  * A capability query names the kernel and T; for GEMM_I8, T = I8; for
  * CONVERT, T is the source dtype and supported = 1 means at least one
  * destination: cb_capability cannot list destinations, so the harness asks
@@ -270,11 +340,21 @@ typedef enum cb_kernel {
     CB_KERNEL_REDUCE_MAX = 19,
     CB_KERNEL_ADD = 20,
     CB_KERNEL_CONVERT = 21,
+    /* ABI 1.2 */
+    CB_KERNEL_ATTENTION_VARLEN = 22,
+    CB_KERNEL_ATTENTION_PAGED = 23,
+    CB_KERNEL_GEMM_W4G = 24,
+    CB_KERNEL_GEMM_W8G = 25,
+    CB_KERNEL_GEMM_I8_DEQUANT = 26,
 } cb_kernel;
 
 /* cb_op.flags for CB_KERNEL_SOFTMAX. */
 #define CB_SOFTMAX_CAUSAL 0x1u
 #define CB_SOFTMAX_MASK 0x2u
+/* cb_op.flags for CB_KERNEL_ADD (ABI 1.2). */
+#define CB_ADD_BROADCAST 0x1u
+/* cb_op.flags for CB_KERNEL_GEMM (ABI 1.2). */
+#define CB_GEMM_OUTPUT_F32 0x1u
 
 #define CB_MAX_DIMS 8
 #define CB_MAX_SCALARS 4

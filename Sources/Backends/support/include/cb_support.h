@@ -183,7 +183,7 @@ CBS_HIDDEN void *cbs_create_threaded(const void *out, const cb_option *options, 
 
 /* ---- The kernel list as a table (op_table.c) ----------------------------- */
 
-#define CBS_MAX_INPUTS 3
+#define CBS_MAX_INPUTS 5
 #define CBS_MAX_OUTPUTS 2
 
 /* One tensor an op reads or writes: its dtype and its size in bytes. */
@@ -275,6 +275,10 @@ CBS_HIDDEN cb_status cbs_device_check_transfer(cb_backend *backend, cb_buffer *b
  * plan of descriptor_size bytes (the backend's struct cb_plan), holding a
  * copy of op and its geometry, on the backend's list. A backend that then
  * fails to build its part hands the plan to cbs_device_release. */
+/* For a backend that implements none of ABI 1.2's additions: UNSUPPORTED,
+ * naming `library`, for an op that uses one (CB_ADD_BROADCAST,
+ * CB_GEMM_OUTPUT_F32, or a 1.2 kernel); CB_STATUS_OK for any other op. */
+CBS_HIDDEN cb_status cbs_refuse_abi_1_2(const cb_op *op, const char *library, cb_error *error);
 CBS_HIDDEN cb_status cbs_device_prepare(cb_backend *backend, const cb_op *op, size_t descriptor_size,
                                         cb_plan **out, cb_error *error);
 /* The release entry point: ignores NULL and plans of another backend. */
@@ -382,7 +386,12 @@ CBS_HIDDEN cb_status cbs_host_device_info(cb_backend *backend, cb_device_info *o
     X(TIMER_MICROSECONDS, "timer-microseconds") \
     X(LIES_ABOUT_GELU, "lies-about-gelu") \
     X(PLAN_CACHE_IGNORES_SCALARS, "plan-cache-ignores-scalars") \
-    X(W8_DEQUANT_FP16, "w8-dequant-fp16")
+    X(W8_DEQUANT_FP16, "w8-dequant-fp16") \
+    X(PAGED_READS_WHOLE_BLOCK, "paged-reads-whole-block") \
+    X(VARLEN_KV_OFFSETS_FROM_Q, "varlen-kv-offsets-from-q") \
+    X(WG_SCALES_TRANSPOSED, "wg-scales-transposed") \
+    X(I8_DEQUANT_FP16_SUM, "i8-dequant-fp16-sum") \
+    X(LOGITS_ROUNDED_TO_STORAGE, "logits-rounded-to-storage")
 
 typedef enum cbs_defect {
 #define CBS_DEFECT_ENUM(id, name) CBS_DEFECT_##id,
