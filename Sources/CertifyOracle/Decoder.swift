@@ -113,12 +113,21 @@ package protocol DecoderKernels: AnyObject {
     ) throws -> [Double]
     func swiglu(_ x: [Double], rows: Int, cols: Int) throws -> [Double]
     func argmax(_ x: [Double], rows: Int, cols: Int) throws -> [Int]
+    /// x[rows×c] + bias[c] on every row (the QKV bias).
+    func addBias(_ x: [Double], bias: [Double], rows: Int) throws -> [Double]
+}
+
+extension DecoderKernels {
+    /// The bias repeated over rows, then one ADD: the same sums as a broadcast add.
+    package func addBias(_ x: [Double], bias: [Double], rows: Int) throws -> [Double] {
+        try add(x, Array((0..<rows).map { _ in bias }.joined()))
+    }
 }
 
 /// A GLM decoder's forward pass over a KV cache, written once for every `DecoderKernels`: the
 /// oracle's and the backend's runs chain the same kernels in the same order on the same tensors.
 /// Between kernels there is only data movement (splitting the fused QKV, appending to the cache,
-/// repeating the bias over rows), no arithmetic.
+/// repeating the bias over rows where the backend has no broadcast add), no arithmetic.
 package struct DecoderPass {
     package let weights: DecoderWeights
     /// Per layer, the keys (after RoPE) and values of every token so far, [tokens × g × d].
@@ -142,7 +151,7 @@ package struct DecoderPass {
         for (index, layer) in weights.layers.enumerated() {
             let normed = try kernels.rmsnorm(x, weight: layer.inputNorm, rows: t, eps: s.eps)
             let projected = try kernels.linear(normed, rows: t, weight: layer.qkv)
-            let qkv = try kernels.add(projected, Array((0..<t).map { _ in layer.qkvBias }.joined()))
+            let qkv = try kernels.addBias(projected, bias: layer.qkvBias, rows: t)
             var (q, k, v) = ([Double](), [Double](), [Double]())
             for row in 0..<t {
                 let start = row * s.qkvColumns

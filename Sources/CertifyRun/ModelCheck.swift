@@ -14,11 +14,20 @@ final class SessionDecoderKernels: DecoderKernels {
 
     init(session: any BackendSession, type: TensorType) {
         (self.session, self.type) = (session, type)
+        broadcastsBias = session.description.abiMinor >= 2
     }
 
-    private func run(_ kernel: Kernel, shape: [Int], scalars: [Double] = [], inputs: [[UInt8]]) throws(BackendError) -> [[UInt8]] {
+    /// Whether the QKV bias goes through ADD with CB_ADD_BROADCAST (ABI 1.2), as a serving engine
+    /// adds it; false once the backend refused it, or for a plugin of an older minor.
+    private var broadcastsBias: Bool
+
+    private func run(
+        _ kernel: Kernel, shape: [Int], scalars: [Double] = [], flags: UInt32 = 0, inputs: [[UInt8]]
+    ) throws(BackendError) -> [[UInt8]] {
         current = kernel
-        let op = BatteryCase(name: "model-check", kernel: kernel, type: type, shape: shape, scalars: scalars, origin: "the model-level check")
+        let op = BatteryCase(
+            name: "model-check", kernel: kernel, type: type, shape: shape, scalars: scalars, flags: flags,
+            origin: "the model-level check")
         let request = ExecutionRequest(
             testCase: op, inputs: inputs, outputByteCounts: zip(op.outputTypes, op.outputCounts).map { $0.byteCount($1) },
             warmup: 0, iterations: 0)
@@ -48,6 +57,21 @@ final class SessionDecoderKernels: DecoderKernels {
 
     package func add(_ a: [Double], _ b: [Double]) throws -> [Double] {
         decoded(try run(.add, shape: [a.count], inputs: [values(a), values(b)]))
+    }
+
+    package func addBias(_ x: [Double], bias: [Double], rows: Int) throws -> [Double] {
+        if broadcastsBias {
+            let outputs: [[UInt8]]
+            do {
+                outputs = try run(.add, shape: [rows, bias.count], flags: AddFlags.broadcast, inputs: [values(x), values(bias)])
+                return decoded(outputs)
+            } catch {
+                // A flag may be refused at prepare: the bias is then repeated over rows instead.
+                guard error.kind == .unsupported else { throw error }
+                broadcastsBias = false
+            }
+        }
+        return try add(x, Array((0..<rows).map { _ in bias }.joined()))
     }
 
     package func rope(_ x: [Double], tokens: Int, heads: Int, dim: Int, rot: Int, base: Double, offset: Int) throws -> [Double] {
