@@ -241,6 +241,11 @@ extension Kernel {
         case .reduceMax: CB_KERNEL_REDUCE_MAX.rawValue
         case .add: CB_KERNEL_ADD.rawValue
         case .convert: CB_KERNEL_CONVERT.rawValue
+        case .attentionVarlen: CB_KERNEL_ATTENTION_VARLEN.rawValue
+        case .attentionPaged: CB_KERNEL_ATTENTION_PAGED.rawValue
+        case .gemmW4G: CB_KERNEL_GEMM_W4G.rawValue
+        case .gemmW8G: CB_KERNEL_GEMM_W8G.rawValue
+        case .gemmI8Dequant: CB_KERNEL_GEMM_I8_DEQUANT.rawValue
         }
     }
 }
@@ -251,7 +256,7 @@ extension TensorType {
         case .fp32: CB_DTYPE_F32.rawValue
         case .fp16: CB_DTYPE_F16.rawValue
         case .bf16: CB_DTYPE_BF16.rawValue
-        case .int8, .int4: CB_DTYPE_I8.rawValue
+        case .int8, .int4, .uint4: CB_DTYPE_I8.rawValue
         case .int32: CB_DTYPE_I32.rawValue
         }
     }

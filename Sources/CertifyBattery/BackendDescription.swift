@@ -18,6 +18,10 @@ package struct BackendDescription: Sendable, Codable, Equatable {
     /// The plugin ABI the library speaks, "major.minor" from its cb_api: which fields of the
     /// output structs it can fill (1.0: no intermediates, no implementation).
     package var abiVersion: String
+    /// The minor version of `abiVersion` (0 if it cannot be read).
+    package var abiMinor: Int {
+        abiVersion.split(separator: ".").dropFirst().first.flatMap { Int($0) } ?? 0
+    }
     package var deviceName: String
     package var deviceVendor: String
     package var driverVersion: String

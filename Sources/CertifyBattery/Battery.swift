@@ -3,7 +3,7 @@ import CertifyNumerics
 /// The fixed, versioned battery. Changing any case changes `version`.
 package enum Battery {
     /// Recorded in every report; bump it whenever a case, shape, input pattern or bound changes.
-    package static let version = "1.4.0"
+    package static let version = "1.5.0"
 
     /// The dimensions of a GLM model's layers.
     package struct ModelDimensions: Sendable {
@@ -43,6 +43,13 @@ package enum Battery {
         /// nil in the quick suite: a reference top-k over 151552 columns takes tens of ms a call.
         var glm4Sampling: [Int]?
         var lmHeads: [(String, [Int], String)]
+        // Battery 1.5.0 (ABI 1.2): the QKV bias over rows, a tile of fp32 logits, a batch of
+        // sequences of mixed lengths (flattened (q, kv) pairs), a paged KV cache (context lengths),
+        // group-wise weights (m, n, k, G) and the int8 GEMM with dequantisation.
+        var biasRows, logitsTile: [Int]
+        var varlen: (shape: [Int], sequences: [Int])
+        var paged: (shape: [Int], lengths: [Int])
+        var grouped, int8Dequant: [Int]
     }
 
     private static func dimensions(_ suite: Suite) -> Dimensions {
@@ -66,7 +73,11 @@ package enum Battery {
                 oddGroups: [4, 64, 12, 4, GLM.headDim], longDecode: [1, 1024, 4, GLM.kvGroups, GLM.headDim],
                 vocabularyRows: [4, 4096], positiveRows: [4, 4096], oddLength: 1031,
                 glm4Logits: [1, GLM4.vocab], glm4Embedding: [8, GLM4.vocab, 8], glm4Rope: [4, 4, GLM.headDim, GLM.rotaryDim],
-                glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], glm4Sampling: nil, lmHeads: [])
+                glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], glm4Sampling: nil, lmHeads: [],
+                biasRows: [2, GLM.qkvOut], logitsTile: [1, 256, 512],
+                varlen: ([4, 15, 78, 4, GLM.kvGroups, GLM.headDim], [1, 40, 8, 32, 5, 5, 1, 1]),
+                paged: ([4, 4, GLM.kvGroups, GLM.headDim, 16, 12, 4], [1, 17, 40, 64]),
+                grouped: [2, 64, 512, 128], int8Dequant: [4, 64, 512])
         case .standard:
             return Dimensions(
                 gemms: [
@@ -88,7 +99,11 @@ package enum Battery {
                 positiveRows: [32, GLM.ffn], oddLength: 65537,
                 glm4Logits: [4, GLM4.vocab], glm4Embedding: [16, GLM4.vocab, 128],
                 glm4Rope: [16, GLM.heads, GLM.headDim, GLM.rotaryDim], glm4Decode: [1, 32768, GLM.heads, GLM.kvGroups, GLM.headDim],
-                glm4Sampling: [4, GLM4.vocab, 50], lmHeads: [])
+                glm4Sampling: [4, GLM4.vocab, 50], lmHeads: [],
+                biasRows: [16, GLM.qkvOut], logitsTile: [4, 1024, h],
+                varlen: ([4, 82, 2041, GLM.heads, GLM.kvGroups, GLM.headDim], [1, 1000, 64, 1024, 16, 16, 1, 1]),
+                paged: ([4, GLM.heads, GLM.kvGroups, GLM.headDim, 16, 192, 128], [1, 100, 517, 2048]),
+                grouped: [4, 512, h, 128], int8Dequant: [4, 512, h])
         case .full:
             return Dimensions(
                 gemms: [
@@ -116,7 +131,11 @@ package enum Battery {
                 lmHeads: [
                     ("lm-head-chatglm3", [1, GLM.vocab, h], "ChatGLM3-6B's LM head for one decoded token: 65024 logits, K=4096"),
                     ("lm-head-glm4", [1, GLM4.vocab, h], "GLM-4-9B's LM head for one decoded token: 151552 logits, K=4096"),
-                ])
+                ],
+                biasRows: [2048, GLM.qkvOut], logitsTile: [1, GLM.vocab, h],
+                varlen: ([4, 642, 12417, GLM.heads, GLM.kvGroups, GLM.headDim], [1, 8192, 512, 4096, 128, 128, 1, 1]),
+                paged: ([4, GLM.heads, GLM.kvGroups, GLM.headDim, 16, 2688, 2048], [1, 1000, 8191, 32768]),
+                grouped: [16, GLM.qkvOut, h, 128], int8Dequant: [128, GLM.qkvOut, h])
         }
     }
 
@@ -129,13 +148,13 @@ package enum Battery {
         func add(
             _ name: String, _ kernel: Kernel, _ types: [TensorType], _ role: CaseRole, _ shape: [Int],
             scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, destination: TensorType? = nil,
-            refusal: String? = nil, _ origin: String
+            refusal: String? = nil, sequences: [Int] = [], _ origin: String
         ) {
             for type in types {
                 cases.append(
                     BatteryCase(
                         name: name, kernel: kernel, type: type, destination: destination, role: role, shape: shape,
-                        scalars: scalars, flags: flags, pattern: pattern, refusal: refusal, origin: origin))
+                        scalars: scalars, flags: flags, pattern: pattern, refusal: refusal, sequences: sequences, origin: origin))
             }
         }
         let eps = [GLM.rmsEps]
@@ -287,6 +306,30 @@ package enum Battery {
             "one query over a KV cache of \(d.glm4Decode[1]) tokens (GLM-4-9B-chat serves 131072)")
         for (name, shape, origin) in d.lmHeads { add(name, .gemm, halves, .extended, shape, origin) }
 
+        // Serving (battery 1.5.0, plugin ABI 1.2): what a serving engine runs around the same
+        // layers. A plugin of ABI 1.1 or older is not asked these (they are unsupported for it).
+        add("qkv-bias", .add, floats, .extended, d.biasRows, flags: AddFlags.broadcast,
+            "ChatGLM3's and GLM-4's QKV bias (4608 wide) added to every token's projection")
+        add("logits-fp32", .gemm, halves, .extended, d.logitsTile, flags: GemmFlags.outputF32, pattern: .positive,
+            destination: .fp32,
+            "an LM-head tile with fp32 logits from 16-bit activations and weights (all-positive, so that Σ|a·b| = |c| and the fp32 bound is well below a 16-bit rounding)")
+        let (pairs, lengths) = (d.varlen.sequences, d.paged.lengths)
+        add("serving-batch", .attentionVarlen, halves, .extended, d.varlen.shape, scalars: attentionScale, sequences: pairs,
+            "a continuous batch of 4 sequences: (q, kv) = \(stride(from: 0, to: pairs.count, by: 2).map { "(\(pairs[$0]), \(pairs[$0 + 1]))" }.joined(separator: ", ")): decode, a chunked prefill, a fresh prompt")
+        add("paged-decode", .attentionPaged, halves, .extended, d.paged.shape, scalars: attentionScale, sequences: lengths,
+            "decode over a paged KV cache, blocks of \(d.paged.shape[4]) tokens scattered by a block table, context lengths \(lengths.map(String.init).joined(separator: ", "))")
+        add("awq-g128", .gemmW4G, halves, .extended, d.grouped,
+            "int4 QKV weights with a scale and zero point per group of 128 rows (GPTQ/AWQ checkpoints)")
+        add("w8-g128", .gemmW8G, halves, .extended, d.grouped, "int8 QKV weights with a scale and zero point per group of 128 rows")
+        add("smoothquant", .gemmI8Dequant, floats, .extended, d.int8Dequant,
+            "int8 × int8 QKV projection dequantised by per-token and per-channel scales (SmoothQuant W8A8)")
+        add("empty-sequences", .attentionVarlen, halves, .edge, [4, 5, 28, 4, GLM.kvGroups, 64], scalars: attentionScale,
+            sequences: [0, 0, 4, 20, 1, 1, 0, 7], "a batch with an empty sequence and one with keys but no query")
+        add("odd-blocks", .attentionPaged, halves, .edge, [4, 4, GLM.kvGroups, 64, 5, 10, 5], scalars: attentionScale,
+            sequences: [7, 1, 0, 23], "blocks of 5 tokens, partly filled last blocks and an empty context")
+        add("odd-columns-g32", .gemmW4G, halves, .edge, [2, 63, 256, 32],
+            "group-wise int4 with groups of 32 and an odd N: rows start mid-byte")
+
         // Plan caches (threat model P2, P3): a backend that keys cached plans by less than the whole
         // op (leaving out a scalar, or keeping only a shape's element count) executes a plan made
         // for another op. Each pair runs back to back in every dtype and differs only in that.
@@ -331,6 +374,16 @@ package enum Battery {
         refuse("k-above-row", .topk, .fp32, [2, 8, 9], "k = 9 for rows of 8")
         refuse("odd-nibbles", .gemmW4, .fp16, [1, 3, 5], "an int4 weight tensor of 15 nibbles (n·k odd)")
         refuse("negative-eps", .rmsnorm, .fp32, [2, 8], scalars: [-1e-5], "a negative RMSNorm eps (−1e-5)")
+        refuse("group-not-dividing-k", .gemmW4G, .fp16, [1, 4, 8, 3], "a weight group of 3 rows for k = 8")
+        add("lengths-beyond-shape", .attentionVarlen, [.bf16], .edge, [2, 4, 16, 4, 2, 64], scalars: attentionScale,
+            refusal: "query lengths summing to 5 for a shape of 4 queries", sequences: [3, 8, 2, 8],
+            "must be refused with INVALID_ARGUMENT: query lengths summing to 5 for a shape of 4 queries")
+        add("block-id-out-of-range", .attentionPaged, [.fp16], .edge, [2, 4, 2, 64, 16, 4, 2], scalars: attentionScale,
+            pattern: .overflow, refusal: "a block table entry equal to the block count (4)", sequences: [20, 5],
+            "must be refused with INVALID_ARGUMENT: a block table entry equal to the block count (4)")
+        add("context-beyond-table", .attentionPaged, [.fp16], .edge, [2, 4, 2, 64, 16, 4, 2], scalars: attentionScale,
+            refusal: "a context length of 40 past the table's 2 blocks of 16", sequences: [40, 1],
+            "must be refused with INVALID_ARGUMENT: a context length of 40 past the table's 2 blocks of 16")
         return cases
     }
 

@@ -11,6 +11,7 @@ extension BatteryCase {
     /// Input `index` of a set, as `inputs(seed:set:)` gives it.
     package func input(_ index: Int, seed: UInt64, set inputSet: Int = 1) -> [Double] {
         var generator = generator(input: index, seed: seed, set: inputSet)
+        if let fixed = batchInput(index, &generator) { return fixed }
         let count = inputCounts[index]
         // Drawing is sequential, one generator per tensor; rounding is elementwise, on every core.
         var values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -146,6 +147,34 @@ extension BatteryCase {
         return (values, bytes)
     }
 
+    /// The I32 inputs that describe a batch of sequences: ATTENTION_VARLEN's q and kv lengths,
+    /// ATTENTION_PAGED's block table and context lengths; nil for any other input. The lengths
+    /// are the case's; the block table gives each sequence ⌈L/bs⌉ blocks drawn without
+    /// replacement from a seeded shuffle of every block (so they are scattered, as a serving
+    /// engine's free list leaves them), its other entries −1. A case to refuse with the overflow
+    /// pattern names the block past the last.
+    private func batchInput(_ index: Int, _ g: inout SeededGenerator) -> [Double]? {
+        switch (kernel, index) {
+        case (.attentionVarlen, 3): return sequencePairs.map { Double($0.q) }
+        case (.attentionVarlen, 4): return sequencePairs.map { Double($0.kv) }
+        case (.attentionPaged, 4): return sequences.map(Double.init)
+        case (.attentionPaged, 3):
+            let (blockSize, blocks, width) = (shape[4], shape[5], shape[6])
+            var free = Array(0..<blocks)
+            for i in free.indices.reversed() where i > 0 { free.swapAt(i, g.integer(0, i)) }
+            var table = [Double](repeating: -1, count: shape[0] * width)
+            for (s, length) in sequences.enumerated() {
+                let needed = Swift.min(width, blockSize > 0 ? (length + blockSize - 1) / blockSize : 0)
+                for i in 0..<needed where !free.isEmpty { table[s * width + i] = Double(free.removeLast()) }
+            }
+            if pattern == .overflow, let last = sequences.indices.last(where: { sequences[$0] > 0 }) {
+                table[last * width] = Double(blocks)
+            }
+            return table
+        default: return nil
+        }
+    }
+
     /// Embedding ids: the first and last rows of the table always among them (a clamp or an
     /// off-by-one at either end shows); a case to refuse gets an id outside the table.
     private func plantIDs(_ ids: inout [Double]) {
@@ -169,6 +198,24 @@ extension BatteryCase {
             }
         case .gemmI8:
             return Double(g.integer(-128, 127))
+        case .gemmW4G, .gemmW8G:
+            // Unsigned nibbles or signed bytes, a zero point per group near the middle of their
+            // range (as a min/max quantiser sets it), small group scales.
+            switch index {
+            case 0: return g.uniform(-1, 1)
+            case 1: return Double(kernel == .gemmW4G ? g.integer(0, 15) : g.integer(-128, 127))
+            case 2: return kernel == .gemmW4G ? g.uniform(0.01, 0.1) : g.uniform(0.001, 0.01)
+            default: return Double(kernel == .gemmW4G ? g.integer(4, 11) : g.integer(-16, 16))
+            }
+        case .gemmI8Dequant:
+            // Symmetric int8 activations and weights; per-token and per-channel scales.
+            switch index {
+            case 0, 1: return Double(g.integer(-127, 127))
+            case 2: return g.uniform(0.002, 0.02)
+            default: return g.uniform(0.0005, 0.005)
+            }
+        case .attentionVarlen, .attentionPaged:
+            return g.normal()
         case .gemmW8, .gemmW4:
             // Large scales come with small activations, so the results stay well inside fp16.
             if pattern == .largeScales { return index == 0 ? g.uniform(-1, 1) / 1024 : index == 2 ? g.uniform(256, 1024) : Double(g.integer(-127, 127)) }
@@ -224,7 +271,8 @@ extension BatteryCase {
             switch pattern {
             case .overflow: return g.uniform(40000, 65000)
             case .subnormal: return subnormal(&g)
-            default: return g.normal()
+            // A bias is small against the activations it is added to.
+            default: return broadcastsBias && index == 1 ? 0.1 * g.normal() : g.normal()
             }
         case .convert:
             switch pattern {

@@ -68,20 +68,42 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     /// For a case the backend must refuse: the invalid argument, in words ("RoPE offset 1.5"). The
     /// ABI requires INVALID_ARGUMENT from prepare or execute; nil for a case to compute.
     package let refusal: String?
+    /// The sequences of a batch, fixed by the case: ATTENTION_VARLEN's (q, kv) pairs flattened,
+    /// ATTENTION_PAGED's context lengths; empty for other kernels. They are the QL/KVL and L inputs.
+    package let sequences: [Int]
 
     package init(
         name: String, kernel: Kernel, type: TensorType, destination: TensorType? = nil, role: CaseRole = .core,
         shape: [Int], scalars: [Double] = [], flags: UInt32 = 0, pattern: InputPattern = .typical, refusal: String? = nil,
-        origin: String
+        sequences: [Int] = [], origin: String
     ) {
         let types = destination.map { "\(type.rawValue)-to-\($0.rawValue)" } ?? type.rawValue
         self.id = "\(kernel.rawValue).\(types).\(name).\(shape.map(String.init).joined(separator: "x"))"
         (self.kernel, self.opType, self.destination, self.role, self.shape) = (kernel, type, destination, role, shape)
         (self.scalars, self.flags, self.pattern, self.refusal) = (scalars, flags, pattern, refusal)
-        self.origin = origin
+        (self.sequences, self.origin) = (sequences, origin)
     }
 
-    /// The float dtype the case computes in (the destination for CONVERT); nil for GEMM_I8.
+    /// The plugin ABI minor version the case needs: its kernel's, or 2 for ADD and GEMM with the
+    /// flags ABI 1.2 added. A plugin of a lower minor is never asked it.
+    package var abiMinor: Int {
+        switch kernel {
+        case .add where flags & AddFlags.broadcast != 0: 2
+        case .gemm where flags & GemmFlags.outputF32 != 0: 2
+        default: kernel.abiMinor
+        }
+    }
+
+    /// Whether ADD adds a bias over rows (shape {r, c}) rather than two vectors.
+    package var broadcastsBias: Bool { kernel == .add && flags & AddFlags.broadcast != 0 }
+
+    /// ATTENTION_VARLEN's sequences as (q, kv) pairs.
+    package var sequencePairs: [(q: Int, kv: Int)] {
+        stride(from: 0, to: sequences.count - 1, by: 2).map { (sequences[$0], sequences[$0 + 1]) }
+    }
+
+    /// The float dtype the case computes in (the destination for CONVERT and for GEMM's fp32
+    /// logits); nil for GEMM_I8.
     package var floatType: DType? { (destination ?? opType).floatType }
 
     /// Type of each input tensor, in ABI order.
@@ -97,6 +119,10 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
         case .attention: [opType, opType, opType]
         case .embedding: [opType, .int32]
         case .silu, .swiglu, .geluErf, .geluTanh, .rope, .argmax, .topk, .reduceSum, .reduceMax, .convert: [opType]
+        case .attentionVarlen, .attentionPaged: [opType, opType, opType, .int32, .int32]
+        case .gemmW4G: [opType, .uint4, opType, .int8]
+        case .gemmW8G: [opType, .int8, opType, .int8]
+        case .gemmI8Dequant: [.int8, .int8, .fp32, .fp32]
         }
     }
 
@@ -116,7 +142,15 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
         case .embedding: return [s[1] * s[2], s[0]]
         case .argmax, .topk, .reduceSum, .reduceMax: return [s[0] * s[1]]
         case .silu, .geluErf, .geluTanh, .convert: return [s[0]]
-        case .add: return [s[0], s[0]]
+        case .add: return broadcastsBias ? [s[0] * s[1], s[1]] : [s[0], s[0]]
+        case .attentionVarlen: return [s[1] * s[3] * s[5], s[2] * s[4] * s[5], s[2] * s[4] * s[5], s[0], s[0]]
+        case .attentionPaged:
+            let cache = s[5] * s[4] * s[2] * s[3]
+            return [s[0] * s[1] * s[3], cache, cache, s[0] * s[6], s[0]]
+        case .gemmW4G, .gemmW8G:
+            let scales = s[3] > 0 ? s[2] / s[3] * s[1] : 0
+            return [s[0] * s[2], s[2] * s[1], scales, scales]
+        case .gemmI8Dequant: return [s[0] * s[2], s[2] * s[1], s[0], s[1]]
         }
     }
 
@@ -127,6 +161,7 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
         case .argmax: [.int32]
         case .topk: [opType, .int32]
         case .convert: [destination!]
+        case .gemm: [destination ?? opType]
         default: [opType]
         }
     }
@@ -135,15 +170,18 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
     package var outputCounts: [Int] {
         let s = shape
         switch kernel {
-        case .gemm, .gemmI8, .gemmW8, .gemmW4: return [s[0] * s[1]]
+        case .gemm, .gemmI8, .gemmW8, .gemmW4, .gemmW4G, .gemmW8G, .gemmI8Dequant: return [s[0] * s[1]]
         case .gemmBatched: return [s[0] * s[1] * s[2]]
+        case .attentionVarlen: return [s[1] * s[3] * s[5]]
+        case .attentionPaged: return [s[0] * s[1] * s[3]]
         case .softmax, .rmsnorm, .layernorm, .swiglu: return [s[0] * s[1]]
         case .rope: return [s[0] * s[1] * s[2]]
         case .attention: return [s[0] * s[2] * s[4]]
         case .embedding: return [s[0] * s[2]]
         case .argmax, .reduceSum, .reduceMax: return [s[0]]
         case .topk: return [s[0] * s[2], s[0] * s[2]]
-        case .silu, .geluErf, .geluTanh, .add, .convert: return [s[0]]
+        case .silu, .geluErf, .geluTanh, .convert: return [s[0]]
+        case .add: return [broadcastsBias ? s[0] * s[1] : s[0]]
         }
     }
 
@@ -152,9 +190,11 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
         let s = shape.map(Double.init)
         let out = Double(outputCounts[0])
         switch kernel {
-        case .gemm, .gemmI8, .gemmW8, .gemmW4: return 2 * s[0] * s[1] * s[2]
+        case .gemm, .gemmI8, .gemmW8, .gemmW4, .gemmW4G, .gemmW8G, .gemmI8Dequant: return 2 * s[0] * s[1] * s[2]
         case .gemmBatched: return 2 * s[0] * s[1] * s[2] * s[3]
         case .attention: return 4 * s[0] * s[1] * s[2] * s[4]
+        case .attentionVarlen: return 4 * Double(sequencePairs.map { $0.q * $0.kv }.reduce(0, +)) * s[3] * s[5]
+        case .attentionPaged: return 4 * Double(sequences.reduce(0, +)) * s[1] * s[3]
         case .softmax: return 5 * out
         case .rmsnorm, .layernorm: return 6 * out
         case .silu, .swiglu, .geluErf, .geluTanh: return 8 * out
@@ -184,6 +224,18 @@ package struct BatteryCase: Sendable, Identifiable, Hashable, Codable {
 package enum SoftmaxFlags {
     package static let causal: UInt32 = 0x1
     package static let mask: UInt32 = 0x2
+}
+
+/// cb_op.flags bits of CB_KERNEL_ADD (ABI 1.2).
+package enum AddFlags {
+    /// Y[r×c] = A[r×c] + B[c].
+    package static let broadcast: UInt32 = 0x1
+}
+
+/// cb_op.flags bits of CB_KERNEL_GEMM (ABI 1.2).
+package enum GemmFlags {
+    /// C stored as fp32 whatever the inputs' dtype.
+    package static let outputF32: UInt32 = 0x1
 }
 
 extension BatteryCase {

@@ -23,6 +23,20 @@ package enum Kernel: String, Sendable, Codable, CaseIterable, Hashable {
     case reduceMax = "reduce_max"
     case add
     case convert
+    // ABI 1.2: serving-shaped kernels.
+    case attentionVarlen = "attention_varlen"
+    case attentionPaged = "attention_paged"
+    case gemmW4G = "gemm_w4g"
+    case gemmW8G = "gemm_w8g"
+    case gemmI8Dequant = "gemm_i8_dequant"
+
+    /// The plugin ABI minor version that introduced the kernel.
+    package var abiMinor: Int {
+        switch self {
+        case .attentionVarlen, .attentionPaged, .gemmW4G, .gemmW8G, .gemmI8Dequant: 2
+        default: 0
+        }
+    }
 }
 
 /// The battery's suites, from fast to faithful.
@@ -53,6 +67,8 @@ package enum TensorType: String, Sendable, Codable, Hashable {
     case int32
     /// Signed 4-bit integers in [−8, 7], two per byte, low nibble first (the ABI's W4 layout).
     case int4
+    /// Unsigned 4-bit integers in [0, 15], packed as `int4` is (GEMM_W4G's weights).
+    case uint4
 
     /// Every type a case can name as its ABI op dtype.
     package static let opTypes: [TensorType] = [.fp32, .fp16, .bf16, .int8]
@@ -72,7 +88,7 @@ package enum TensorType: String, Sendable, Codable, Hashable {
         case .fp32: .fp32
         case .fp16: .fp16
         case .bf16: .bf16
-        case .int8, .int32, .int4: nil
+        case .int8, .int32, .int4, .uint4: nil
         }
     }
 
@@ -82,7 +98,7 @@ package enum TensorType: String, Sendable, Codable, Hashable {
         case .fp32, .int32: 4 * count
         case .fp16, .bf16: 2 * count
         case .int8: count
-        case .int4: (count + 1) / 2
+        case .int4, .uint4: (count + 1) / 2
         }
     }
 
@@ -100,7 +116,7 @@ package enum TensorType: String, Sendable, Codable, Hashable {
                 bytes += [UInt8(bits & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits >> 16 & 0xff), UInt8(bits >> 24)]
             }
             return bytes
-        case .int4:
+        case .int4, .uint4:
             var bytes = [UInt8](repeating: 0, count: byteCount(values.count))
             for (index, value) in values.enumerated() {
                 let nibble = UInt8(bitPattern: Int8(clamping: Int(value))) & 0x0f
@@ -127,6 +143,8 @@ package enum TensorType: String, Sendable, Codable, Hashable {
             return bytes.flatMap { byte in
                 [Double(Int8(bitPattern: byte << 4) >> 4), Double(Int8(bitPattern: byte) >> 4)]
             }
+        case .uint4:
+            return bytes.flatMap { byte in [Double(byte & 0x0f), Double(byte >> 4)] }
         case .fp32, .fp16, .bf16:
             preconditionFailure("handled above")
         }

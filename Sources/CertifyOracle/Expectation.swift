@@ -26,6 +26,12 @@ package struct Expectation: Sendable {
     package func tolerance(_ grade: ToleranceGrade) -> [Double] {
         grade == .standard ? standard : functional
     }
+
+    /// The outputs of a batch's sequences, one after another (before `evaluate` adds the
+    /// unavoidable part; none has an alternative).
+    init(concatenating parts: [Expectation]) {
+        self.init(values: parts.flatMap(\.values), standard: parts.flatMap(\.standard), functional: parts.flatMap(\.functional))
+    }
 }
 
 extension BatteryCase {
@@ -132,9 +138,26 @@ extension BatteryCase {
                 for column in 0..<n { weights[row * n + column] *= inputs[2][column] }
             }
             return [gemm(inputs[0], weights, batches: 1, m: s[0], n: n, k: k, extra: 1, model, products)]
+        case .gemmW4G, .gemmW8G:
+            // Ŵ = (W − Z)·S by groups of G rows: the difference exact, one rounding for the scale.
+            let (n, k, group) = (s[1], s[2], s[3])
+            var weights = inputs[1]
+            for row in 0..<k {
+                let first = row / group * n
+                for column in 0..<n {
+                    weights[row * n + column] = (weights[row * n + column] - inputs[3][first + column]) * inputs[2][first + column]
+                }
+            }
+            return [gemm(inputs[0], weights, batches: 1, m: s[0], n: n, k: k, extra: 1, model, products)]
         case .gemmI8:
             // Products of int8 values summed in fp64 are exact (|sum| < 2⁵³) in any order.
             return [exact(Reference.gemm(a: inputs[0], b: inputs[1], m: s[0], n: s[1], k: s[2], products: products).c)]
+        case .gemmI8Dequant:
+            // The integer sum is exact; its conversion and the two scalings are three roundings.
+            let n = s[1]
+            let c = Reference.gemm(a: inputs[0], b: inputs[1], m: s[0], n: n, k: s[2], products: products).c
+            let y = c.indices.map { c[$0] * inputs[2][$0 / n] * inputs[3][$0 % n] }
+            return [relative(y, model) { u, _ in 3 * u }]
         case .softmax:
             return [softmax(inputs, model)]
         case .rmsnorm:
@@ -165,7 +188,38 @@ extension BatteryCase {
         case .rope:
             return [rope(inputs[0], model)]
         case .attention:
-            return [attention(inputs, model, products)]
+            return [attention(inputs[0], inputs[1], inputs[2], queries: s[0], keys: s[1], heads: s[2], groups: s[3], dim: s[4], model, products)]
+        case .attentionVarlen:
+            // Each sequence is one ATTENTION on its own rows.
+            let (heads, groups, dim) = (s[3], s[4], s[5])
+            var (q0, k0) = (0, 0)
+            return [
+                Expectation(concatenating: sequencePairs.map { q, kv in
+                    defer { (q0, k0) = (q0 + q, k0 + kv) }
+                    let (queryRows, keyRows) = (q0 * heads * dim..<(q0 + q) * heads * dim, k0 * groups * dim..<(k0 + kv) * groups * dim)
+                    return attention(
+                        Array(inputs[0][queryRows]), Array(inputs[1][keyRows]), Array(inputs[2][keyRows]), queries: q, keys: kv,
+                        heads: heads, groups: groups, dim: dim, model, products)
+                })
+            ]
+        case .attentionPaged:
+            // Each sequence's keys gathered from its blocks, then one query over all of them.
+            let (heads, groups, dim, blockSize, width) = (s[1], s[2], s[3], s[4], s[6])
+            let slot = groups * dim
+            return [
+                Expectation(concatenating: sequences.enumerated().map { sequence, length in
+                    var (keys, values) = ([Double](), [Double]())
+                    for position in 0..<length {
+                        let block = Int(inputs[3][sequence * width + position / blockSize])
+                        let rows = (block * blockSize + position % blockSize) * slot..<(block * blockSize + position % blockSize + 1) * slot
+                        keys += inputs[1][rows]
+                        values += inputs[2][rows]
+                    }
+                    let query = Array(inputs[0][sequence * heads * dim..<(sequence + 1) * heads * dim])
+                    return attention(
+                        query, keys, values, queries: 1, keys: length, heads: heads, groups: groups, dim: dim, model, products)
+                })
+            ]
         case .embedding:
             return [exact(Reference.embedding(table: inputs[0], ids: inputs[1], width: s[2]))]
         case .argmax:
@@ -189,7 +243,8 @@ extension BatteryCase {
         case .reduceMax:
             return [exact(Reference.rowMaxima(inputs[0], rows: s[0], cols: s[1]))]
         case .add:
-            let y = zip(inputs[0], inputs[1]).map { $0 + $1 }
+            let y = broadcastsBias
+                ? inputs[0].indices.map { inputs[0][$0] + inputs[1][$0 % s[1]] } : zip(inputs[0], inputs[1]).map { $0 + $1 }
             return [relative(y, model) { u, _ in u }]
         case .convert:
             let dtype = destination!.floatType!
@@ -329,12 +384,15 @@ extension BatteryCase {
         return Expectation(values: y, standard: standard, functional: functional)
     }
 
-    private func attention(_ inputs: [[Double]], _ model: ToleranceModel, _ products: Reference.Products) -> Expectation {
-        let (queries, keys, heads, groups, dim) = (shape[0], shape[1], shape[2], shape[3], shape[4])
-        let v = inputs[2]
+    /// One causal attention of `queries` rows over `keys` keys (ATTENTION, or one sequence of a
+    /// batch), scaled by the case's scale.
+    private func attention(
+        _ q: [Double], _ k: [Double], _ v: [Double], queries: Int, keys: Int, heads: Int, groups: Int, dim: Int,
+        _ model: ToleranceModel, _ products: Reference.Products
+    ) -> Expectation {
         var rows: [Reference.AttentionRow] = []
         let output = Reference.attention(
-            q: inputs[0], k: inputs[1], v: v, queries: queries, keys: keys, heads: heads, groups: groups, dim: dim,
+            q: q, k: k, v: v, queries: queries, keys: keys, heads: heads, groups: groups, dim: dim,
             scale: scalars[0], products: products
         ) { rows.append($0) }
         var standard = [Double](repeating: 0, count: output.count)

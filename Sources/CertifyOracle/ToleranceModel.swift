@@ -100,6 +100,8 @@ package struct ToleranceModel: Sendable {
         switch testCase.kernel {
         case .gemm, .gemmW8, .gemmW4: bound = "γ_K·Σ|a·b| (K=\(s[2])\(testCase.kernel == .gemm ? "" : ", +1 for dequantisation"))"
         case .gemmBatched: bound = "γ_K·Σ|a·b| (K=\(s[3]))"
+        case .gemmW4G, .gemmW8G: bound = "γ_K·Σ|a·ŵ|, ŵ = (w − z)·s per group of \(s[3]) rows (K=\(s[2]), +1 for dequantisation)"
+        case .gemmI8Dequant: bound = "3u·|y| (the int32 sum exact; its conversion and the two scalings)"
         case .gemmI8, .embedding, .argmax, .topk, .reduceMax, .convert: return "exact"
         case .softmax:
             let stored = intermediateUnit > 0 ? " + 2u_out (exp(x − max) stored in \(storage.rawValue))" : ""
@@ -111,9 +113,10 @@ package struct ToleranceModel: Sendable {
         case .geluErf: bound = "|x|/2·((E_erf+1)u + 1.13u|t|) + 3u|y|"
         case .geluTanh: bound = "|x|/2·(E_tanh·u + 5u|z|sech²z + 2u) + 2u|y|"
         case .rope: bound = "(|x₀|+|x₁|)(δθ + 4u) + 2u(|x₀c|+|x₁s|) + u|y|, δθ = (E_pow+2)u·θ"
-        case .attention:
+        case .attention, .attentionVarlen, .attentionPaged:
             let stored = intermediateUnit > 0 ? " + 2u_out (probabilities stored in \(storage.rawValue))" : ""
-            bound = "Σ_j |p_j v_j|·(t_j + max t + γ_kv + u\(stored)) + γ_kv·Σ|p v|, t_j from γ_d scores"
+            let each = testCase.kernel == .attention ? "" : "per sequence: "
+            bound = "\(each)Σ_j |p_j v_j|·(t_j + max t + γ_kv + u\(stored)) + γ_kv·Σ|p v|, t_j from γ_d scores"
         case .reduceSum: bound = "γ_n·Σ|x|, n=\(s[1])"
         case .add: bound = "u·|y|"
         }

@@ -145,6 +145,14 @@ package enum Runner {
     static func run(_ testCase: BatteryCase, plan: RunPlan, session: any BackendSession) -> CaseResult {
         let model = ToleranceModel(for: testCase, numerics: plan.numerics)
         var result = CaseResult(testCase: testCase, outcome: .error, tolerance: model.derivation(for: testCase))
+        // A plugin of an older minor ABI cannot be asked what its header does not define: the case
+        // is one it does not support, and says why (certify_backend.h, "Versioning").
+        if testCase.abiMinor > session.description.abiMinor {
+            result.outcome = .unsupported
+            result.message =
+                "\(testCase.kernel.rawValue)\(testCase.flags != 0 ? " with flags 0x\(String(testCase.flags, radix: 16))" : "") needs plugin ABI 1.\(testCase.abiMinor); the backend speaks ABI \(session.description.abiVersion)"
+            return result
+        }
         do {
             let capability = try session.capability(kernel: testCase.kernel, type: testCase.opType)
             result.capability = capability

@@ -46,7 +46,7 @@ for testCase in Battery.cases(suite) where testCase.refusal == nil {
     let s = testCase.shape
     let shape: [Int]
     switch testCase.kernel {
-    case .gemm, .gemmW8, .gemmW4, .gemmI8: shape = [1, s[0], s[1], s[2]]
+    case .gemm, .gemmW8, .gemmW4, .gemmI8, .gemmW4G, .gemmW8G, .gemmI8Dequant: shape = [1, s[0], s[1], s[2]]
     case .gemmBatched: shape = s
     default: continue
     }

@@ -3,9 +3,10 @@ import CertifyReport
 import Foundation
 import Testing
 
-/// Plugin ABI 1.1 next to 1.0: query() and device_info() write only as far as the caller's
-/// struct_size, the harness reads only as far as the plugin says it filled, and a plugin built
-/// against 1.0 still certifies (certify_backend.h, "Versioning").
+/// Plugin ABI 1.2 next to 1.1 and 1.0: query() and device_info() write only as far as the
+/// caller's struct_size, the harness reads only as far as the plugin says it filled, and a plugin
+/// built against 1.0 or 1.1 still certifies on what its minor defines (certify_backend.h,
+/// "Versioning").
 @Suite struct ABIVersionTests {
     /// A plugin as built against ABI 1.0: cb_capability and cb_device_info as 1.0 laid them out,
     /// abi_minor 0, writing its whole (1.0) struct whatever size the caller gives, as 1.0 plugins
@@ -27,6 +28,7 @@ import Testing
 
         static const cb_api *inner;
         static cb_api table;
+        #if MINOR == 0
 
         static cb_status query(cb_backend *backend, uint32_t kernel, uint32_t dtype, cb_capability *out, cb_error *error) {
             capability_1_0 answer = {.struct_size = sizeof answer};
@@ -53,6 +55,7 @@ import Testing
             (void)asked;
             return status;
         }
+        #endif
 
         __attribute__((visibility("default"))) const cb_api *certify_backend_bootstrap(const cb_bootstrap_request *request) {
             void *library = dlopen(INNER, RTLD_NOW | RTLD_LOCAL);
@@ -61,32 +64,50 @@ import Testing
             inner = bootstrap ? bootstrap(request) : NULL;
             if (inner == NULL) return NULL;
             table = *inner;
-            table.abi_minor = 0;
+            table.abi_minor = MINOR;
             table.backend_name = "legacy";
+        #if MINOR == 0
             table.query = query;
             table.device_info = device_info;
+        #endif
             return &table;
         }
         """
 
-    @Test(arguments: [false, true])
-    func aPluginBuiltAgainstABI1_0StillCertifies(scribbling: Bool) throws {
+    /// A plugin of an older minor: 1.0 (its output structs as 1.0 laid them out, with and without
+    /// scribbling past them) and 1.1 (the structs of today, no ABI 1.2 kernels or flags). Every
+    /// case its minor defines passes; the cases of ABI 1.2 are not asked and are recorded as
+    /// unsupported, naming the ABI the plugin speaks, which costs L2 (extended cases) but not L1.
+    @Test(arguments: [(0, false), (0, true), (1, false)])
+    func aPluginBuiltAgainstAnOlderMinorStillCertifies(minor: Int, scribbling: Bool) throws {
         let folder = try TemporaryDirectory()
         let cpu = CLI.buildDirectory.appendingPathComponent("libcertify_backend_cpu.so").path
         let library = try compileC(
             Self.plugin1_0, in: folder, output: "liblegacy.so",
-            ["-shared", "-fPIC", "-DINNER=\"\(cpu)\"", "-ldl"] + (scribbling ? ["-DSCRIBBLE"] : []))
+            ["-shared", "-fPIC", "-DINNER=\"\(cpu)\"", "-DMINOR=\(minor)", "-ldl"] + (scribbling ? ["-DSCRIBBLE"] : []))
         let chip = try folder.write("legacy.yaml", profile("cpu.yaml", library: library))
         let result = try CLI.run(["--chip", chip, "--suite", "quick", "--output", folder.path("report")])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("\(Battery.cases(.quick).count) cases: \(Battery.cases(.quick).count) passed"), "\(result.stdout)")
-        #expect(result.stdout.contains("backend  legacy 1.0.0, ABI 1.0, "), "\(result.stdout)")
-        #expect(!result.stdout.contains("\nimpl "), "\(result.stdout)")
+        let cases = Battery.cases(.quick)
+        let newer = cases.filter { $0.abiMinor > minor }
+        #expect(newer.count >= 20)
+        #expect(
+            result.stdout.contains("\(cases.count) cases: \(cases.count - newer.count) passed, 0 failed, \(newer.count) unsupported"),
+            "\(result.stdout)")
+        #expect(result.stdout.contains("backend  legacy 1.0.0, ABI 1.\(minor), "), "\(result.stdout)")
 
         let p = try Statement.read(folder: folder.url.appendingPathComponent("report")).predicate
-        #expect(p.backend.abiVersion == "1.0")
+        #expect(p.backend.abiVersion == "1.\(minor)")
+        for c in p.cases where newer.contains(where: { $0.id == c.id }) {
+            #expect(c.outcome == .unsupported)
+            #expect(c.message?.hasSuffix("needs plugin ABI 1.2; the backend speaks ABI 1.\(minor)") == true, "\(c.message ?? "")")
+        }
+        #expect(p.level.reached == 1)
+        #expect(p.level.gaps.first?.reasons.contains { $0.contains("attention_paged.fp16.paged-decode") && $0.contains("not supported") } == true)
+        guard minor == 0 else { return }
+        #expect(!result.stdout.contains("\nimpl "), "\(result.stdout)")
         #expect(p.backend.implementation == nil)
-        #expect(p.cases.allSatisfy { $0.capability != nil && $0.capability?.intermediates == nil })
+        #expect(p.cases.allSatisfy { ($0.capability != nil || $0.outcome == .unsupported) && $0.capability?.intermediates == nil })
         // Absent fields are left out, so the report reads as one written before 1.1 would.
         let text = try ["report.json", "cases.json"].map {
             String(decoding: try Data(contentsOf: folder.url.appendingPathComponent("report/\($0)")), as: UTF8.self)
@@ -165,7 +186,7 @@ import Testing
             }
             size_t query_sizes[] = {CB_CAPABILITY_SIZE_1_0, sizeof(cb_capability), sizeof(cb_capability) + SLACK,
                                     CB_CAPABILITY_SIZE_1_0 - 8};
-            for (uint32_t kernel = 1; kernel <= CB_KERNEL_CONVERT + 1; kernel++) {
+            for (uint32_t kernel = 1; kernel <= CB_KERNEL_GEMM_I8_DEQUANT + 1; kernel++) {
                 for (uint32_t dtype = 1; dtype <= CB_DTYPE_I32; dtype++) {
                     for (size_t s = 0; s < 4; s++) {
                         check("query", api, backend, query, kernel, dtype, query_sizes[s], sizeof(cb_capability),

@@ -18,14 +18,17 @@ struct PlantedDefect: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
+/// The attention kernels, which share one implementation in the emulator.
+let attentions: Set<Kernel> = [.attention, .attentionVarlen, .attentionPaged]
+
 /// Sources/Backends/defective/DEFECTS.md, as the battery must catch it.
 let corpus: [PlantedDefect] = [
-    .init(name: "fp16-accumulation", kernels: [.gemm, .gemmBatched, .gemmW8, .gemmW4]),
+    .init(name: "fp16-accumulation", kernels: [.gemm, .gemmBatched, .gemmW8, .gemmW4, .gemmW4G, .gemmW8G]),
     .init(name: "softmax-no-max-subtraction", kernels: [.softmax]),
     .init(name: "rmsnorm-eps-outside-sqrt", kernels: [.rmsnorm]),
     .init(name: "rope-half-split", kernels: [.rope]),
-    .init(name: "causal-off-by-one", kernels: [.attention, .softmax]),
-    .init(name: "kv-group-modulo", kernels: [.attention]),
+    .init(name: "causal-off-by-one", kernels: attentions.union([.softmax])),
+    .init(name: "kv-group-modulo", kernels: attentions),
     .init(name: "bf16-truncation", kernels: nil, onlyWhere: { $0.type == .bf16 || $0.destination == .bf16 }),
     .init(name: "i8-int16-accumulation", kernels: [.gemmI8]),
     .init(name: "reduce-max-nan-swallowed", kernels: [.reduceMax]),
@@ -43,7 +46,7 @@ let corpus: [PlantedDefect] = [
     .init(name: "convert-overflow-saturates", kernels: [.convert]),
     .init(name: "convert-nan-to-zero", kernels: [.convert]),
     .init(name: "rmsnorm-mean-over-c-minus-1", kernels: [.rmsnorm]),
-    .init(name: "attention-scale-missing", kernels: [.attention]),
+    .init(name: "attention-scale-missing", kernels: attentions),
     .init(name: "reduce-sum-fp16", kernels: [.reduceSum]),
     .init(name: "add-drops-last", kernels: [.add]),
     .init(name: "argmax-ties-last", kernels: [.argmax]),
@@ -57,12 +60,18 @@ let corpus: [PlantedDefect] = [
     .init(name: "rope-accepts-bad-offset", kernels: [.rope]),
     .init(name: "embedding-clamps-ids", kernels: [.embedding]),
     .init(name: "later-executes-drift", kernels: [.rmsnorm]),
-    .init(name: "attention-causal-top-left", kernels: [.attention]),
+    .init(name: "attention-causal-top-left", kernels: attentions),
     .init(name: "argmax-last-nan", kernels: [.argmax]),
     .init(name: "convert-ties-away", kernels: [.convert]),
     .init(name: "convert-nan-payload-truncated", kernels: [.convert]),
     .init(name: "plan-cache-ignores-scalars", kernels: [.rmsnorm, .rope, .attention]),
     .init(name: "w8-dequant-fp16", kernels: [.gemmW8]),
+    // ABI 1.2's kernels (battery 1.5.0).
+    .init(name: "paged-reads-whole-block", kernels: [.attentionPaged]),
+    .init(name: "varlen-kv-offsets-from-q", kernels: [.attentionVarlen]),
+    .init(name: "wg-scales-transposed", kernels: [.gemmW4G, .gemmW8G]),
+    .init(name: "i8-dequant-fp16-sum", kernels: [.gemmI8Dequant]),
+    .init(name: "logits-rounded-to-storage", kernels: [.gemm], onlyWhere: { $0.destination == .fp32 }),
     // What the harness does rather than what the battery's inputs are: the same plan on a second
     // input set, slack in every device buffer, the device timer against the host's, prepare
     // against query.

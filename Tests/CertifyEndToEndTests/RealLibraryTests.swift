@@ -45,7 +45,8 @@ import Testing
         #expect(wrong.isEmpty, "\(wrong.joined(separator: "; "))")
     }
 
-    /// The cases of the quick suite the ABI gives flags (causal and masked softmax).
+    /// The cases of the quick suite the ABI gives flags (causal and masked softmax; ABI 1.2's bias
+    /// add and fp32 logits).
     static let flagged = Set(Battery.cases(.quick).filter { $0.flags != 0 }.map(\.id))
 
     // MARK: OpenBLAS
@@ -65,7 +66,8 @@ import Testing
         #expect(implementation.hasPrefix("OpenBLAS 0.") && implementation.contains(", core "), "\(implementation)")
         if let coreType { #expect(implementation.contains(", core \(coreType),"), "\(implementation)") }
         // GEMM sums in fp32 on every core and in every dtype (fp16 and bf16 widened, or bf16 through
-        // sbgemm where the library has it): every GEMM passes, everything else is refused.
+        // sbgemm where the library has it): every GEMM passes, the fp32 logits of ABI 1.2 too,
+        // everything else is refused.
         let blas: Set<Kernel> = [.gemm, .gemmBatched]
         expectOutcomes(report) { c in
             blas.contains(c.kernel) && c.capability?.supported == true ? .passed : .unsupported
@@ -76,7 +78,7 @@ import Testing
         #expect(p.level.reached == 0)
         #expect(result.status == 1)
         #expect(p.backend.name == "openblas")
-        #expect(p.backend.abiVersion == "1.1")
+        #expect(p.backend.abiVersion == "1.2")
     }
 
     // MARK: oneDNN
@@ -117,6 +119,7 @@ import Testing
         let nanMax = Set(Battery.cases(.quick).filter { $0.kernel == .reduceMax && ($0.pattern == .nonFinite || $0.pattern == .nanVariety) }.map(\.id))
         expectOutcomes(report) { c in
             // oneDNN 2.x softmax has no mask input: causal and masked softmax are refused at prepare.
+            // ABI 1.2's bias add and fp32 logits (flags) are refused at prepare too.
             guard c.capability?.supported == true, !Self.flagged.contains(c.id) else { return .unsupported }
             if c.kernel == .gemmI8 { return vnni ? .passed : .failed }
             if nanMax.contains(c.id) { return .failed }
@@ -132,7 +135,7 @@ import Testing
         #expect(p.cases.filter { $0.kernel == .rmsnorm }.allSatisfy { $0.outcome == .unsupported })
         #expect(p.level.reached == 0)
         #expect(result.status == 1)
-        #expect(p.backend.abiVersion == "1.1")
+        #expect(p.backend.abiVersion == "1.2")
     }
 
     // MARK: OpenCL

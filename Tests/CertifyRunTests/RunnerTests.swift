@@ -34,7 +34,7 @@ private final class FakeSession: BackendSession {
 
     var description: BackendDescription {
         BackendDescription(
-            libraryPath: "/fake.so", librarySHA256: String(repeating: "0", count: 64), name: "fake", version: "1", abiVersion: "1.1",
+            libraryPath: "/fake.so", librarySHA256: String(repeating: "0", count: 64), name: "fake", version: "1", abiVersion: "1.2",
             deviceName: "fake", deviceVendor: "test", driverVersion: "1", deviceMemoryBytes: 0, hasDeviceTimer: false)
     }
 
