@@ -311,7 +311,7 @@ package struct CaseResult: Sendable, Codable, Equatable {
     package var kernel: Kernel
     /// The ABI op dtype (the source for CONVERT).
     package var type: TensorType
-    /// CONVERT's destination.
+    /// CONVERT's destination, or fp32 for GEMM's fp32 logits (ABI 1.2).
     package var destination: TensorType?
     package var role: CaseRole
     package var shape: [Int]
