@@ -116,7 +116,7 @@ import Testing
             """, in: folder)
         let result = try run(library: path)
         #expect(result.status == ExitStatus.backendUnavailable.rawValue)
-        #expect(result.stderr == "error: backend library '\(path)' refused plugin ABI 1.1: certify_backend_bootstrap returned NULL\n")
+        #expect(result.stderr == "error: backend library '\(path)' refused plugin ABI 1.2: certify_backend_bootstrap returned NULL\n")
     }
 
     @Test func pluginWithNullEntryPoints() throws {

@@ -30,11 +30,17 @@ import Testing
         #expect(profile.schema == 1)
         // The four original kernels by name (top-k and attention too where the backend runs them on
         // the host's CPU), the rest by default.
-        #expect(Set(profile.latency.budgets.keys).subtracting(["topk", "attention"]) == Self.kernels)
+        #expect(
+            Set(profile.latency.budgets.keys).subtracting(["topk", "attention", "attention_varlen", "attention_paged"]) == Self.kernels)
         // Attention on the host's CPU: the standard suite's chunked prefill takes ~90 ms quiet on one
         // core, so its budget is 1 s, for a level that holds under load (docs/profiles.md).
         if !["Profiles/onednn.yaml", "Profiles/openblas.yaml"].contains(file) {
             #expect(profile.latency.budgets["attention"]?.p50Microseconds == 1_000_000)
+            // The serving attentions (ABI 1.2) are budgeted like attention: the standard suite's
+            // batch holds a 64-query chunk over 1024 keys.
+            for kernel in ["attention_varlen", "attention_paged"] {
+                #expect(profile.latency.budgets[kernel] == profile.latency.budgets["attention"], "\(kernel)")
+            }
         }
         // Every dtype with a declared peak has a declared accumulation type.
         #expect(Set(profile.peaks.tflops.keys) == Set(profile.numerics.accumulation.keys))
