@@ -76,7 +76,7 @@ package enum Battery {
                 glm4Decode: [1, 2048, 4, GLM.kvGroups, GLM.headDim], glm4Sampling: nil, lmHeads: [],
                 biasRows: [2, GLM.qkvOut], logitsTile: [1, 256, 512],
                 varlen: ([4, 15, 78, 4, GLM.kvGroups, GLM.headDim], [1, 40, 8, 32, 5, 5, 1, 1]),
-                paged: ([4, 4, GLM.kvGroups, GLM.headDim, 16, 12, 4], [1, 17, 40, 64]),
+                paged: ([4, 4, GLM.kvGroups, GLM.headDim, 16, 48, 38], [1, 17, 40, 600]),
                 grouped: [2, 64, 512, 128], int8Dequant: [4, 64, 512])
         case .standard:
             return Dimensions(
@@ -323,12 +323,21 @@ package enum Battery {
         add("w8-g128", .gemmW8G, halves, .extended, d.grouped, "int8 QKV weights with a scale and zero point per group of 128 rows")
         add("smoothquant", .gemmI8Dequant, floats, .extended, d.int8Dequant,
             "int8 × int8 QKV projection dequantised by per-token and per-channel scales (SmoothQuant W8A8)")
-        add("empty-sequences", .attentionVarlen, halves, .edge, [4, 5, 28, 4, GLM.kvGroups, 64], scalars: attentionScale,
-            sequences: [0, 0, 4, 20, 1, 1, 0, 7], "a batch with an empty sequence and one with keys but no query")
+        add("empty-sequences", .attentionVarlen, halves, .edge, [4, 7, 28, 4, GLM.kvGroups, 64], scalars: attentionScale,
+            sequences: [0, 0, 4, 20, 3, 1, 0, 7],
+            "a batch with an empty sequence, one with keys but no query, and one with more queries than keys (those that see no key output zeros)")
         add("odd-blocks", .attentionPaged, halves, .edge, [4, 4, GLM.kvGroups, 64, 5, 10, 5], scalars: attentionScale,
             sequences: [7, 1, 0, 23], "blocks of 5 tokens, partly filled last blocks and an empty context")
         add("odd-columns-g32", .gemmW4G, halves, .edge, [2, 63, 256, 32],
             "group-wise int4 with groups of 32 and an odd N: rows start mid-byte")
+        for kernel in [Kernel.gemmW4G, .gemmW8G] {
+            add("one-group", kernel, halves, .edge, [2, 64, 512, 512],
+                "one group spanning K (G = k): per-channel scales and zero points through the group-wise kernel")
+        }
+        add("wide-zero-points", .gemmW4G, halves, .edge, [2, 64, 512, 128], pattern: .wideZeroPoints,
+            "zero points over the whole I8 range the ABI allows, not only 0…15")
+        add("odd-bias", .add, floats, .edge, [3, d.oddLength], flags: AddFlags.broadcast,
+            "a bias over rows of a width no vector length divides")
 
         // Plan caches (threat model P2, P3): a backend that keys cached plans by less than the whole
         // op (leaving out a scalar, or keeping only a shape's element count) executes a plan made
@@ -378,6 +387,9 @@ package enum Battery {
         add("lengths-beyond-shape", .attentionVarlen, [.bf16], .edge, [2, 4, 16, 4, 2, 64], scalars: attentionScale,
             refusal: "query lengths summing to 5 for a shape of 4 queries", sequences: [3, 8, 2, 8],
             "must be refused with INVALID_ARGUMENT: query lengths summing to 5 for a shape of 4 queries")
+        add("lengths-short-of-shape", .attentionVarlen, [.fp16], .edge, [2, 6, 16, 4, 2, 64], scalars: attentionScale,
+            refusal: "query lengths summing to 5 for a shape of 6 queries", sequences: [3, 8, 2, 8],
+            "must be refused with INVALID_ARGUMENT: query lengths summing to 5 for a shape of 6 queries")
         add("block-id-out-of-range", .attentionPaged, [.fp16], .edge, [2, 4, 2, 64, 16, 4, 2], scalars: attentionScale,
             pattern: .overflow, refusal: "a block table entry equal to the block count (4)", sequences: [20, 5],
             "must be refused with INVALID_ARGUMENT: a block table entry equal to the block count (4)")

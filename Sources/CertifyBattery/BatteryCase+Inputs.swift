@@ -199,13 +199,15 @@ extension BatteryCase {
         case .gemmI8:
             return Double(g.integer(-128, 127))
         case .gemmW4G, .gemmW8G:
-            // Unsigned nibbles or signed bytes, a zero point per group near the middle of their
-            // range (as a min/max quantiser sets it), small group scales.
+            // Unsigned nibbles or signed bytes, a zero point per group anywhere in the nibble's
+            // range (a min/max quantiser sets it there) or near 0 for bytes, small group scales.
             switch index {
             case 0: return g.uniform(-1, 1)
             case 1: return Double(kernel == .gemmW4G ? g.integer(0, 15) : g.integer(-128, 127))
             case 2: return kernel == .gemmW4G ? g.uniform(0.01, 0.1) : g.uniform(0.001, 0.01)
-            default: return Double(kernel == .gemmW4G ? g.integer(4, 11) : g.integer(-16, 16))
+            default:
+                if pattern == .wideZeroPoints { return Double(g.integer(-128, 127)) }
+                return Double(kernel == .gemmW4G ? g.integer(0, 15) : g.integer(-16, 16))
             }
         case .gemmI8Dequant:
             // Symmetric int8 activations and weights; per-token and per-channel scales.

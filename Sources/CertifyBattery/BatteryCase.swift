@@ -42,6 +42,8 @@ package enum InputPattern: String, Sendable, Codable {
     case largeScales = "large-scales"
     /// Every row one value: the variance is 0, or a rounding below it.
     case constantRows = "constant-rows"
+    /// Group-wise zero points over the whole I8 range the ABI allows, not only a 4-bit one's.
+    case wideZeroPoints = "wide-zero-points"
 }
 
 /// One fixed case of the battery: a kernel, its types, a shape and how its inputs are made.
