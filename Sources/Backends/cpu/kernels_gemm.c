@@ -119,6 +119,22 @@ cb_status KERNEL(gemm_batched)(uint32_t dtype, size_t batch, size_t m, size_t n,
     return CB_STATUS_OK;
 }
 
+/* sums[j] = Σ_p A[i][p]·B[p][j] for row i, exactly in int64, in the order p = 0 … k−1, so B is
+ * read row by row. wrap16 is the planted i8-int16-accumulation defect: a wrapping int16 register. */
+static void int8_row_sums(size_t i, size_t n, size_t k, const int8_t *a, const int8_t *b, int wrap16, int64_t *sums) {
+    memset(sums, 0, n * sizeof(int64_t));
+    for (size_t p = 0; p < k; p++) {
+        const int64_t a_ip = a[i * k + p];
+        const int8_t *b_row = b + p * n;
+        for (size_t j = 0; j < n; j++) {
+            sums[j] += a_ip * (int64_t)b_row[j];
+            if (wrap16) {
+                sums[j] = (int16_t)(uint16_t)(uint64_t)sums[j];
+            }
+        }
+    }
+}
+
 /* Exact: every product of two int8 values fits in 15 bits, and each sum is
  * kept in 64 bits and then stored as int32 (exact whenever the true result
  * fits in int32, which it does for k < 2^17). Loops in the order i, p, j, so
@@ -132,17 +148,7 @@ cb_status KERNEL(gemm_i8)(size_t m, size_t n, size_t k, const int8_t *a, const i
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_I8 cannot allocate its int64 working space");
     }
     for (size_t i = 0; i < m; i++) {
-        memset(sums, 0, n * sizeof(int64_t));
-        for (size_t p = 0; p < k; p++) {
-            const int64_t a_ip = a[i * k + p];
-            const int8_t *b_row = b + p * n;
-            for (size_t j = 0; j < n; j++) {
-                sums[j] += a_ip * (int64_t)b_row[j];
-                if (defect(CBS_DEFECT_I8_INT16_ACCUMULATION)) { /* defect: a wrapping int16 register */
-                    sums[j] = (int16_t)(uint16_t)(uint64_t)sums[j];
-                }
-            }
-        }
+        int8_row_sums(i, n, k, a, b, defect(CBS_DEFECT_I8_INT16_ACCUMULATION), sums);
         for (size_t j = 0; j < n; j++) {
             c[i * n + j] = (int32_t)(uint32_t)(uint64_t)sums[j]; /* wraps, never traps, if k is absurd */
         }
@@ -257,14 +263,7 @@ cb_status KERNEL(gemm_i8_dequant)(uint32_t dtype, size_t m, size_t n, size_t k, 
         return cbs_fail(error, CB_STATUS_OUT_OF_MEMORY, "GEMM_I8_DEQUANT cannot allocate its working space");
     }
     for (size_t i = 0; i < m; i++) {
-        memset(sums, 0, n * sizeof(int64_t));
-        for (size_t p = 0; p < k; p++) {
-            const int64_t a_ip = a[i * k + p];
-            const int8_t *b_row = b + p * n;
-            for (size_t j = 0; j < n; j++) {
-                sums[j] += a_ip * (int64_t)b_row[j];
-            }
-        }
+        int8_row_sums(i, n, k, a, b, 0, sums);
         for (size_t j = 0; j < n; j++) {
             float sum = (float)sums[j];
             if (defect(CBS_DEFECT_I8_DEQUANT_FP16_SUM)) {
