@@ -157,7 +157,7 @@ extension BatteryCase {
             let n = s[1]
             let c = Reference.gemm(a: inputs[0], b: inputs[1], m: s[0], n: n, k: s[2], products: products).c
             let y = c.indices.map { c[$0] * inputs[2][$0 / n] * inputs[3][$0 % n] }
-            return [relative(y, model) { u, _ in 3 * u }]
+            return [relative(y, model) { _, grade in model.gamma(3, grade) }]
         case .softmax:
             return [softmax(inputs, model)]
         case .rmsnorm:

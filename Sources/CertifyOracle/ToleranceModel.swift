@@ -101,7 +101,7 @@ package struct ToleranceModel: Sendable {
         case .gemm, .gemmW8, .gemmW4: bound = "γ_K·Σ|a·b| (K=\(s[2])\(testCase.kernel == .gemm ? "" : ", +1 for dequantisation"))"
         case .gemmBatched: bound = "γ_K·Σ|a·b| (K=\(s[3]))"
         case .gemmW4G, .gemmW8G: bound = "γ_K·Σ|a·ŵ|, ŵ = (w − z)·s per group of \(s[3]) rows (K=\(s[2]), +1 for dequantisation)"
-        case .gemmI8Dequant: bound = "3u·|y| (the int32 sum exact; its conversion and the two scalings)"
+        case .gemmI8Dequant: bound = "γ_3·|y| (the int32 sum exact; its conversion and the two scalings)"
         case .gemmI8, .embedding, .argmax, .topk, .reduceMax, .convert: return "exact"
         case .softmax:
             let stored = intermediateUnit > 0 ? " + 2u_out (exp(x − max) stored in \(storage.rawValue))" : ""

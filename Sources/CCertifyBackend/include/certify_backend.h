@@ -35,9 +35,10 @@
  *   and wrote down the rule for output structs above.
  *   1.2 added the serving kernels (ATTENTION_VARLEN, ATTENTION_PAGED,
  *   GEMM_W4G, GEMM_W8G, GEMM_I8_DEQUANT) and two flags (CB_ADD_BROADCAST,
- *   CB_GEMM_OUTPUT_F32). A harness never sends them to a plugin that
- *   reports abi_minor < 2; such a plugin answers supported = 0 for the new
- *   kernels and UNSUPPORTED for the new flags, as for any it does not know.
+ *   CB_GEMM_OUTPUT_F32). A harness never prepares or executes them on a
+ *   plugin that reports abi_minor < 2 (it may query() them: such a plugin
+ *   answers supported = 0 for the new kernels, as for any it does not know,
+ *   and UNSUPPORTED from prepare() for the new flags).
  *
  * Lifetime and threads
  *   The harness loads the library, calls certify_backend_bootstrap once, then
@@ -267,7 +268,8 @@ typedef enum cb_rounding {
  *                         fills them with stale values and −1). L_s must be
  *                         in [0, mb·bs] and each block id read in [0, nb),
  *                         else INVALID_ARGUMENT (from execute); L_s = 0
- *                         outputs zeros. h, g, scale as for ATTENTION.
+ *                         outputs zeros. bs must be ≥ 1 when mb ≥ 1 (else
+ *                         INVALID_ARGUMENT from prepare). h, g, scale as for ATTENTION.
  *                         shape = {b, h, g, d, bs, nb, mb}; scalars = {scale};
  *                         inputs = {Q [b×h×d], KC, VC, BT, L}; outputs =
  *                         {O [b×h×d]}.
