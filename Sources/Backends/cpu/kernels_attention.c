@@ -154,20 +154,11 @@ cb_status KERNEL(attention)(uint32_t dtype, size_t q, size_t kv, size_t h, size_
 cb_status KERNEL(attention_varlen)(uint32_t dtype, size_t b, size_t tq, size_t tkv, size_t h, size_t g, size_t d,
                              float scale, const void *qt, const void *kt, const void *vt, const int32_t *ql,
                              const int32_t *kvl, void *o, cb_error *error) {
-    size_t sum_q = 0, sum_kv = 0, longest = 0;
-    for (size_t s = 0; s < b; s++) {
-        if (ql[s] < 0 || kvl[s] < 0) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                            "ATTENTION_VARLEN sequence %zu has q %d and kv %d; lengths must be >= 0", s, ql[s], kvl[s]);
-        }
-        sum_q += (size_t)ql[s];
-        sum_kv += (size_t)kvl[s];
-        longest = (size_t)kvl[s] > longest ? (size_t)kvl[s] : longest;
-    }
-    if (sum_q != tq || sum_kv != tkv) {
-        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                        "ATTENTION_VARLEN lengths sum to %zu queries and %zu keys; the shape says %zu and %zu", sum_q,
-                        sum_kv, tq, tkv);
+    const size_t dims[3] = {b, tq, tkv};
+    size_t longest = 0;
+    cb_status checked = cbs_check_varlen(dims, ql, kvl, &longest, error);
+    if (checked != CB_STATUS_OK) {
+        return checked;
     }
     if (tq == 0 || h == 0 || d == 0) {
         return CB_STATUS_OK;
@@ -197,23 +188,11 @@ cb_status KERNEL(attention_varlen)(uint32_t dtype, size_t b, size_t tq, size_t t
 cb_status KERNEL(attention_paged)(uint32_t dtype, size_t b, size_t h, size_t g, size_t d, size_t bs, size_t nb,
                             size_t mb, float scale, const void *qt, const void *kc, const void *vc,
                             const int32_t *table, const int32_t *lengths, void *o, cb_error *error) {
+    const size_t dims[7] = {b, h, g, d, bs, nb, mb};
     size_t longest = 0;
-    for (size_t s = 0; s < b; s++) {
-        if (lengths[s] < 0 || (size_t)lengths[s] > mb * bs) {
-            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                            "ATTENTION_PAGED sequence %zu has context length %d; it must be in [0, %zu] (mb·bs)", s,
-                            lengths[s], mb * bs);
-        }
-        const size_t blocks = ((size_t)lengths[s] + bs - 1) / (bs > 0 ? bs : 1);
-        for (size_t i = 0; i < blocks; i++) {
-            const int32_t id = table[s * mb + i];
-            if (id < 0 || (size_t)id >= nb) {
-                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                                "ATTENTION_PAGED block table entry [%zu][%zu] is %d; there are %zu blocks", s, i, id,
-                                nb);
-            }
-        }
-        longest = (size_t)lengths[s] > longest ? (size_t)lengths[s] : longest;
+    cb_status checked = cbs_check_paged(dims, table, lengths, &longest, error);
+    if (checked != CB_STATUS_OK) {
+        return checked;
     }
     if (b == 0 || h == 0 || d == 0) {
         return CB_STATUS_OK;

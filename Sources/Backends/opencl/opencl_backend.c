@@ -448,45 +448,14 @@ static cb_status check_sequences(cb_backend *backend, const cb_op *op, const siz
             free(first);
             return status;
         }
-        size_t sum_q = 0, sum_kv = 0;
-        for (size_t s = 0; s < b && status == CB_STATUS_OK; s++) {
-            if (first[s] < 0 || second[s] < 0) {
-                status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                                  "ATTENTION_VARLEN sequence %zu has q %d and kv %d; lengths must be >= 0", s, first[s],
-                                  second[s]);
-            }
-            sum_q += (size_t)first[s];
-            sum_kv += (size_t)second[s];
-        }
-        if (status == CB_STATUS_OK && (sum_q != d[1] || sum_kv != d[2])) {
-            status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                              "ATTENTION_VARLEN lengths sum to %zu queries and %zu keys; the shape says %zu and %zu",
-                              sum_q, sum_kv, d[1], d[2]);
-        }
+        status = cbs_check_varlen(d, first, second, NULL, error);
     } else {
-        const size_t bs = d[4], nb = d[5], mb = d[6];
-        if ((status = read_i32(backend, inputs[3], b * mb, &first, error)) != CB_STATUS_OK ||
+        if ((status = read_i32(backend, inputs[3], b * d[6], &first, error)) != CB_STATUS_OK ||
             (status = read_i32(backend, inputs[4], b, &second, error)) != CB_STATUS_OK) {
             free(first);
             return status;
         }
-        for (size_t s = 0; s < b && status == CB_STATUS_OK; s++) {
-            if (second[s] < 0 || (size_t)second[s] > mb * bs) {
-                status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                                  "ATTENTION_PAGED sequence %zu has context length %d; it must be in [0, %zu] (mb·bs)",
-                                  s, second[s], mb * bs);
-                break;
-            }
-            const size_t blocks = bs > 0 ? ((size_t)second[s] + bs - 1) / bs : 0;
-            for (size_t i = 0; i < blocks; i++) {
-                if (first[s * mb + i] < 0 || (size_t)first[s * mb + i] >= nb) {
-                    status = cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
-                                      "ATTENTION_PAGED block table entry [%zu][%zu] is %d; there are %zu blocks", s, i,
-                                      first[s * mb + i], nb);
-                    break;
-                }
-            }
-        }
+        status = cbs_check_paged(d, first, second, NULL, error);
     }
     free(first);
     free(second);

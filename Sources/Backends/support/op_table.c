@@ -303,3 +303,54 @@ cb_status cbs_op_geometry(const cb_op *op, cbs_geometry *geometry, cb_error *err
     }
     return CB_STATUS_OK;
 }
+
+cb_status cbs_check_varlen(const size_t *dims, const int32_t *q_lengths, const int32_t *kv_lengths, size_t *longest,
+                           cb_error *error) {
+    size_t sum_q = 0, sum_kv = 0, most = 0;
+    for (size_t s = 0; s < dims[0]; s++) {
+        if (q_lengths[s] < 0 || kv_lengths[s] < 0) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "ATTENTION_VARLEN sequence %zu has q %d and kv %d; lengths must be >= 0", s, q_lengths[s],
+                            kv_lengths[s]);
+        }
+        sum_q += (size_t)q_lengths[s];
+        sum_kv += (size_t)kv_lengths[s];
+        most = (size_t)kv_lengths[s] > most ? (size_t)kv_lengths[s] : most;
+    }
+    if (sum_q != dims[1] || sum_kv != dims[2]) {
+        return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                        "ATTENTION_VARLEN lengths sum to %zu queries and %zu keys; the shape says %zu and %zu", sum_q,
+                        sum_kv, dims[1], dims[2]);
+    }
+    if (longest != NULL) {
+        *longest = most;
+    }
+    return CB_STATUS_OK;
+}
+
+cb_status cbs_check_paged(const size_t *dims, const int32_t *table, const int32_t *lengths, size_t *longest,
+                          cb_error *error) {
+    const size_t bs = dims[4], nb = dims[5], mb = dims[6];
+    size_t most = 0;
+    for (size_t s = 0; s < dims[0]; s++) {
+        if (lengths[s] < 0 || (size_t)lengths[s] > mb * bs) {
+            return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                            "ATTENTION_PAGED sequence %zu has context length %d; it must be in [0, %zu] (mb·bs)", s,
+                            lengths[s], mb * bs);
+        }
+        const size_t blocks = bs > 0 ? ((size_t)lengths[s] + bs - 1) / bs : 0;
+        for (size_t i = 0; i < blocks; i++) {
+            const int32_t id = table[s * mb + i];
+            if (id < 0 || (size_t)id >= nb) {
+                return cbs_fail(error, CB_STATUS_INVALID_ARGUMENT,
+                                "ATTENTION_PAGED block table entry [%zu][%zu] is %d; there are %zu blocks", s, i, id,
+                                nb);
+            }
+        }
+        most = (size_t)lengths[s] > most ? (size_t)lengths[s] : most;
+    }
+    if (longest != NULL) {
+        *longest = most;
+    }
+    return CB_STATUS_OK;
+}

@@ -275,6 +275,18 @@ CBS_HIDDEN cb_status cbs_device_check_transfer(cb_backend *backend, cb_buffer *b
  * plan of descriptor_size bytes (the backend's struct cb_plan), holding a
  * copy of op and its geometry, on the backend's list. A backend that then
  * fails to build its part hands the plan to cbs_device_release. */
+/* The data-dependent arguments of ABI 1.2's attentions, checked before
+ * anything is read through them (INVALID_ARGUMENT as the header says).
+ * `dims` is the op's shape. ATTENTION_VARLEN: q and kv lengths [b] that are
+ * >= 0 and add up to the shape's Σq and Σkv. ATTENTION_PAGED: context
+ * lengths [b] in [0, mb·bs] and, for each, the block ids it reads (the
+ * first ⌈L/bs⌉ of its table row) in [0, nb). *longest (if not NULL) gets the
+ * longest kv or context length. */
+CBS_HIDDEN cb_status cbs_check_varlen(const size_t *dims, const int32_t *q_lengths, const int32_t *kv_lengths,
+                                      size_t *longest, cb_error *error);
+CBS_HIDDEN cb_status cbs_check_paged(const size_t *dims, const int32_t *table, const int32_t *lengths, size_t *longest,
+                                     cb_error *error);
+
 /* For a backend that implements none of ABI 1.2's additions: UNSUPPORTED,
  * naming `library`, for an op that uses one (CB_ADD_BROADCAST,
  * CB_GEMM_OUTPUT_F32, or a 1.2 kernel); CB_STATUS_OK for any other op. */
